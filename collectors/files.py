@@ -1,0 +1,374 @@
+"""Import of exported posts: the socialstage import format and the Kaggle TWCS layout.
+
+Reads CSV (optionally gzipped), JSON Lines and Parquet. Each row is checked on its own: a bad row
+is reported with its line number (the line it starts on, header = line 1; for Parquet, the row
+number) and the reason, and never silently dropped or repaired. With ``strict`` the first bad row
+stops the read.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from collectors.records import POST_COLUMNS, Post, normalize_platform
+
+logger = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("platform", "post_id", "author", "created_at", "text")
+OPTIONAL_COLUMNS = tuple(c for c in POST_COLUMNS if c not in REQUIRED_COLUMNS and c != "author_id")
+TWCS_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text")
+_ID_COLUMNS = ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id", "author_id")
+_COUNT_COLUMNS = ("like_count", "repost_count", "reply_count")
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+_PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_.-]*$")
+_FLOAT_ID_RE = re.compile(r"^(\d+)\.0+$")
+_TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
+
+
+class ImportFormatError(ValueError):
+    """The file as a whole cannot be read (missing, empty, wrong columns, unknown format)."""
+
+
+class BadRowError(ValueError):
+    """A row is unusable; raised in strict mode for the first such row."""
+
+    def __init__(self, path: Path, line: int, reason: str, unit: str = "line") -> None:
+        super().__init__(f"{path.name}, {unit} {line}: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row that was not imported: where it is, why, and its raw values."""
+
+    line: int
+    reason: str
+    raw: dict[str, str]
+
+
+@dataclass
+class ImportResult:
+    """What a read produced: the usable posts, the rejected rows, and facts about the file."""
+
+    path: Path
+    layout: str
+    posts: pd.DataFrame
+    rejected: list[RejectedRow] = field(default_factory=list)
+    rows_read: int = 0
+    repeated_ids: int = 0
+    line_unit: str = "line"
+
+
+def detect_layout(columns: list[str]) -> str:
+    """``twcs`` for the Kaggle Customer Support on Twitter header, else ``socialstage``."""
+    names = {c.strip().lower() for c in columns}
+    if set(TWCS_COLUMNS) <= names:
+        return "twcs"
+    return "socialstage"
+
+
+def read_posts(path: str | Path, *, strict: bool = False) -> ImportResult:
+    """Read a posts file; raise ImportFormatError for whole-file problems, BadRowError if strict."""
+    path = Path(path)
+    if not path.exists():
+        raise ImportFormatError(f"{path}: no such file")
+    if path.is_dir():
+        raise ImportFormatError(f"{path}: is a folder, not a posts file")
+    if path.stat().st_size == 0:
+        raise ImportFormatError(f"{path}: the file is empty")
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".parquet", ".pq"):
+        header, rows, unit = _parquet_rows(path)
+    elif (suffixes and suffixes[-1] in (".jsonl", ".ndjson", ".json")) or suffixes[-2:] == [".jsonl", ".gz"]:
+        header, rows, unit = None, _jsonl_rows(path), "line"
+    else:
+        header, rows, unit = _csv_rows(path)
+    return _convert(path, header, rows, unit, strict)
+
+
+def iter_posts(path: str | Path, *, strict: bool = False) -> Iterator[Post]:
+    """Yield the usable posts of a file as records (bad rows are logged)."""
+    result = read_posts(path, strict=strict)
+    for bad in result.rejected:
+        logger.warning("%s, %s %d: %s", result.path.name, result.line_unit, bad.line, bad.reason)
+    yield from frame_to_posts(result.posts)
+
+
+def frame_to_posts(frame: pd.DataFrame) -> Iterator[Post]:
+    """Turn a DataFrame with ``POST_COLUMNS`` into Post records."""
+    data = frame.reindex(columns=list(POST_COLUMNS))
+    for row in data.astype(object).where(data.notna(), None).itertuples(index=False):
+        values = row._asdict()
+        values["urls"] = tuple(str(values["urls"]).split()) if values["urls"] else ()
+        values["is_poll"] = bool(values["is_poll"])
+        values["text"] = values["text"] or ""
+        values["created_at"] = pd.Timestamp(values["created_at"]).to_pydatetime()
+        yield Post(**values)
+
+
+def write_rejects(result: ImportResult, path: Path) -> Path:
+    """Write the rejected rows (line, reason, raw values) to a CSV file and return its path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys: list[str] = []
+    for bad in result.rejected:
+        keys.extend(k for k in bad.raw if k not in keys)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([result.line_unit, "reason", *keys])
+        for bad in result.rejected:
+            writer.writerow([bad.line, bad.reason, *(_safe_cell(bad.raw.get(k, "")) for k in keys)])
+    return path
+
+
+def _safe_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# -- readers: each yields (line number, raw dict of strings) ------------------------------------
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.suffix.lower() == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return path.open("r", encoding="utf-8-sig", newline="")
+
+
+def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str] | str]], str]:
+    handle = _open_text(path)
+    try:
+        sample = handle.read(65536)
+    except UnicodeDecodeError as exc:
+        handle.close()
+        raise ImportFormatError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8 CSV") from exc
+    handle.seek(0)
+    delimiter = "\t" if sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",") else ","
+    reader = csv.reader(handle, delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        handle.close()
+        raise ImportFormatError(f"{path}: the file is empty") from None
+    header = [h.strip() for h in header]
+
+    def rows() -> Iterator[tuple[int, dict[str, str] | str]]:
+        start = reader.line_num + 1
+        try:
+            for values in reader:
+                if not any(v.strip() for v in values):
+                    start = reader.line_num + 1
+                    continue
+                if len(values) > len(header):
+                    yield start, f"has {len(values)} fields, the header has {len(header)}"
+                else:
+                    yield start, dict(zip(header, values, strict=False))
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            yield start, f"unreadable CSV ({exc})"
+        except UnicodeDecodeError as exc:
+            yield start, f"not UTF-8 text ({exc.reason})"
+        finally:
+            handle.close()
+
+    return header, rows(), "line"
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, str] | str]]:
+    with _open_text(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, f"not valid JSON ({exc.msg})"
+                continue
+            if not isinstance(value, dict):
+                yield number, "not a JSON object"
+                continue
+            yield number, {str(k): _json_text(v) for k, v in value.items()}
+
+
+def _json_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _parquet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str] | str]], str]:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged or foreign file
+        raise ImportFormatError(f"{path}: not a readable Parquet file ({exc.__class__.__name__})") from exc
+
+    def text(value: object) -> str:
+        if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+            return ""
+        if isinstance(value, pd.Timestamp | datetime):
+            stamp = pd.Timestamp(value)
+            return (stamp if stamp.tzinfo else stamp.tz_localize(UTC)).isoformat()
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return _json_text(list(value) if hasattr(value, "__len__") and not isinstance(value, str) else value)
+
+    def rows() -> Iterator[tuple[int, dict[str, str] | str]]:
+        columns = [str(c) for c in frame.columns]
+        for number, values in enumerate(frame.itertuples(index=False, name=None), start=1):
+            yield number, {c: text(v) for c, v in zip(columns, values, strict=True)}
+
+    return [str(c) for c in frame.columns], rows(), "row"
+
+
+# -- conversion ---------------------------------------------------------------------------------
+
+
+def _convert(
+    path: Path,
+    header: list[str] | None,
+    rows: Iterator[tuple[int, dict[str, str] | str]],
+    unit: str,
+    strict: bool,
+) -> ImportResult:
+    layout: str | None = None
+    if header is not None:
+        layout = _check_header(path, header)
+    records: dict[tuple[str, str], dict[str, object]] = {}
+    rejected: list[RejectedRow] = []
+    rows_read = repeated = 0
+    for line, raw in rows:
+        rows_read += 1
+        if isinstance(raw, str):
+            problem, raw_values = raw, {}
+        else:
+            raw = {k.strip().lower(): v for k, v in raw.items() if k is not None}
+            if layout is None:
+                layout = _check_header(path, list(raw))
+            raw_values = raw
+            try:
+                record = _twcs_record(raw) if layout == "twcs" else _record(raw)
+            except ValueError as exc:
+                problem = str(exc)
+            else:
+                key = (str(record["platform"]), str(record["post_id"]))
+                repeated += key in records
+                records[key] = record
+                continue
+        if strict:
+            raise BadRowError(path, line, problem, unit)
+        rejected.append(RejectedRow(line, problem, raw_values))
+    if rows_read == 0:
+        raise ImportFormatError(f"{path}: the file has no rows")
+    frame = pd.DataFrame(list(records.values()), columns=list(POST_COLUMNS))
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["is_poll"] = frame["is_poll"].astype(bool)
+    for column in _COUNT_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    return ImportResult(path, layout or "socialstage", frame, rejected, rows_read, repeated, unit)
+
+
+def _check_header(path: Path, header: list[str]) -> str:
+    names = [h.strip().lower() for h in header]
+    layout = detect_layout(names)
+    if layout == "socialstage":
+        missing = [c for c in REQUIRED_COLUMNS if c not in names]
+        if missing:
+            raise ImportFormatError(
+                f"{path}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                f"(the import format needs {', '.join(REQUIRED_COLUMNS)}; see the README)"
+            )
+    return layout
+
+
+def _record(raw: dict[str, str]) -> dict[str, object]:
+    missing = [c for c in ("platform", "post_id", "author", "created_at") if not raw.get(c, "").strip()]
+    if missing:
+        raise ValueError(f"missing required value{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+    platform = normalize_platform(raw["platform"])
+    if not _PLATFORM_RE.match(platform):
+        raise ValueError(f"platform {raw['platform']!r} is not a lowercase name such as twitter or reddit")
+    record: dict[str, object] = {c: None for c in POST_COLUMNS}
+    record.update(platform=platform, author=raw["author"].strip().lstrip("@"), text=raw.get("text") or "")
+    record["created_at"] = parse_time(raw["created_at"])
+    for column in _ID_COLUMNS:
+        record[column] = _id(raw.get(column, ""))
+    for column in ("in_reply_to_author", "repost_of_author", "quote_of_author"):
+        value = raw.get(column, "").strip().lstrip("@")
+        record[column] = value or None
+    for column in _COUNT_COLUMNS:
+        record[column] = _count(column, raw.get(column, ""))
+    record["urls"] = " ".join(raw.get("urls", "").split()) or None
+    poll = raw.get("is_poll", "").strip().lower()
+    if poll not in _TRUE | _FALSE:
+        raise ValueError(f"is_poll {raw['is_poll']!r} is not true or false")
+    record["is_poll"] = poll in _TRUE
+    return record
+
+
+def _twcs_record(raw: dict[str, str]) -> dict[str, object]:
+    missing = [c for c in ("tweet_id", "author_id", "created_at") if not raw.get(c, "").strip()]
+    if missing:
+        raise ValueError(f"missing required value{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
+    record: dict[str, object] = {c: None for c in POST_COLUMNS}
+    record.update(
+        platform="twitter",
+        post_id=_id(raw["tweet_id"]),
+        author=raw["author_id"].strip(),
+        text=raw.get("text") or "",
+        created_at=parse_time(raw["created_at"]),
+        in_reply_to_id=_id(raw.get("in_response_to_tweet_id", "")),
+        is_poll=False,
+    )
+    return record
+
+
+def parse_time(value: str) -> datetime:
+    """Parse ISO 8601 (no offset means UTC) or the X API's ``Tue Oct 31 22:10:47 +0000 2017``."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = datetime.strptime(text, _TWITTER_TIME)
+        except ValueError:
+            raise ValueError(f"created_at {value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _id(value: str) -> str | None:
+    text = value.strip()
+    if not text:
+        return None
+    match = _FLOAT_ID_RE.match(text)
+    return match.group(1) if match else text
+
+
+def _count(column: str, value: str) -> int | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{column} {value!r} is not a whole number") from None
+    if not number.is_integer() or number < 0:
+        raise ValueError(f"{column} {value!r} is not a whole number")
+    return int(number)

@@ -1,0 +1,337 @@
+"""The embedded store: one SQLite file (WAL mode) holding posts, accounts, organizations and cursors.
+
+Posts are upserted by (platform, post_id), so importing or collecting twice never duplicates a
+post; a later copy fills in fields the earlier one lacked and refreshes public counts, but never
+erases a known value with a missing one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import platformdirs
+
+from collectors.records import POST_COLUMNS, Account, OrgAccount, Organization, Post, normalize_handle
+
+logger = logging.getLogger(__name__)
+
+DB_ENV_VAR = "SOCIALSTAGE_DB"
+DB_FILENAME = "socialstage.db"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    platform TEXT NOT NULL,
+    post_id TEXT NOT NULL,
+    author TEXT NOT NULL,
+    author_key TEXT NOT NULL,
+    author_id TEXT,
+    created_at TEXT NOT NULL,
+    text TEXT NOT NULL DEFAULT '',
+    in_reply_to_id TEXT,
+    in_reply_to_author TEXT,
+    repost_of_id TEXT,
+    repost_of_author TEXT,
+    quote_of_id TEXT,
+    quote_of_author TEXT,
+    conversation_id TEXT,
+    urls TEXT,
+    is_poll INTEGER NOT NULL DEFAULT 0,
+    like_count INTEGER,
+    repost_count INTEGER,
+    reply_count INTEGER,
+    PRIMARY KEY (platform, post_id)
+);
+CREATE INDEX IF NOT EXISTS posts_author ON posts (platform, author_key);
+CREATE INDEX IF NOT EXISTS posts_reply ON posts (platform, in_reply_to_id);
+CREATE INDEX IF NOT EXISTS posts_reply_author ON posts (platform, in_reply_to_author);
+CREATE TABLE IF NOT EXISTS accounts (
+    platform TEXT NOT NULL,
+    handle_key TEXT NOT NULL,
+    handle TEXT NOT NULL,
+    account_id TEXT,
+    display_name TEXT,
+    bio TEXT,
+    created_at TEXT,
+    followers INTEGER,
+    following INTEGER,
+    post_count INTEGER,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (platform, handle_key)
+);
+CREATE TABLE IF NOT EXISTS org_accounts (
+    org TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    handle TEXT NOT NULL,
+    department TEXT,
+    PRIMARY KEY (org, platform, handle)
+);
+CREATE TABLE IF NOT EXISTS cursors (
+    platform TEXT NOT NULL,
+    account TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    newest_id TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (platform, account, endpoint)
+);
+"""
+
+_UPDATABLE = [c for c in POST_COLUMNS if c not in ("platform", "post_id", "author", "created_at", "text")]
+_COUNTS = ("like_count", "repost_count", "reply_count")
+_UPSERT_SQL = (
+    f"INSERT INTO posts (author_key, {', '.join(POST_COLUMNS)}) "
+    f"VALUES (?, {', '.join('?' for _ in POST_COLUMNS)}) "
+    "ON CONFLICT (platform, post_id) DO UPDATE SET "
+    + ", ".join(f"{c} = COALESCE(excluded.{c}, {c})" for c in _UPDATABLE)
+    + ", is_poll = MAX(is_poll, excluded.is_poll)"
+)
+
+
+def default_db_path() -> Path:
+    """Where the store lives unless ``--db`` or ``SOCIALSTAGE_DB`` says otherwise."""
+    return Path(platformdirs.user_data_dir("socialstage", appauthor=False)) / DB_FILENAME
+
+
+def resolve_db_path(option: str | os.PathLike[str] | None = None) -> Path:
+    """The store's path: the option, else ``$SOCIALSTAGE_DB``, else the per-user data directory."""
+    if option:
+        return Path(option).expanduser()
+    env = os.environ.get(DB_ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return default_db_path()
+
+
+def format_time(value: datetime | pd.Timestamp) -> str:
+    """A UTC time as fixed-width ISO 8601 text, so that text order is time order."""
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    """How many posts an upsert added and how many it found already stored."""
+
+    added: int
+    already_stored: int
+
+
+class Store:
+    """The embedded SQLite store. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, timeout=30.0)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._conn.commit()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All writes inside commit together or not at all."""
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.rollback()
+            raise
+        else:
+            self._conn.commit()
+
+    # -- posts ---------------------------------------------------------------------------------
+
+    def count_posts(self) -> int:
+        """The number of posts stored."""
+        return int(self._conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0])
+
+    def upsert_posts(self, posts: Iterable[Post] | pd.DataFrame, *, commit: bool = True) -> UpsertCounts:
+        """Insert posts, or update the stored copy of each (platform, post_id) already present."""
+        rows = list(_rows_from_frame(posts) if isinstance(posts, pd.DataFrame) else _rows_from_posts(posts))
+        before = self.count_posts()
+        self._conn.executemany(_UPSERT_SQL, rows)
+        added = self.count_posts() - before
+        if commit:
+            self._conn.commit()
+        return UpsertCounts(added=added, already_stored=len(rows) - added)
+
+    def load_posts(
+        self, keys: Iterable[tuple[str, str]] | None = None, *, context: bool = True
+    ) -> pd.DataFrame:
+        """Posts as a DataFrame with ``POST_COLUMNS``.
+
+        With ``keys`` ((platform, handle) pairs), only the posts of those accounts and, when
+        ``context`` is set, the posts around them: replies to them, posts addressed to them or
+        mentioning them, and the posts they reply to, repost or quote.
+        """
+        columns = ", ".join(POST_COLUMNS)
+        if keys is None:
+            return _frame(self._conn.execute(f"SELECT {columns} FROM posts").fetchall())
+        keys = sorted({(p, normalize_handle(h)) for p, h in keys})
+        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (platform TEXT, handle TEXT)")
+        self._conn.execute("DELETE FROM wanted")
+        self._conn.executemany("INSERT INTO wanted VALUES (?, ?)", keys)
+        own = (
+            f"SELECT {columns} FROM posts p WHERE EXISTS (SELECT 1 FROM wanted w "
+            "WHERE w.platform = p.platform AND w.handle = p.author_key)"
+        )
+        if not context:
+            return _frame(self._conn.execute(own).fetchall())
+        query = f"""
+        WITH own AS ({own})
+        SELECT * FROM own
+        UNION
+        SELECT {columns} FROM posts p WHERE EXISTS (
+            SELECT 1 FROM own o WHERE o.platform = p.platform AND o.post_id = p.in_reply_to_id)
+        UNION
+        SELECT {columns} FROM posts p WHERE p.post_id IN (
+            SELECT in_reply_to_id FROM own UNION SELECT repost_of_id FROM own
+            UNION SELECT quote_of_id FROM own)
+        UNION
+        SELECT {columns} FROM posts p WHERE EXISTS (SELECT 1 FROM wanted w
+            WHERE w.platform = p.platform AND (lower(p.in_reply_to_author) = w.handle
+            OR instr(lower(p.text), '@' || w.handle) > 0 OR instr(lower(p.text), 'u/' || w.handle) > 0))
+        """
+        return _frame(self._conn.execute(query).fetchall())
+
+    def authors(self) -> pd.DataFrame:
+        """Every (platform, author) in the store with its post count."""
+        rows = self._conn.execute(
+            "SELECT platform, author, COUNT(*) FROM posts GROUP BY platform, author_key"
+        ).fetchall()
+        return pd.DataFrame(rows, columns=["platform", "author", "posts"])
+
+    def platforms(self) -> list[str]:
+        """The platforms that have posts in the store."""
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT platform FROM posts ORDER BY 1")]
+
+    # -- accounts and organizations ------------------------------------------------------------
+
+    def upsert_accounts(self, accounts: Iterable[Account], *, commit: bool = True) -> None:
+        """Store or refresh account profiles."""
+        now = format_time(datetime.now(UTC))
+        rows = [
+            (
+                a.platform, normalize_handle(a.handle), a.handle, a.account_id, a.display_name, a.bio,
+                format_time(a.created_at) if a.created_at else None, a.followers, a.following,
+                a.post_count, now,
+            )
+            for a in accounts
+        ]
+        self._conn.executemany(
+            "INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (platform, handle_key) DO UPDATE "
+            "SET handle=excluded.handle, account_id=COALESCE(excluded.account_id, account_id), "
+            "display_name=COALESCE(excluded.display_name, display_name), bio=COALESCE(excluded.bio, bio), "
+            "created_at=COALESCE(excluded.created_at, created_at), followers=excluded.followers, "
+            "following=excluded.following, post_count=excluded.post_count, seen_at=excluded.seen_at",
+            rows,
+        )
+        if commit:
+            self._conn.commit()
+
+    def load_accounts(self, keys: Iterable[tuple[str, str]]) -> list[Account]:
+        """The stored profiles of the given (platform, handle) accounts that have one."""
+        found = []
+        for platform, handle in keys:
+            row = self._conn.execute(
+                "SELECT platform, handle, account_id, display_name, bio, created_at, followers, following, "
+                "post_count FROM accounts WHERE platform = ? AND handle_key = ?",
+                (platform, normalize_handle(handle)),
+            ).fetchone()
+            if row:
+                created = datetime.fromisoformat(row[5]) if row[5] else None
+                found.append(Account(row[0], row[1], row[2], row[3], row[4], created, *row[6:]))
+        return found
+
+    def save_organization(self, org: Organization) -> None:
+        """Remember an organization's accounts (replacing what was stored for that name)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM org_accounts WHERE org = ?", (org.name,))
+            conn.executemany(
+                "INSERT INTO org_accounts VALUES (?, ?, ?, ?)",
+                [(org.name, a.platform, a.handle, a.department) for a in org.accounts],
+            )
+
+    def load_organization(self, name: str) -> Organization | None:
+        """A stored organization by name (case-insensitive), or None."""
+        rows = self._conn.execute(
+            "SELECT org, platform, handle, department FROM org_accounts WHERE lower(org) = lower(?) "
+            "ORDER BY platform, handle",
+            (name,),
+        ).fetchall()
+        if not rows:
+            return None
+        return Organization(rows[0][0], tuple(OrgAccount(r[1], r[2], r[3]) for r in rows))
+
+    # -- cursors --------------------------------------------------------------------------------
+
+    def get_cursor(self, platform: str, account: str, endpoint: str) -> str | None:
+        """The newest post id seen for (account, endpoint), or None."""
+        row = self._conn.execute(
+            "SELECT newest_id FROM cursors WHERE platform=? AND account=? AND endpoint=?",
+            (platform, normalize_handle(account), endpoint),
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_cursor(
+        self, platform: str, account: str, endpoint: str, newest_id: str, *, commit: bool = True
+    ) -> None:
+        """Record the newest post id seen for (account, endpoint)."""
+        self._conn.execute(
+            "INSERT INTO cursors VALUES (?,?,?,?,?) ON CONFLICT (platform, account, endpoint) DO UPDATE "
+            "SET newest_id=excluded.newest_id, updated_at=excluded.updated_at",
+            (platform, normalize_handle(account), endpoint, newest_id, format_time(datetime.now(UTC))),
+        )
+        if commit:
+            self._conn.commit()
+
+
+def _rows_from_posts(posts: Iterable[Post]) -> Iterator[Sequence[object]]:
+    for post in posts:
+        row = post.as_row()
+        row["created_at"] = format_time(post.created_at)
+        row["is_poll"] = int(bool(post.is_poll))
+        yield (normalize_handle(post.author), *(row[c] for c in POST_COLUMNS))
+
+
+def _rows_from_frame(frame: pd.DataFrame) -> Iterator[Sequence[object]]:
+    data = frame.reindex(columns=list(POST_COLUMNS))
+    created = pd.to_datetime(data["created_at"], utc=True).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    data = data.astype(object).where(data.notna(), None)
+    data["created_at"] = created
+    data["is_poll"] = [int(bool(v)) if v is not None else 0 for v in data["is_poll"]]
+    data["text"] = [v if v is not None else "" for v in data["text"]]
+    for count in _COUNTS:
+        data[count] = [int(v) if v is not None else None for v in data[count]]
+    keys = [normalize_handle(str(a)) for a in data["author"]]
+    for key, row in zip(keys, data.itertuples(index=False, name=None), strict=True):
+        yield (key, *row)
+
+
+def _frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(POST_COLUMNS))
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True, format="ISO8601")
+    frame["is_poll"] = frame["is_poll"].astype(bool)
+    for count in _COUNTS:
+        frame[count] = frame[count].astype("Int64")
+    return frame

@@ -1,0 +1,247 @@
+"""The ``socialstage`` command line: a thin layer over the collectors, features and classifier."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+
+from socialstage import __version__
+from socialstage.errors import SocialstageError
+from socialstage.options import (
+    SocialstageGroup,
+    db_option,
+    format_option,
+    org_options,
+    setup_logging,
+    window_options,
+)
+
+if TYPE_CHECKING:
+    from socialstage.audit import AuditResult
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _console(err: bool = False) -> Console:
+    return Console(stderr=err, highlight=False, soft_wrap=False)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text)
+
+
+@click.group(cls=SocialstageGroup, context_settings=CONTEXT)
+@click.version_option(__version__, "--version", prog_name="socialstage")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.option("-v", "--verbose", count=True, help="Log progress details to stderr.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
+    """Place an organization on the social-media maturity curve from what it visibly does in public.
+
+    \b
+    Quick start:
+        socialstage demo
+        socialstage audit --posts posts.csv --org AcmeHelp
+    """
+    ctx.meta["socialstage.debug"] = debug
+    setup_logging(verbose, debug)
+
+
+@cli.command()
+@click.option("--seed", default=7, show_default=True, help="Seed of the simulated organizations.")
+@click.option("--weeks", default=12, show_default=True, type=click.IntRange(2, 520), help="Weeks simulated.")
+@format_option("text", "json")
+@click.option("--export", type=click.Path(dir_okay=False), help="Also write the demo posts to this CSV file.")
+@click.option("--save", is_flag=True, help="Also import the demo posts and organizations into the store.")
+@db_option
+def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, db: str | None) -> None:
+    """Simulate one organization per stage, audit each, and show where each is placed.
+
+    \b
+    Example:
+        socialstage demo
+        socialstage demo --seed 3 --export demo_posts.csv
+    """
+    from socialstage.demo import demo_rows, run_demo
+    from socialstage.render import summary_table, to_json
+
+    run = run_demo(seed=seed, weeks=weeks)
+    if export:
+        run.posts.to_csv(export, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+        click.echo(f"Wrote {len(run.posts)} posts to {export}", err=True)
+    if save:
+        from collectors.store import resolve_db_path
+        from socialstage.inputs import open_store
+
+        with open_store(resolve_db_path(db), must_exist=False) as store:
+            counts = store.upsert_posts(run.posts)
+            store.upsert_accounts(a for sim in run.simulated for a in sim.accounts)
+            for sim in run.simulated:
+                store.save_organization(sim.organization)
+        click.echo(f"Saved {counts.added} new posts and {len(run.simulated)} organizations to {store.path}", err=True)
+    if fmt == "json":
+        click.echo(to_json([
+            {"generated_stage": sim.stage, **result.as_dict()}
+            for sim, result in zip(run.simulated, run.results, strict=True)
+        ]))
+        return
+    console = _console()
+    console.print(summary_table(demo_rows(run), title=f"socialstage demo (seed {seed}, {weeks} weeks)"))
+    placed = sum(sim.stage == result.stage for sim, result in zip(run.simulated, run.results, strict=True))
+    console.print(f"{placed} of {len(run.results)} simulated organizations placed at the stage that generated them.")
+
+
+@cli.command(name="import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--strict", is_flag=True, help="Stop at the first bad row and import nothing from that file.")
+@click.option("--rejects", type=click.Path(file_okay=False), help="Folder for the lists of skipped rows.")
+@db_option
+def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str | None) -> None:
+    """Import posts files (CSV, JSON Lines or Parquet; import format or Kaggle TWCS) into the store.
+
+    Bad rows are skipped and listed in a CSV file (line number, reason, raw values); with --strict
+    the first bad row stops the import of that file. Importing a file twice adds nothing.
+
+    \b
+    Example:
+        socialstage import posts.csv
+        socialstage --db brands.db import twcs.csv replies.jsonl --strict
+    """
+    from collectors.files import read_posts, write_rejects
+    from collectors.store import resolve_db_path
+    from socialstage.inputs import describe_rejects, open_store
+
+    path = resolve_db_path(db)
+    results = []
+    for name in files:
+        with _console(err=True).status(f"Reading {name}"):
+            result = read_posts(name, strict=strict)
+        if result.posts.empty:
+            raise SocialstageError(f"no usable row in {name}: {describe_rejects(result)}; nothing imported")
+        results.append(result)
+    with open_store(path, must_exist=False) as store:
+        for result in results:
+            counts = store.upsert_posts(result.posts)
+            message = (
+                f"Imported {result.path.name} ({result.layout} layout): {len(result.posts)} posts, "
+                f"{counts.added} new, {counts.already_stored} already stored."
+            )
+            if result.rejected:
+                folder = Path(rejects) if rejects else path.parent / "rejects"
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+                listed = write_rejects(result, folder / f"{result.path.stem}-rejects-{stamp}.csv")
+                message += f" {describe_rejects(result)}; listed in {listed}"
+            if result.repeated_ids:
+                message += f" {result.repeated_ids} rows repeated an earlier post id (the last was kept)."
+            click.echo(message)
+        click.echo(f"The store {store.path} holds {store.count_posts()} posts.")
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--posts", "posts_file", type=click.Path(dir_okay=False), help="Audit posts from this file.")
+@click.option("--org", "org_name", help="The organization (same as NAME).")
+@org_options
+@window_options
+@format_option("text", "json")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result to this file.")
+@db_option
+def audit(
+    name: str | None, posts_file: str | None, org_name: str | None, accounts: tuple[str, ...],
+    orgs_file: str | None, since: datetime | None, until: datetime | None, fmt: str, output: str | None,
+    db: str | None,
+) -> None:
+    """Place one organization on the curve, with the evidence and the next steps.
+
+    The posts come from --posts FILE, or else from the store. The organization's accounts come
+    from --account options, an --orgs file, the store, or else NAME is its handle on every platform.
+
+    \b
+    Example:
+        socialstage audit --posts twcs.csv --org AmazonHelp --format json
+        socialstage audit Acme --account twitter:acme --account twitter:AcmeHelp:support
+    """
+    from socialstage.render import print_audit, to_json
+
+    if name and org_name and name != org_name:
+        raise click.UsageError(f"NAME {name!r} and --org {org_name!r} differ; give one of them")
+    org_label = name or org_name
+    if not org_label:
+        raise click.UsageError("name the organization: socialstage audit NAME (or --org NAME)")
+    result = _audit_one(org_label, posts_file, accounts, orgs_file, since, until, db)
+    if fmt == "json":
+        _emit(to_json(result.as_dict()), output)
+    elif output:
+        console = Console(record=True, width=110, file=open(output, "w", encoding="utf-8"))  # noqa: SIM115
+        print_audit(console, result)
+        console.file.close()
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        print_audit(_console(), result)
+
+
+def _audit_one(
+    org_label: str, posts_file: str | None, accounts: tuple[str, ...], orgs_file: str | None,
+    since: datetime | None, until: datetime | None, db: str | None,
+) -> AuditResult:
+    from collectors.store import resolve_db_path
+    from socialstage.audit import audit_posts, check_presence
+    from socialstage.inputs import load_file, open_store, resolve_organization
+
+    if posts_file:
+        loaded = load_file(posts_file)
+        platforms = sorted(loaded.posts["platform"].unique())
+        org = resolve_organization(org_label, accounts, orgs_file, platforms)
+        posts, source, warnings = loaded.posts, loaded.source, loaded.warnings
+    else:
+        with open_store(resolve_db_path(db), must_exist=True) as store:
+            org = resolve_organization(org_label, accounts, orgs_file, store.platforms(), store)
+            posts = store.load_posts(org.keys)
+            source, warnings = f"store {store.path.name}", []
+    check_presence(posts, org, source)
+    result = audit_posts(posts, [org], source=source, since=since, until=until)[0]
+    result.warnings[:0] = warnings
+    return result
+
+
+@cli.command()
+@format_option("text", "json", "markdown")
+def features(fmt: str) -> None:
+    """List every feature with its exact definition (from the feature registry).
+
+    \b
+    Example:
+        socialstage features
+        socialstage features --format markdown > FEATURES.md
+    """
+    from features.registry import FEATURES
+    from socialstage.render import to_json
+
+    if fmt == "json":
+        click.echo(to_json([{"name": f.name, "group": f.group, "definition": f.definition} for f in FEATURES]))
+    elif fmt == "markdown":
+        click.echo("| feature | group | definition |\n|---|---|---|")
+        for f in FEATURES:
+            click.echo(f"| `{f.name}` | {f.group} | {f.definition.replace('|', '/')} |")
+    else:
+        from rich.table import Table
+
+        table = Table(title="Features", header_style="bold", show_lines=True)
+        for column in ("feature", "group", "definition"):
+            table.add_column(column)
+        for f in FEATURES:
+            table.add_row(f.name, f.group, f.definition)
+        _console().print(table)
+
+
+def main() -> None:
+    """Entry point of the ``socialstage`` console script."""
+    cli(prog_name="socialstage")

@@ -1,0 +1,83 @@
+"""Where an audit's posts and organizations come from: a posts file or the store."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from collectors.files import ImportResult, read_posts
+from collectors.records import Organization
+from collectors.store import Store
+from socialstage.errors import SocialstageError
+from socialstage.orgs import (
+    default_organization,
+    find_organization,
+    load_organizations,
+    organization_from_options,
+)
+
+
+@dataclass
+class LoadedPosts:
+    """Posts ready for an audit, where they came from, and what to tell the user about them."""
+
+    posts: pd.DataFrame
+    source: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def describe_rejects(result: ImportResult, limit: int = 1) -> str:
+    """``3 rows skipped (line 12: created_at 'x' is not an ISO 8601 time; ...)``."""
+    first = "; ".join(f"{result.line_unit} {r.line}: {r.reason}" for r in result.rejected[:limit])
+    more = " ..." if len(result.rejected) > limit else ""
+    count = len(result.rejected)
+    return f"{count} row{'s' if count != 1 else ''} skipped ({first}{more})"
+
+
+def load_file(path: str | Path) -> LoadedPosts:
+    """Read a posts file for an audit; bad rows become a warning, a file with no usable row an error."""
+    result = read_posts(path)
+    if result.posts.empty:
+        raise SocialstageError(f"no usable row in {result.path}: {describe_rejects(result)}")
+    warnings = [f"{result.path.name}: {describe_rejects(result)}"] if result.rejected else []
+    if result.repeated_ids:
+        warnings.append(f"{result.path.name}: {result.repeated_ids} rows repeat an earlier post id; the last was kept")
+    return LoadedPosts(result.posts, result.path.name, warnings)
+
+
+def open_store(path: Path, *, must_exist: bool) -> Store:
+    """Open the store; with ``must_exist``, a missing store is an error that says how to fill it."""
+    if must_exist and not path.exists():
+        raise SocialstageError(f"no store at {path}; import posts first (socialstage import FILE) or pass --posts FILE")
+    try:
+        return Store(path)
+    except sqlite3.DatabaseError as exc:
+        raise SocialstageError(f"{path} is not a socialstage store ({exc}); pass another --db") from None
+
+
+def resolve_organization(
+    name: str,
+    accounts: Sequence[str],
+    orgs_file: str | None,
+    platforms: Sequence[str],
+    store: Store | None = None,
+) -> Organization:
+    """The organization to audit: from ``--account``, an organizations file, the store, or its name."""
+    if accounts:
+        return organization_from_options(name, accounts)
+    if orgs_file:
+        org = find_organization(load_organizations(orgs_file), name)
+        if org is None:
+            raise SocialstageError(f"{orgs_file} defines no organization called {name!r}")
+        return org
+    if store is not None:
+        stored = store.load_organization(name)
+        if stored is not None:
+            return stored
+    if not platforms:
+        raise SocialstageError("there are no posts to audit; import some first (socialstage import FILE)")
+    return default_organization(name, platforms)

@@ -1,0 +1,106 @@
+"""Option decorators shared by the commands, and the error handling of the command group."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import click
+
+from collectors.files import BadRowError, ImportFormatError
+from socialstage.errors import SocialstageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+USER_ERRORS = (SocialstageError, ImportFormatError, BadRowError)
+EXIT_ERROR = 1
+
+
+class Moment(click.ParamType):
+    """An ISO 8601 date or time; no offset means UTC. ``end_of_day`` makes a bare date inclusive."""
+
+    name = "DATE"
+
+    def __init__(self, end_of_day: bool = False) -> None:
+        self.end_of_day = end_of_day
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a date such as 2024-01-31 or 2024-01-31T18:00", param, ctx)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        if self.end_of_day and len(text) == 10:
+            parsed = parsed + timedelta(days=1) - timedelta(microseconds=1)
+        return parsed
+
+
+class SocialstageGroup(click.Group):
+    """Turns user errors into one line on stderr and exit code 1 (a traceback only with --debug)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            self._fail(ctx, str(exc))
+        except sqlite3.Error as exc:
+            self._fail(ctx, f"the store could not be used: {exc}")
+        except OSError as exc:
+            self._fail(ctx, f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+        except KeyboardInterrupt:
+            click.echo("Interrupted; everything already written is kept.", err=True)
+            ctx.exit(130)
+
+    def _fail(self, ctx: click.Context, message: str) -> None:
+        if ctx.meta.get("socialstage.debug"):
+            raise
+        click.echo(f"Error: {message}", err=True)
+        ctx.exit(EXIT_ERROR)
+
+
+def setup_logging(verbose: int, debug: bool) -> None:
+    """Log warnings (``-v`` info, ``--debug`` everything) to stderr through rich."""
+    from rich.logging import RichHandler
+
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(show_path=debug)], force=True)
+
+
+def db_option(func: F) -> F:
+    """``--db PATH``: the store file (else $SOCIALSTAGE_DB, else the per-user data directory)."""
+    return click.option(
+        "--db", "db", type=click.Path(dir_okay=False), envvar="SOCIALSTAGE_DB", show_envvar=True,
+        help="The store (SQLite file). Default: the per-user data directory.",
+    )(func)
+
+
+def window_options(func: F) -> F:
+    """``--since`` / ``--until``: the window, both ends inclusive."""
+    func = click.option("--until", type=Moment(end_of_day=True), help="Last day (or time) of the window, UTC.")(func)
+    return click.option("--since", type=Moment(), help="First day (or time) of the window, UTC.")(func)
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    """``--format``: how to print the result."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+        help="Output format.",
+    )
+
+
+def org_options(func: F) -> F:
+    """``--account`` (repeatable) and ``--orgs``: who the organization is."""
+    func = click.option(
+        "--orgs", "orgs_file", type=click.Path(dir_okay=False),
+        help="Organizations TOML file defining the organization's accounts.",
+    )(func)
+    return click.option(
+        "--account", "accounts", multiple=True, metavar="PLATFORM:HANDLE[:DEPT]",
+        help="An account of the organization (repeatable), e.g. twitter:AcmeHelp:support.",
+    )(func)

@@ -1,0 +1,110 @@
+"""Terminal and JSON rendering of audit results. All data is shown as text, never as markup."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from classifier.rubric import RUBRIC, format_value
+from classifier.stages import STAGES
+from features.registry import FEATURES
+from socialstage.audit import KEY_FEATURES, AuditResult
+
+_UNITS = {c.feature: c.unit for c in RUBRIC}
+
+
+def feature_text(name: str, value: float | None) -> str:
+    """A feature value formatted by its kind (share, hours, count)."""
+    unit = _UNITS.get(name)
+    if unit is None:
+        unit = "share" if name.endswith(("_share", "_rate")) else "hours" if name.endswith("_hours") else "number"
+        if name in ("org_posts", "inbound", "accounts", "platforms"):
+            unit = "count"
+    return format_value(value, unit)
+
+
+def to_json(data: Any) -> str:
+    """JSON text with NaN written as null."""
+    return json.dumps(_nan_to_none(data), indent=2, ensure_ascii=False, default=str)
+
+
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nan_to_none(v) for v in value]
+    return value
+
+
+def audit_panel(result: AuditResult) -> Panel:
+    """The audit of one organization as a rich renderable."""
+    rubric = result.rubric
+    title = Text.assemble(
+        (result.org, "bold"), "  ", (f"{rubric.stage_name}", "bold cyan"),
+        f" (stage {rubric.stage} of {len(STAGES) - 1})  ·  journey: {rubric.journey}",
+    )
+    start = result.window_start.date().isoformat() if result.window_start else "-"
+    end = result.window_end.date().isoformat() if result.window_end else "-"
+    accounts = ", ".join(f"{a['platform']}:{a['handle']} ({a['department']})" for a in result.accounts)
+    header = Text(f"Window {start} to {end}  ·  accounts: {accounts}  ·  source: {result.source}")
+    parts: list[Any] = [header]
+    parts.extend(Text(f"warning: {w}", style="yellow") for w in result.warnings)
+    parts.append(_features_table(result))
+    parts.append(_evidence_table(result))
+    if rubric.next_steps:
+        steps = Table(title=f"Next: {rubric.next_steps[0].stage_name}", show_header=False, box=None)
+        for step in rubric.next_steps:
+            steps.add_row("→", Text(step.text))
+        parts.append(steps)
+    return Panel(Group(*parts), title=title, title_align="left")
+
+
+def _features_table(result: AuditResult) -> Table:
+    table = Table(title="Features", show_header=True, header_style="bold")
+    table.add_column("feature")
+    table.add_column("value", justify="right")
+    names = list(KEY_FEATURES) + [f.name for f in FEATURES if f.name not in KEY_FEATURES]
+    for name in names:
+        table.add_row(name, feature_text(name, result.features.get(name)))
+    return table
+
+
+def _evidence_table(result: AuditResult) -> Table:
+    table = Table(title="Evidence (criteria per stage)", header_style="bold")
+    for column in ("stage", "criterion", "measured", "met"):
+        table.add_column(column)
+    for evidence in result.rubric.evidence:
+        unit = next(c.unit for c in RUBRIC if c.feature == evidence.feature)
+        table.add_row(
+            f"{evidence.stage} {evidence.stage_name}",
+            Text(evidence.criterion),
+            format_value(evidence.value, unit),
+            Text("yes", style="green") if evidence.met else Text("no", style="red"),
+        )
+    return table
+
+
+def summary_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
+    """A table of organizations: each row a dict of column -> value (values shown as text)."""
+    table = Table(title=title, header_style="bold")
+    if not rows:
+        return table
+    for column in rows[0]:
+        table.add_column(column, justify="right" if column in KEY_FEATURES else "left")
+    for row in rows:
+        table.add_row(*(Text(str(v)) for v in row.values()))
+    return table
+
+
+def print_audit(console: Console, result: AuditResult) -> None:
+    """Print one audit."""
+    console.print(audit_panel(result))
