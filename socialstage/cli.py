@@ -70,7 +70,7 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, db: st
         socialstage demo
         socialstage demo --seed 3 --export demo_posts.csv
     """
-    from socialstage.demo import demo_rows, run_demo
+    from socialstage.demo import feature_rows, placement_rows, run_demo
     from socialstage.render import summary_table, to_json
 
     run = run_demo(seed=seed, weeks=weeks)
@@ -94,7 +94,9 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, db: st
         ]))
         return
     console = _console()
-    console.print(summary_table(demo_rows(run), title=f"socialstage demo (seed {seed}, {weeks} weeks)"))
+    title = f"socialstage demo: one simulated organization per stage (seed {seed}, {weeks} weeks)"
+    console.print(summary_table(placement_rows(run), title=title, text_columns=4))
+    console.print(summary_table(feature_rows(run), title="Key features by generating stage"))
     placed = sum(sim.stage == result.stage for sim, result in zip(run.simulated, run.results, strict=True))
     console.print(f"{placed} of {len(run.results)} simulated organizations placed at the stage that generated them.")
 

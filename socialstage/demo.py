@@ -12,10 +12,17 @@ from collectors.simulated import SimulatedOrg, posts_frame, simulate_orgs
 from socialstage.audit import AuditResult, audit_posts
 from socialstage.render import feature_text
 
-DEMO_COLUMNS = (
-    "posts_per_week", "response_rate", "response_time_median_hours", "dialogue_share",
-    "amplification_share", "measurement_share", "distinct_voices", "departments",
-)
+#: Key features shown in the demo table, with their short column headings.
+DEMO_COLUMNS = {
+    "posts_per_week": "posts per week",
+    "response_rate": "inbound answered",
+    "response_time_median_hours": "median time to reply",
+    "dialogue_share": "replies to others",
+    "amplification_share": "amplification",
+    "measurement_share": "measured posts",
+    "distinct_voices": "distinct voices",
+    "departments": "departments",
+}
 
 
 @dataclass
@@ -35,17 +42,26 @@ def run_demo(seed: int = 7, weeks: int = 12) -> DemoRun:
     return DemoRun(simulated, posts, results)
 
 
-def demo_rows(run: DemoRun) -> list[dict[str, Any]]:
-    """One table row per organization: generated and placed stage, then key features."""
-    rows = []
-    for sim, result in zip(run.simulated, run.results, strict=True):
-        row: dict[str, Any] = {
+def placement_rows(run: DemoRun) -> list[dict[str, Any]]:
+    """One row per organization: the stage that generated it, where it was placed, its journey stage."""
+    return [
+        {
             "organization": result.org,
-            "generated": STAGES[sim.stage].name,
-            "placed": result.rubric.stage_name,
+            "generated as": f"{sim.stage} {STAGES[sim.stage].name}",
+            "placed at": f"{result.stage} {result.rubric.stage_name}" + ("" if sim.stage == result.stage else " (!)"),
             "journey": result.rubric.journey,
-            "match": "yes" if sim.stage == result.stage else "NO",
         }
-        row.update({name: feature_text(name, result.features.get(name)) for name in DEMO_COLUMNS})
+        for sim, result in zip(run.simulated, run.results, strict=True)
+    ]
+
+
+def feature_rows(run: DemoRun) -> list[dict[str, Any]]:
+    """Key features as rows, one column per organization (headed by its generating stage's index)."""
+    rows = []
+    for name, label in DEMO_COLUMNS.items():
+        row: dict[str, Any] = {"key feature": label}
+        for sim, result in zip(run.simulated, run.results, strict=True):
+            value = feature_text(name, result.features.get(name))
+            row[str(sim.stage)] = "–" if value == "missing" else value
         rows.append(row)
     return rows

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -93,13 +94,17 @@ def _evidence_table(result: AuditResult) -> Table:
     return table
 
 
-def summary_table(rows: Sequence[dict[str, Any]], title: str) -> Table:
-    """A table of organizations: each row a dict of column -> value (values shown as text)."""
-    table = Table(title=title, header_style="bold")
+def summary_table(rows: Sequence[dict[str, Any]], title: str, text_columns: int = 1) -> Table:
+    """A compact table: each row a dict of column -> value; the first ``text_columns`` are text
+    (left-aligned), the rest numbers (right-aligned). Values are shown as text, never markup."""
+    table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
     if not rows:
         return table
-    for column in rows[0]:
-        table.add_column(column, justify="right" if column in KEY_FEATURES else "left")
+    for position, column in enumerate(rows[0]):
+        if position < text_columns:
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
         table.add_row(*(Text(str(v)) for v in row.values()))
     return table
