@@ -34,16 +34,17 @@ _ORG_HOURS = (0, 0, 0, 0, 0, 0, 0, 1, 3, 5, 6, 5, 4, 4, 5, 5, 4, 3, 2, 1, 0, 0, 
 _CUSTOMER_HOURS = (1, 1, 0, 0, 0, 0, 1, 2, 3, 3, 3, 4, 5, 4, 4, 4, 4, 5, 6, 6, 5, 4, 3, 2)
 _TONES, _TONE_WEIGHTS = ("question", "complaint", "praise", "neutral"), (0.35, 0.25, 0.25, 0.15)
 _SUFFIXES = {"general": "", "support": "_help", "news": "_news", "careers": "_jobs", "developers": "_dev"}
-_BIOS = {"general": "Official account of {brand}. News, products and stories.", "news": "Newsroom of {brand}.",
+_BIOS = {"general": "Official account of {brand}. News, products and stories.",
          "support": "Official support for {brand}. Agents sign with their initials.",
-         "careers": "Careers at {brand}. Come build with us.", "developers": "APIs and SDKs for building on {brand}."}
+         "news": "Newsroom of {brand}.", "careers": "Careers at {brand}. Come build with us.",
+         "developers": "APIs and SDKs for building on {brand}."}
 # Org texts avoid feedback phrases, query strings, shorteners and trailing sign-off look-alikes unless they
 # are meant as those signals; so do customer texts, which the org may repost.
 _INBOUND = {
     "question": ("is the {item} available in Canada?", "how do I reset my password?", "any news on {item}?",
                  "do you ship on weekends?", "can I change my order after paying?"),
     "complaint": ("my order is late again, terrible service.", "the app keeps crashing, so frustrating.",
-                  "still waiting for a refund. Worst experience ever.", "charged twice, really disappointed."),
+                  "still waiting for a refund. Worst experience ever.", "charged twice, so disappointed."),
     "praise": ("love the new {item}, great job!", "thanks for the quick delivery, amazing!",
                "best customer care I have had in years.", "the {item} is fantastic, thank you!"),
     "neutral": ("just picked up the {item}.", "heading to your store this afternoon.", "saw your ad today."),
@@ -51,7 +52,7 @@ _INBOUND = {
     "bad": ("still not fixed, this is annoying.", "I did that already and nothing happened."),
 }
 _REPLIES = {
-    "question": ("Good question! Yes, details are on our help pages.", "It is coming next month, stay tuned!"),
+    "question": ("Good question! Yes, details are on our help pages.", "It is coming next month!"),
     "complaint": ("Sorry about that! DM us your order number and we will make it right.",
                   "We are sorry to hear this. Could you DM us the details so we can fix it?"),
     "praise": ("Thank you so much, that made our day!", "So glad you like it!"),
@@ -69,7 +70,8 @@ _BROADCASTS = {
 _MEASURE = ("New arrivals for spring: {tracked}", "Fresh deals this week {short}",
             "Quick poll: which should we build next?", "Tell us what you think of the new {item}!",
             "Take our 2-minute survey and help shape {topic}: {tracked} {link}",
-            "Rate your experience with us this month.", "You asked, we changed: {topic}. Thanks for your feedback!")
+            "Rate your experience with us this month.",
+            "You asked, we changed: {topic}. Thanks for your feedback!")
 _THREADS = ("A quick thread on {topic} 🧵", "Here is how we got there. {link}")
 _AMPLIFY = ("Love seeing this!", "This is why we do what we do.", "Thanks for sharing, @{cust}!")
 _UGC = ("Weekend project made with my new {item} #{tag}", "Could not be happier with this {item} #{tag}")
@@ -80,8 +82,8 @@ _WORDS = {"topic": ("dark mode", "faster checkout", "our new app", "the spring r
 
 @dataclass(frozen=True)
 class AccountProfile:
-    """One org account: its department, original posts per week, share of inbound it attracts, and the
-    sign-offs of the agents who sign its replies (empty: replies are unsigned)."""
+    """One org account (one per department): its department, original posts per week, share of inbound
+    it attracts, and the sign-offs of the agents who sign its replies (empty: replies are unsigned)."""
 
     department: str
     broadcasts_per_week: float
@@ -135,7 +137,7 @@ STAGE_PROFILES: dict[int, StageProfile] = {
     # 2 Participating: ~9.5 posts/week every week, response ~0.10 (slow), no measurement, amplification 0.02.
     2: StageProfile((_MAIN,), inbound_per_week=10.0, response_rate=0.10, complaint_weight=0.5,
                     followup_rate=0.3, followup_response_rate=0.1, delay_median_hours=18.0, delay_sigma=0.8,
-                    coverage=(9, 18, False), amplification_share=0.02, thread_share=0.05),
+                    coverage=(9, 18, False), amplification_share=0.02, measurement_share=0.12, thread_share=0.05),
     # 3 Measuring: measurement 0.30, response ~0.33, no amplification, dialogue ~0.30.
     3: StageProfile((_MAIN,), inbound_per_week=10.0, response_rate=0.34, complaint_weight=0.6,
                     followup_rate=0.3, followup_response_rate=0.34, delay_median_hours=8.0,
@@ -203,12 +205,15 @@ def _derive_seed(seed: int, stage: int, index: int) -> int:
 class _Builder:
     """Generates one organization's drafts, step by step, from one random generator."""
 
+    RECENT = timedelta(days=3)  # customers reply to org posts at most this old
+
     def __init__(self, rng: random.Random, profile: StageProfile, stem: str, brand: str,
                  start: datetime, weeks: int, customer_base: int) -> None:
         self.rng, self.p, self.brand, self.start, self.weeks = rng, profile, brand, start, weeks
         self.end = start + timedelta(weeks=weeks)
         self.domain = f"{stem.replace('_', '')}.example.com"
-        self.handles = {a.department: f"{stem}_co{_SUFFIXES[a.department]}" for a in profile.accounts}
+        self.handles = {a.department: f"{stem}_co{_SUFFIXES.get(a.department, '_' + a.department)}"
+                        for a in profile.accounts}
         self.drafts: list[_Draft] = []
         pool = max(5, min(999, round(profile.inbound_per_week * weeks * 0.6)))
         self.customers = [f"cust_{customer_base + k}" for k in range(1, pool + 1)]
@@ -262,7 +267,8 @@ class _Builder:
         else:
             slots = [(w, a.department) for w in range(self.weeks) for a in p.accounts
                      for _ in range(self.count(a.broadcasts_per_week))]
-        posts = [self.add(_Draft(self.pick_time(w, _ORG_HOURS, 0.05), self.handles[d], dept=d)) for w, d in slots]
+        posts = [self.add(_Draft(self.pick_time(w, _ORG_HOURS, 0.05), self.handles[d], dept=d))
+                 for w, d in slots]
         for root in self.rng.sample(posts, round(p.thread_share * len(posts))):
             root.tone = "thread"
             self.add(_Draft(root.time + timedelta(minutes=self.rng.randint(1, 5)), root.author,
@@ -277,8 +283,9 @@ class _Builder:
             for _ in range(self.count(self.p.inbound_per_week)):
                 t, dept = self.pick_time(week, _CUSTOMER_HOURS, 1.0), self.rng.choices(depts, weights)[0]
                 tone, handle = self.rng.choices(_TONES, _TONE_WEIGHTS)[0], self.handles[dept]
-                recent = [b for b in broadcasts if b.dept == dept and timedelta(0) < t - b.time < timedelta(days=3)]
-                parent = self.rng.choice(recent) if recent and self.rng.random() < self.p.reply_to_post_share else None
+                recent = [b for b in broadcasts if b.dept == dept and timedelta(0) < t - b.time < self.RECENT]
+                reply = recent and self.rng.random() < self.p.reply_to_post_share
+                parent = self.rng.choice(recent) if reply else None
                 body = self.fill(self.rng.choice(_INBOUND[tone]))
                 text = f"@{handle} {body}" if parent else f"{body[0].upper()}{body[1:]} @{handle}"
                 roots.append(self.add(_Draft(t, self.customer(), text, parent=parent, tone=tone, dept=dept)))
@@ -300,7 +307,8 @@ class _Builder:
             rest = f"@{to.author} More on our help pages. {sign} 2/2"
             self.add(_Draft(t + timedelta(minutes=1), handle, rest, parent=first, dept=dept))
             return first
-        link = f" https://help.{self.domain}/a/{self.rng.randrange(1000, 9999)}" if self.rng.random() < 0.2 else ""
+        link = f" https://help.{self.domain}/a/{self.rng.randrange(1000, 9999)}"
+        link = link if self.rng.random() < 0.2 else ""
         return self.add(_Draft(t, handle, f"{text} {sign}{link}", parent=to, dept=dept))
 
     def conversations(self, roots: list[_Draft]) -> None:
@@ -321,12 +329,14 @@ class _Builder:
                     break
                 text = f"@{answer.author} {self.rng.choice(_INBOUND[mood])}"
                 back = self.add(_Draft(t, root.author, text, parent=answer, tone=mood, dept=root.dept))
-                answer = self.reply(back, root.dept, mood) if self.rng.random() < p.followup_response_rate else None
+                again = self.rng.random() < p.followup_response_rate
+                answer = self.reply(back, root.dept, mood) if again else None
 
     def amplify(self, roots: list[_Draft], broadcasts: list[_Draft]) -> None:
         """Reposts and quotes of customer posts, sized to make ``amplification_share`` of org posts."""
         p, latest = self.p, self.end - timedelta(days=3)
-        wanted = round(min(p.amplification_share, 0.9) / (1 - min(p.amplification_share, 0.9)) * self.org_count())
+        share = min(p.amplification_share, 0.9)
+        wanted = round(share / (1 - share) * self.org_count())
         praise = [r for r in roots if r.tone == "praise" and r.parent is None and r.time < latest]
         depts = [b.dept for b in broadcasts] or [p.accounts[0].department]
         for _ in range(wanted):
@@ -348,7 +358,8 @@ class _Builder:
         """Texts of original posts; ``measurement_share`` of all org posts carry a measurement mechanism."""
         eligible = [b for b in broadcasts if b.tone != "thread"]
         wanted = min(len(eligible), round(self.p.measurement_share * self.org_count()))
-        measured = {id(b): _MEASURE[i % len(_MEASURE)] for i, b in enumerate(self.rng.sample(eligible, wanted))}
+        chosen = self.rng.sample(eligible, wanted)
+        measured = {id(b): _MEASURE[i % len(_MEASURE)] for i, b in enumerate(chosen)}
         for b in broadcasts:
             template = measured.get(id(b)) or (
                 _THREADS[0] if b.tone == "thread" else self.rng.choice(_BROADCASTS[b.dept]))
@@ -396,7 +407,8 @@ def _simulate(stage: int, seed: int, index: int, name: str | None, weeks: int, s
         for d in drafts
     )
     accounts = tuple(
-        Account(platform=PLATFORM, handle=h, account_id=ids[h], bio=_BIOS[dept].format(brand=brand),
+        Account(platform=PLATFORM, handle=h, account_id=ids[h],
+                bio=_BIOS.get(dept, "{brand}").format(brand=brand),
                 display_name=brand if dept == "general" else f"{brand} {dept.title()}",
                 created_at=start - timedelta(days=rng.randint(400, 3000), seconds=rng.randrange(86400)),
                 followers=int(profile.followers * (1 if dept == "general" else 0.2) * rng.uniform(0.8, 1.25)),

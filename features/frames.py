@@ -195,20 +195,24 @@ def _windows(
 ) -> pd.DataFrame:
     times = pd.concat([own[["org", "created_at"]], inbound[["org", "created_at"]]])
     bounds = times.groupby("org")["created_at"].agg(["min", "max"]).reindex(names)
-    start = pd.Series(pd.Timestamp(since).tz_convert("UTC") if since else bounds["min"], index=names)
-    end = pd.Series(pd.Timestamp(until).tz_convert("UTC") if until else bounds["max"], index=names)
+    start = pd.Series(_utc(since) if since else bounds["min"], index=names)
+    end = pd.Series(_utc(until) if until else bounds["max"], index=names)
     windows = pd.DataFrame({"start": start, "end": end}, index=names)
     windows["days"] = (windows["end"] - windows["start"]).dt.total_seconds() / 86400.0
     windows["weeks"] = np.ceil(windows["days"] / 7.0).clip(lower=1)
     return windows
 
 
+def _utc(moment: datetime) -> pd.Timestamp:
+    """``moment`` in UTC; a time without an offset is taken as UTC (as in the import format)."""
+    stamp = pd.Timestamp(moment)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
 def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
-    start = frame["org"].map(windows["start"])
-    end = frame["org"].map(windows["end"])
-    keep = (frame["created_at"] >= start) & (frame["created_at"] <= end)
-    frame = frame[keep].copy()
-    offset = (frame["created_at"] - frame["org"].map(windows["start"])).dt.total_seconds()
-    bins = frame["org"].map(windows["weeks"])
-    frame["week"] = np.minimum(np.floor(offset / (7 * 86400.0)), bins - 1)
+    bounds = windows.reindex(frame["org"].to_numpy()).set_axis(frame.index)
+    keep = (frame["created_at"] >= bounds["start"]) & (frame["created_at"] <= bounds["end"])
+    frame, bounds = frame[keep].copy(), bounds[keep]
+    offset = (frame["created_at"] - bounds["start"]).dt.total_seconds()
+    frame["week"] = np.minimum(np.floor(offset / (7 * 86400.0)), bounds["weeks"].astype(float) - 1)
     return frame

@@ -11,48 +11,70 @@ from importlib import resources
 
 import pandas as pd
 
-#: @handle mentions (X) and u/name mentions (Reddit); a mention is not part of an e-mail address.
-MENTION_RE = r"(?:(?<![\w@/])@|(?<![\w/])/?u/)([A-Za-z0-9_-]{1,40})"
+#: @handle mentions (X handles: letters, digits, underscore) and u/name mentions (Reddit names may also
+#: hold hyphens); a mention is not part of an e-mail address or a URL path.
+MENTION_RE = r"(?<![\w@/])@([A-Za-z0-9_]{1,40})|(?<![\w/])/?u/([A-Za-z0-9_-]{1,40})"
 
 # Trailing material that follows a sign-off: links, page counters such as 2/2 or (1/3), dots.
 _TRAILER_RE = re.compile(r"(?:\s*(?:https?://\S+|\(?\d{1,2}/\d{1,2}\)?|[.,!;:]+))+\s*$")
 #: A sign-off at the very end: ^AB, *AB, ~AB, /AB (symbol then 1-15 letters) or -Name / - Name / -AB.
+#: ``^``, ``*`` and ``~`` may follow anything but a letter (``sorry.^AB``, ``2/2^AB``, ``🎃^AB``); ``/`` and
+#: the dashes may not follow a letter or digit (``and/or``, ``24/7``, ``state-of-the-art``) nor an emoticon's
+#: eyes (``:-P``, ``;-D``, ``=-O``).
 _SIGNATURE_RE = re.compile(
-    r"(?:^|\s)(?:[\^*~/]\s?(?P<sym>[A-Za-z][A-Za-z.]{0,14})|[-–—]\s?(?P<dash>[A-Z][A-Za-z]{0,14}(?:\s[A-Z]\.?)?))$"
+    r"(?:(?<![^\W\d_])[\^*~]\s?(?P<sym>[A-Za-z][A-Za-z.]{0,14})"
+    r"|(?<![\w:;=])/\s?(?P<slash>[A-Za-z][A-Za-z.]{0,14})"
+    r"|(?<![\w:;=])[-–—]\s?(?P<dash>[A-Z][A-Za-z.]{0,14}(?:\s[A-Z]\.?)?))$"
 )
-_NOT_NAMES = {"thanks", "thank", "cheers", "regards", "best", "thx", "ty", "pls", "please", "lol", "ok"}
+#: Capitalised words that end posts after a dash but are no one's name ("- Thanks", "- Friday").
+_NOT_NAMES = frozenset(
+    "thanks thank thankyou cheers regards best thx ty pls please lol ok okay enjoy sorry apologies welcome "
+    "yes no hi hello hey bye goodbye love hugs xo xx xoxo soon now today tonight tomorrow yesterday "
+    "monday tuesday wednesday thursday friday saturday sunday "
+    "january february march july september october november december".split()
+)
+
+
+def _strings(values: pd.Series) -> pd.Series:
+    """``values`` as strings, a missing value as the empty string (also for an empty Series)."""
+    return values.fillna("").astype(str)
 
 
 def mentions(text: pd.Series) -> pd.Series:
     """Lists of lowercase handles mentioned in each text (``@name`` or ``u/name``)."""
-    return text.fillna("").str.findall(MENTION_RE).map(lambda found: [h.lower() for h in found])
+    found = _strings(text).str.findall(MENTION_RE)
+    return found.map(lambda pairs: [(at or user).lower() for at, user in pairs])
 
 
 def leading_mention(text: pd.Series) -> pd.Series:
     """The first handle a reply text opens with (``@name ...``), lowercase, or missing."""
-    return text.fillna("").str.extract(r"^\s*@([A-Za-z0-9_]{1,40})", expand=False).str.lower()
+    return _strings(text).str.extract(r"^\s*@([A-Za-z0-9_]{1,40})", expand=False).str.lower()
 
 
 def strip_trailer(text: pd.Series) -> pd.Series:
     """Text without trailing links, page counters and punctuation."""
-    return text.fillna("").str.replace(_TRAILER_RE, "", regex=True)
+    return _strings(text).str.replace(_TRAILER_RE, "", regex=True)
 
 
 def signatures(text: pd.Series) -> pd.Series:
-    """The agent sign-off each text ends with (``^AB``, ``*AB``, ``-Name``, ``/AB``, ``~AB``), or missing.
+    """The agent sign-off each text ends with (``^AB``, ``*AB``, ``-Name``, ``- Name``, ``/AB``, ``~AB``), or missing.
 
-    The sign-off must follow white space (so ``well-known`` or ``and/or`` are not sign-offs) and
-    consist of letters (so emoticons such as ``:-)`` or ``:-/`` are not); it may be followed by
-    links and a page counter. The returned value is the symbol-free name, e.g. ``AB`` or ``Maria``.
+    The sign-off is the last thing in the text but for links, page counters (``2/2``, ``(1/2)``) and
+    punctuation; it may stand on a line of its own. Its symbol must not continue a word: ``/`` and
+    dashes never follow a letter or digit (so ``and/or``, ``24/7`` and ``state-of-the-art`` are not
+    sign-offs), ``^``, ``*`` and ``~`` never follow a letter. The name is letters (so emoticons
+    such as ``:-)``, ``:-/`` or ``-_-`` are not sign-offs), a dash name is capitalised, and a dash
+    before a common word (``- Thanks``, ``- Friday``) is not a sign-off. The returned value is the
+    symbol-free name, e.g. ``AB`` or ``Maria``.
     """
     found = strip_trailer(text).str.extract(_SIGNATURE_RE)
-    names = found["sym"].fillna(found["dash"]).str.rstrip(".")
-    return names.where(~names.str.lower().isin(_NOT_NAMES))
+    names = found["sym"].fillna(found["slash"]).fillna(found["dash"]).str.rstrip(".")
+    return names.where(~names.str.lower().isin(_NOT_NAMES) & (names.str.len() > 0))
 
 
 def has_question(text: pd.Series) -> pd.Series:
     """True where the text contains a question mark."""
-    return text.fillna("").str.contains("?", regex=False)
+    return _strings(text).str.contains("?", regex=False)
 
 
 @cache
@@ -71,7 +93,7 @@ def tracked_links(urls: pd.Series, text: pd.Series) -> pd.Series:
     parameter from ``data/tracking_parameters.txt`` (``utm_source=`` ...) or its host is in
     ``data/link_shorteners.txt`` (bit.ly ...). Both lists are data: extend them without code.
     """
-    links = urls.fillna("") + " " + text.fillna("")
+    links = _strings(urls) + " " + _strings(text)
     params = "|".join(re.escape(p) for p in word_list("tracking_parameters"))
     hosts = "|".join(re.escape(h) for h in word_list("link_shorteners"))
     pattern = rf"(?i)https?://(?:www\.)?(?:(?:{hosts})/|\S*[?&](?:{params})=)"
@@ -81,4 +103,4 @@ def tracked_links(urls: pd.Series, text: pd.Series) -> pd.Series:
 def feedback_asks(text: pd.Series) -> pd.Series:
     """True where a post asks the audience for feedback (phrases in ``data/feedback_phrases.txt``)."""
     phrases = "|".join(re.escape(p) for p in word_list("feedback_phrases"))
-    return text.fillna("").str.contains(rf"(?i)\b(?:{phrases})", regex=True)
+    return _strings(text).str.contains(rf"(?i)\b(?:{phrases})", regex=True)

@@ -95,8 +95,8 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, db: st
         return
     console = _console()
     title = f"socialstage demo: one simulated organization per stage (seed {seed}, {weeks} weeks)"
-    console.print(summary_table(placement_rows(run), title=title, text_columns=4))
-    console.print(summary_table(feature_rows(run), title="Key features by generating stage"))
+    console.print(summary_table(placement_rows(run), title=title, text_columns=5))
+    console.print(summary_table(feature_rows(run), title="Key features by organization (#)"))
     placed = sum(sim.stage == result.stage for sim, result in zip(run.simulated, run.results, strict=True))
     console.print(f"{placed} of {len(run.results)} simulated organizations placed at the stage that generated them.")
 

@@ -46,9 +46,10 @@ def placement_rows(run: DemoRun) -> list[dict[str, Any]]:
     """One row per organization: the stage that generated it, where it was placed, its journey stage."""
     return [
         {
+            "#": str(sim.stage),
             "organization": result.org,
-            "generated as": f"{sim.stage} {STAGES[sim.stage].name}",
-            "placed at": f"{result.stage} {result.rubric.stage_name}" + ("" if sim.stage == result.stage else " (!)"),
+            "generated as": STAGES[sim.stage].name,
+            "placed at": result.rubric.stage_name + ("" if sim.stage == result.stage else " (!)"),
             "journey": result.rubric.journey,
         }
         for sim, result in zip(run.simulated, run.results, strict=True)
@@ -56,7 +57,7 @@ def placement_rows(run: DemoRun) -> list[dict[str, Any]]:
 
 
 def feature_rows(run: DemoRun) -> list[dict[str, Any]]:
-    """Key features as rows, one column per organization (headed by its generating stage's index)."""
+    """Key features as rows, one column per organization (headed by its ``#``, the generating stage)."""
     rows = []
     for name, label in DEMO_COLUMNS.items():
         row: dict[str, Any] = {"key feature": label}

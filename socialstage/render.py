@@ -97,14 +97,13 @@ def _evidence_table(result: AuditResult) -> Table:
 def summary_table(rows: Sequence[dict[str, Any]], title: str, text_columns: int = 1) -> Table:
     """A compact table: each row a dict of column -> value; the first ``text_columns`` are text
     (left-aligned), the rest numbers (right-aligned). Values are shown as text, never markup."""
-    table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False)
     if not rows:
         return table
     for position, column in enumerate(rows[0]):
-        if position < text_columns:
-            table.add_column(column, no_wrap=True)
-        else:
-            table.add_column(column, justify="right", no_wrap=True)
+        width = max(len(str(column)), *(len(str(row[column])) for row in rows))
+        justify = "left" if position < text_columns else "right"
+        table.add_column(column, justify=justify, no_wrap=True, min_width=width)
     for row in rows:
         table.add_row(*(Text(str(v)) for v in row.values()))
     return table
