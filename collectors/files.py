@@ -1,9 +1,9 @@
 """Import of exported posts: the socialstage import format and the Kaggle TWCS layout.
 
-Reads CSV (optionally gzipped), JSON Lines and Parquet. Each row is checked on its own: a bad row
-is reported with its line number (the line it starts on, header = line 1; for Parquet, the row
-number) and the reason, and never silently dropped or repaired. With ``strict`` the first bad row
-stops the read.
+Reads CSV or TSV and JSON Lines (each optionally gzipped) and Parquet. Each row is checked on its
+own: a bad row is reported with its line number (the line it starts on, header = line 1; for
+Parquet, the row number) and the reason, and never silently dropped or repaired. With ``strict``
+the first bad row stops the read.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import io
 import json
 import logging
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from collectors.records import POST_COLUMNS, Post, normalize_platform
@@ -35,6 +37,8 @@ _FALSE = {"false", "0", "no", "n", "f", ""}
 _PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_.-]*$")
 _FLOAT_ID_RE = re.compile(r"^(\d+)\.0+$")
 _TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
+# Lone surrogates: what surrogateescape makes of bytes that are not UTF-8 (or a lone JSON \udXXX escape).
+_NOT_UNICODE = re.compile("[\ud800-\udfff]")
 
 
 class ImportFormatError(ValueError):
@@ -89,10 +93,19 @@ def read_posts(path: str | Path, *, strict: bool = False) -> ImportResult:
         raise ImportFormatError(f"{path}: is a folder, not a posts file")
     if path.stat().st_size == 0:
         raise ImportFormatError(f"{path}: the file is empty")
+    try:
+        return _read(path, strict)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise ImportFormatError(f"{path}: not a readable gzip file ({exc})") from None
+
+
+def _read(path: Path, strict: bool) -> ImportResult:
     suffixes = [s.lower() for s in path.suffixes]
+    if suffixes[-1:] == [".gz"]:
+        suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in (".parquet", ".pq"):
         header, rows, unit = _parquet_rows(path)
-    elif (suffixes and suffixes[-1] in (".jsonl", ".ndjson", ".json")) or suffixes[-2:] == [".jsonl", ".gz"]:
+    elif suffixes and suffixes[-1] in (".jsonl", ".ndjson", ".json"):
         header, rows, unit = None, _jsonl_rows(path), "line"
     else:
         header, rows, unit = _csv_rows(path)
@@ -125,11 +138,11 @@ def write_rejects(result: ImportResult, path: Path) -> Path:
     keys: list[str] = []
     for bad in result.rejected:
         keys.extend(k for k in bad.raw if k not in keys)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with path.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         writer = csv.writer(handle)
-        writer.writerow([result.line_unit, "reason", *keys])
+        writer.writerow([result.line_unit, "reason", *(_safe_cell(k) for k in keys)])
         for bad in result.rejected:
-            writer.writerow([bad.line, bad.reason, *(_safe_cell(bad.raw.get(k, "")) for k in keys)])
+            writer.writerow([bad.line, _safe_cell(bad.reason), *(_safe_cell(bad.raw.get(k, "")) for k in keys)])
     return path
 
 
@@ -142,55 +155,67 @@ def _safe_cell(value: object) -> str:
 
 
 def _open_text(path: Path) -> io.TextIOBase:
+    # Undecodable bytes become lone surrogates (surrogateescape), so that one bad row is reported
+    # with its line instead of stopping the read; see _NOT_UNICODE.
     if path.suffix.lower() == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return path.open("r", encoding="utf-8-sig", newline="")
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="surrogateescape", newline="")
+    return path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
 def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str] | str]], str]:
-    handle = _open_text(path)
-    try:
-        sample = handle.read(65536)
-    except UnicodeDecodeError as exc:
-        handle.close()
-        raise ImportFormatError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8 CSV") from exc
-    handle.seek(0)
-    delimiter = "\t" if sample.split("\n", 1)[0].count("\t") > sample.split("\n", 1)[0].count(",") else ","
-    reader = csv.reader(handle, delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        handle.close()
-        raise ImportFormatError(f"{path}: the file is empty") from None
+    with _open_text(path) as handle:
+        first = handle.readline()
+        delimiter = "\t" if first.count("\t") > first.count(",") else ","
+        handle.seek(0)
+        try:
+            header = next(csv.reader(handle, delimiter=delimiter, strict=True))
+        except StopIteration:
+            raise ImportFormatError(f"{path}: the file is empty") from None
+        except csv.Error as exc:
+            raise ImportFormatError(f"{path}: the header line is not readable CSV ({exc})") from None
+    if any(_NOT_UNICODE.search(h) for h in header):
+        raise ImportFormatError(f"{path}: not UTF-8 text; save it as UTF-8 CSV")
     header = [h.strip() for h in header]
 
     def rows() -> Iterator[tuple[int, dict[str, str] | str]]:
-        start = reader.line_num + 1
-        try:
-            for values in reader:
-                if not any(v.strip() for v in values):
+        # The file is opened here, so it is closed even when the header is rejected and this
+        # generator never runs. strict=True makes the csv module report an unclosed quote (which
+        # would otherwise swallow the rest of the file); after an error it resumes at the next line.
+        with _open_text(path) as handle:
+            reader = csv.reader(handle, delimiter=delimiter, strict=True)
+            next(reader)
+            start = reader.line_num + 1
+            while True:
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    reason = str(exc)
+                    if "unexpected end of data" in reason:
+                        reason = "a quoted field is never closed (the rest of the file would be inside it)"
+                    yield start, f"unreadable CSV: {reason}"
                     start = reader.line_num + 1
                     continue
-                if len(values) > len(header):
-                    yield start, f"has {len(values)} fields, the header has {len(header)}"
-                else:
-                    yield start, dict(zip(header, values, strict=False))
+                if any(v.strip() for v in values):  # blank lines are skipped
+                    too_many = len(values) > len(header)
+                    yield start, (f"has {len(values)} fields, the header has {len(header)}" if too_many
+                                  else dict(zip(header, values, strict=False)))
                 start = reader.line_num + 1
-        except csv.Error as exc:
-            yield start, f"unreadable CSV ({exc})"
-        except UnicodeDecodeError as exc:
-            yield start, f"not UTF-8 text ({exc.reason})"
-        finally:
-            handle.close()
 
     return header, rows(), "line"
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, str] | str]]:
     with _open_text(path) as handle:
+        first = True
         for number, line in enumerate(handle, start=1):
-            if not line.strip():
+            stripped = line.strip()
+            if not stripped:
                 continue
+            if first and (stripped.startswith("[") or stripped == "{"):
+                raise ImportFormatError(f"{path}: not JSON Lines (one JSON document); write one JSON object per line")
+            first = False
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
@@ -219,14 +244,16 @@ def _parquet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, 
         raise ImportFormatError(f"{path}: not a readable Parquet file ({exc.__class__.__name__})") from exc
 
     def text(value: object) -> str:
-        if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        if isinstance(value, list | tuple | np.ndarray):  # a list column, such as urls
+            return " ".join(text(v) for v in value)
+        if value is None or pd.isna(value):
             return ""
         if isinstance(value, pd.Timestamp | datetime):
             stamp = pd.Timestamp(value)
             return (stamp if stamp.tzinfo else stamp.tz_localize(UTC)).isoformat()
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
-        return _json_text(list(value) if hasattr(value, "__len__") and not isinstance(value, str) else value)
+        return _json_text(value)
 
     def rows() -> Iterator[tuple[int, dict[str, str] | str]]:
         columns = [str(c) for c in frame.columns]
@@ -262,6 +289,8 @@ def _convert(
                 layout = _check_header(path, list(raw))
             raw_values = raw
             try:
+                if any(_NOT_UNICODE.search(v) for v in raw.values()):
+                    raise ValueError("not UTF-8 text")
                 record = _twcs_record(raw) if layout == "twcs" else _record(raw)
             except ValueError as exc:
                 problem = str(exc)
@@ -296,7 +325,14 @@ def _check_header(path: Path, header: list[str]) -> str:
     return layout
 
 
+def _absent(raw: dict[str, str], columns: tuple[str, ...]) -> None:
+    absent = [c for c in columns if c not in raw]
+    if absent:
+        raise ValueError(f"the row has no {', '.join(absent)} field{'s' if len(absent) > 1 else ''}")
+
+
 def _record(raw: dict[str, str]) -> dict[str, object]:
+    _absent(raw, REQUIRED_COLUMNS)
     missing = [c for c in ("platform", "post_id", "author", "created_at") if not raw.get(c, "").strip()]
     if missing:
         raise ValueError(f"missing required value{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
@@ -322,6 +358,7 @@ def _record(raw: dict[str, str]) -> dict[str, object]:
 
 
 def _twcs_record(raw: dict[str, str]) -> dict[str, object]:
+    _absent(raw, ("tweet_id", "author_id", "created_at", "text"))
     missing = [c for c in ("tweet_id", "author_id", "created_at") if not raw.get(c, "").strip()]
     if missing:
         raise ValueError(f"missing required value{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
@@ -350,7 +387,10 @@ def parse_time(value: str) -> datetime:
             raise ValueError(f"created_at {value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00
+        raise ValueError(f"created_at {value!r} is out of range") from None
 
 
 def _id(value: str) -> str | None:

@@ -23,6 +23,22 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 
 from collectors.records import POST_COLUMNS, Account, OrgAccount, Organization, Post
+from collectors.simulated_text import (
+    AMPLIFY,
+    BIOS,
+    BROADCASTS,
+    CUSTOMER_HOURS,
+    INBOUND,
+    MEASURE,
+    ORG_HOURS,
+    REPLIES,
+    SUFFIXES,
+    THREADS,
+    TONE_WEIGHTS,
+    TONES,
+    UGC,
+    WORDS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,56 +46,6 @@ PLATFORM = "twitter"
 DEFAULT_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 STAGE_SLUGS = ("unaware", "listening", "participating", "measuring", "letting-go", "actively-engaging",
                "propagating")
-_ORG_HOURS = (0, 0, 0, 0, 0, 0, 0, 1, 3, 5, 6, 5, 4, 4, 5, 5, 4, 3, 2, 1, 0, 0, 0, 0)  # UTC hour weights
-_CUSTOMER_HOURS = (1, 1, 0, 0, 0, 0, 1, 2, 3, 3, 3, 4, 5, 4, 4, 4, 4, 5, 6, 6, 5, 4, 3, 2)
-_TONES, _TONE_WEIGHTS = ("question", "complaint", "praise", "neutral"), (0.35, 0.25, 0.25, 0.15)
-_SUFFIXES = {"general": "", "support": "_help", "news": "_news", "careers": "_jobs", "developers": "_dev"}
-_BIOS = {"general": "Official account of {brand}. News, products and stories.",
-         "support": "Official support for {brand}. Agents sign with their initials.",
-         "news": "Newsroom of {brand}.", "careers": "Careers at {brand}. Come build with us.",
-         "developers": "APIs and SDKs for building on {brand}."}
-# Org texts avoid feedback phrases, query strings, shorteners and trailing sign-off look-alikes unless they
-# are meant as those signals; so do customer texts, which the org may repost.
-_INBOUND = {
-    "question": ("is the {item} available in Canada?", "how do I reset my password?", "any news on {item}?",
-                 "do you ship on weekends?", "can I change my order after paying?"),
-    "complaint": ("my order is late again, terrible service.", "the app keeps crashing, so frustrating.",
-                  "still waiting for a refund. Worst experience ever.", "charged twice, so disappointed."),
-    "praise": ("love the new {item}, great job!", "thanks for the quick delivery, amazing!",
-               "best customer care I have had in years.", "the {item} is fantastic, thank you!"),
-    "neutral": ("just picked up the {item}.", "heading to your store this afternoon.", "saw your ad today."),
-    "good": ("thanks, that worked!", "great, sorted now. Thank you!", "perfect, cheers!"),
-    "bad": ("still not fixed, this is annoying.", "I did that already and nothing happened."),
-}
-_REPLIES = {
-    "question": ("Good question! Yes, details are on our help pages.", "It is coming next month!"),
-    "complaint": ("Sorry about that! DM us your order number and we will make it right.",
-                  "We are sorry to hear this. Could you DM us the details so we can fix it?"),
-    "praise": ("Thank you so much, that made our day!", "So glad you like it!"),
-    "neutral": ("Enjoy, and thanks for stopping by!", "Thanks for the shout-out!"),
-    "good": ("Glad we could help!", "Happy to hear it!"), "bad": ("Sorry, we are escalating this now.",),
-}
-_BROADCASTS = {
-    "general": ("New on the blog: {topic}. {link}", "Happy {day}! {topic} is live today.",
-                "Meet the team behind {topic}. {link}", "Our {item} is back in stock."),
-    "support": ("Our help pages now cover {topic}. {link}", "We are here every day from 7am to 11pm."),
-    "news": ("Press release: {topic}. {link}", "In the news this week: {topic}."),
-    "careers": ("We are hiring a {role} in {city}. Apply: {link}", "A day in the life of our {role} team."),
-    "developers": ("API changelog: {topic}. {link}", "New SDK release for {topic} is out."),
-}
-_MEASURE = ("New arrivals for spring: {tracked}", "Fresh deals this week {short}",
-            "Quick poll: which should we build next?", "Tell us what you think of the new {item}!",
-            "Take our 2-minute survey and help shape {topic}: {tracked} {link}",
-            "Rate your experience with us this month.",
-            "You asked, we changed: {topic}. Thanks for your feedback!")
-_THREADS = ("A quick thread on {topic} 🧵", "Here is how we got there. {link}")
-_AMPLIFY = ("Love seeing this!", "This is why we do what we do.", "Thanks for sharing, @{cust}!")
-_UGC = ("Weekend project made with my new {item} #{tag}", "Could not be happier with this {item} #{tag}")
-_WORDS = {"topic": ("dark mode", "faster checkout", "our new app", "the spring range", "offline sync"),
-          "item": ("backpack", "app", "headphones", "coffee maker", "jacket"),
-          "role": ("data engineer", "store manager", "designer"), "city": ("Berlin", "Austin", "Lisbon")}
-
-
 @dataclass(frozen=True)
 class AccountProfile:
     """One org account (one per department): its department, original posts per week, share of inbound
@@ -102,8 +68,8 @@ class StageProfile:
     with ``followup_response_rate``. Reply delays are lognormal (``delay_median_hours``,
     ``delay_sigma``), pushed into ``coverage`` (start hour, end hour UTC, weekends). ``measurement_share``
     and ``amplification_share`` are targets over all org posts (``quote_share`` of amplification are
-    quotes); ``thread_share`` of original posts get a self-reply. ``broadcast_total`` posts in
-    ``active_weeks`` weeks replace the weekly rate when set. ``followers`` sizes the main account.
+    quotes); ``thread_share`` of original posts get a self-reply. When set, ``broadcast_total`` posts in
+    ``active_weeks`` weeks per 12 weeks replace the weekly rate. ``followers`` sizes the main account.
     """
 
     accounts: tuple[AccountProfile, ...]
@@ -127,7 +93,7 @@ class StageProfile:
 
 _MAIN = AccountProfile("general", 8.0, 1.0)
 _SILENT = AccountProfile("general", 0.0, 1.0)
-#: Profiles per stage. Measured on seeds 0-59 with ``features`` (12 weeks), see the comments.
+#: Profiles per stage; the comments give the features measured over 12 weeks (seeds 0-59).
 STAGE_PROFILES: dict[int, StageProfile] = {
     # 0 Unaware: the account exists but never posts; 7-12 customer mentions.
     0: StageProfile((_SILENT,), inbound_per_week=0.85, followers=400),
@@ -137,7 +103,7 @@ STAGE_PROFILES: dict[int, StageProfile] = {
     # 2 Participating: ~9.5 posts/week every week, response ~0.10 (slow), no measurement, amplification 0.02.
     2: StageProfile((_MAIN,), inbound_per_week=10.0, response_rate=0.10, complaint_weight=0.5,
                     followup_rate=0.3, followup_response_rate=0.1, delay_median_hours=18.0, delay_sigma=0.8,
-                    coverage=(9, 18, False), amplification_share=0.02, measurement_share=0.12, thread_share=0.05),
+                    coverage=(9, 18, False), amplification_share=0.02, thread_share=0.05),
     # 3 Measuring: measurement 0.30, response ~0.33, no amplification, dialogue ~0.30.
     3: StageProfile((_MAIN,), inbound_per_week=10.0, response_rate=0.34, complaint_weight=0.6,
                     followup_rate=0.3, followup_response_rate=0.34, delay_median_hours=8.0,
@@ -212,7 +178,7 @@ class _Builder:
         self.rng, self.p, self.brand, self.start, self.weeks = rng, profile, brand, start, weeks
         self.end = start + timedelta(weeks=weeks)
         self.domain = f"{stem.replace('_', '')}.example.com"
-        self.handles = {a.department: f"{stem}_co{_SUFFIXES.get(a.department, '_' + a.department)}"
+        self.handles = {a.department: f"{stem}_co{SUFFIXES.get(a.department, '_' + a.department)}"
                         for a in profile.accounts}
         self.drafts: list[_Draft] = []
         pool = max(5, min(999, round(profile.inbound_per_week * weeks * 0.6)))
@@ -239,7 +205,7 @@ class _Builder:
 
     def fill(self, template: str, **extra: str) -> str:
         r, site = self.rng, f"https://{self.domain}"
-        values = {key: r.choice(words) for key, words in _WORDS.items()}
+        values = {key: r.choice(words) for key, words in WORDS.items()}
         values |= {"day": "Monday", "tag": self.brand.replace(" ", ""), "short": f"https://bit.ly/{r.getrandbits(24):x}",
                    "link": f"{site}/{r.choice(('blog', 'news', 'docs'))}/{r.randrange(100, 999)}",
                    "tracked": f"{site}/go/{r.randrange(100, 999)}?utm_source=twitter&utm_medium=social"
@@ -261,18 +227,21 @@ class _Builder:
     def broadcasts(self) -> list[_Draft]:
         """Original org posts on weekdays in working hours; some start a self-thread."""
         p = self.p
-        if p.broadcast_total is not None:
-            weeks = self.rng.sample(range(self.weeks), min(p.active_weeks or 1, self.weeks))
-            slots = [(self.rng.choice(weeks), p.accounts[0].department) for _ in range(p.broadcast_total)]
+        if p.broadcast_total is not None:  # scaled from 12 weeks to the window, at least one post
+            scale = self.weeks / 12
+            active = min(self.weeks, max(1, round((p.active_weeks or 1) * scale)))
+            weeks = self.rng.sample(range(self.weeks), active)
+            total = max(1, round(p.broadcast_total * scale))
+            slots = [(self.rng.choice(weeks), p.accounts[0].department) for _ in range(total)]
         else:
             slots = [(w, a.department) for w in range(self.weeks) for a in p.accounts
                      for _ in range(self.count(a.broadcasts_per_week))]
-        posts = [self.add(_Draft(self.pick_time(w, _ORG_HOURS, 0.05), self.handles[d], dept=d))
+        posts = [self.add(_Draft(self.pick_time(w, ORG_HOURS, 0.05), self.handles[d], dept=d))
                  for w, d in slots]
         for root in self.rng.sample(posts, round(p.thread_share * len(posts))):
             root.tone = "thread"
             self.add(_Draft(root.time + timedelta(minutes=self.rng.randint(1, 5)), root.author,
-                            self.fill(_THREADS[1]), parent=root, dept=root.dept, tone="thread"))
+                            self.fill(THREADS[1]), parent=root, dept=root.dept, tone="thread"))
         return posts
 
     def inbound(self, broadcasts: list[_Draft]) -> list[_Draft]:
@@ -281,12 +250,12 @@ class _Builder:
         roots = []
         for week in range(self.weeks):
             for _ in range(self.count(self.p.inbound_per_week)):
-                t, dept = self.pick_time(week, _CUSTOMER_HOURS, 1.0), self.rng.choices(depts, weights)[0]
-                tone, handle = self.rng.choices(_TONES, _TONE_WEIGHTS)[0], self.handles[dept]
+                t, dept = self.pick_time(week, CUSTOMER_HOURS, 1.0), self.rng.choices(depts, weights)[0]
+                tone, handle = self.rng.choices(TONES, TONE_WEIGHTS)[0], self.handles[dept]
                 recent = [b for b in broadcasts if b.dept == dept and timedelta(0) < t - b.time < self.RECENT]
                 reply = recent and self.rng.random() < self.p.reply_to_post_share
                 parent = self.rng.choice(recent) if reply else None
-                body = self.fill(self.rng.choice(_INBOUND[tone]))
+                body = self.fill(self.rng.choice(INBOUND[tone]))
                 text = f"@{handle} {body}" if parent else f"{body[0].upper()}{body[1:]} @{handle}"
                 roots.append(self.add(_Draft(t, self.customer(), text, parent=parent, tone=tone, dept=dept)))
         return roots
@@ -297,7 +266,7 @@ class _Builder:
         t = self.in_coverage(to.time + self.delay(p.delay_median_hours, p.delay_sigma))
         if t + timedelta(minutes=1) >= self.end:
             return None
-        text = f"@{to.author} {self.rng.choice(_REPLIES[tone])}"
+        text = f"@{to.author} {self.rng.choice(REPLIES[tone])}"
         agents = next(a.agents for a in p.accounts if a.department == dept)
         if not agents:
             return self.add(_Draft(t, handle, text, parent=to, dept=dept))
@@ -327,7 +296,7 @@ class _Builder:
                 t = answer.time + self.delay(1.0, 1.0, cap=48.0)
                 if t >= self.end:
                     break
-                text = f"@{answer.author} {self.rng.choice(_INBOUND[mood])}"
+                text = f"@{answer.author} {self.rng.choice(INBOUND[mood])}"
                 back = self.add(_Draft(t, root.author, text, parent=answer, tone=mood, dept=root.dept))
                 again = self.rng.random() < p.followup_response_rate
                 answer = self.reply(back, root.dept, mood) if again else None
@@ -344,11 +313,11 @@ class _Builder:
                 source = praise.pop(self.rng.randrange(len(praise)))
             else:  # a customer's own post about the brand (hashtag, no mention): not inbound
                 t = self.start + (latest - self.start) * self.rng.random()
-                text = self.fill(self.rng.choice(_UGC))
+                text = self.fill(self.rng.choice(UGC))
                 source = self.add(_Draft(t, self.customer(), text, tone="ugc", dept=self.rng.choice(depts)))
             t, handle = source.time + self.delay(2.0, 0.8, cap=48.0), self.handles[source.dept]
             if self.rng.random() < p.quote_share:
-                text = self.fill(self.rng.choice(_AMPLIFY), cust=source.author)
+                text = self.fill(self.rng.choice(AMPLIFY), cust=source.author)
                 self.add(_Draft(t, handle, text, quote_of=source, dept=source.dept))
             else:
                 text = f"RT @{source.author}: {source.text}"
@@ -359,10 +328,10 @@ class _Builder:
         eligible = [b for b in broadcasts if b.tone != "thread"]
         wanted = min(len(eligible), round(self.p.measurement_share * self.org_count()))
         chosen = self.rng.sample(eligible, wanted)
-        measured = {id(b): _MEASURE[i % len(_MEASURE)] for i, b in enumerate(chosen)}
+        measured = {id(b): MEASURE[i % len(MEASURE)] for i, b in enumerate(chosen)}
         for b in broadcasts:
             template = measured.get(id(b)) or (
-                _THREADS[0] if b.tone == "thread" else self.rng.choice(_BROADCASTS[b.dept]))
+                THREADS[0] if b.tone == "thread" else self.rng.choice(BROADCASTS[b.dept]))
             b.is_poll = template.startswith("Quick poll")
             b.text = self.fill(template, day=b.time.strftime("%A"))
 
@@ -408,7 +377,7 @@ def _simulate(stage: int, seed: int, index: int, name: str | None, weeks: int, s
     )
     accounts = tuple(
         Account(platform=PLATFORM, handle=h, account_id=ids[h],
-                bio=_BIOS.get(dept, "{brand}").format(brand=brand),
+                bio=BIOS.get(dept, "{brand}").format(brand=brand),
                 display_name=brand if dept == "general" else f"{brand} {dept.title()}",
                 created_at=start - timedelta(days=rng.randint(400, 3000), seconds=rng.randrange(86400)),
                 followers=int(profile.followers * (1 if dept == "general" else 0.2) * rng.uniform(0.8, 1.25)),
@@ -426,7 +395,8 @@ def simulate_org(stage: int, *, seed: int = 0, name: str | None = None, weeks: i
     """One organization generated at ``stage`` (0-6) over ``weeks`` weeks from ``start`` (UTC).
 
     The default name is ``demo-<stage slug>`` with accounts ``<slug>_co``, ``<slug>_co_help`` and so on;
-    ``profile`` replaces ``STAGE_PROFILES[stage]``. Same arguments, same organization.
+    ``profile`` replaces ``STAGE_PROFILES[stage]``. Same arguments, same organization. The default
+    profiles place each organization at its stage for windows of four weeks or more.
     """
     return _simulate(stage, seed, 0, name, weeks, start, profile)
 

@@ -1,8 +1,8 @@
 """The embedded store: one SQLite file (WAL mode) holding posts, accounts, organizations and cursors.
 
 Posts are upserted by (platform, post_id), so importing or collecting twice never duplicates a
-post; a later copy fills in fields the earlier one lacked and refreshes public counts, but never
-erases a known value with a missing one.
+post; a later copy fills in fields the earlier one lacked (an empty text included) and refreshes
+public counts, but never erases a known value with a missing one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,15 @@ from pathlib import Path
 import pandas as pd
 import platformdirs
 
-from collectors.records import POST_COLUMNS, Account, OrgAccount, Organization, Post, normalize_handle
+from collectors.records import (
+    POST_COLUMNS,
+    Account,
+    OrgAccount,
+    Organization,
+    Post,
+    normalize_handle,
+    normalize_platform,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +99,7 @@ _UPSERT_SQL = (
     "ON CONFLICT (platform, post_id) DO UPDATE SET "
     + ", ".join(f"{c} = COALESCE(excluded.{c}, {c})" for c in _UPDATABLE)
     + ", is_poll = MAX(is_poll, excluded.is_poll)"
+    + ", text = CASE WHEN text = '' THEN excluded.text ELSE text END"
 )
 
 
@@ -133,10 +142,14 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, timeout=30.0)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
-        self._conn.commit()
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(_SCHEMA)
+            self._conn.commit()
+        except sqlite3.Error:
+            self._conn.close()
+            raise
 
     def __enter__(self) -> Store:
         return self
@@ -169,7 +182,12 @@ class Store:
         """Insert posts, or update the stored copy of each (platform, post_id) already present."""
         rows = list(_rows_from_frame(posts) if isinstance(posts, pd.DataFrame) else _rows_from_posts(posts))
         before = self.count_posts()
-        self._conn.executemany(_UPSERT_SQL, rows)
+        try:
+            self._conn.executemany(_UPSERT_SQL, rows)
+        except sqlite3.Error:
+            if commit:
+                self._conn.rollback()
+            raise
         added = self.count_posts() - before
         if commit:
             self._conn.commit()
@@ -187,7 +205,7 @@ class Store:
         columns = ", ".join(POST_COLUMNS)
         if keys is None:
             return _frame(self._conn.execute(f"SELECT {columns} FROM posts").fetchall())
-        keys = sorted({(p, normalize_handle(h)) for p, h in keys})
+        keys = sorted({(normalize_platform(p), normalize_handle(h)) for p, h in keys})
         self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (platform TEXT, handle TEXT)")
         self._conn.execute("DELETE FROM wanted")
         self._conn.executemany("INSERT INTO wanted VALUES (?, ?)", keys)
@@ -204,9 +222,9 @@ class Store:
         SELECT {columns} FROM posts p WHERE EXISTS (
             SELECT 1 FROM own o WHERE o.platform = p.platform AND o.post_id = p.in_reply_to_id)
         UNION
-        SELECT {columns} FROM posts p WHERE p.post_id IN (
-            SELECT in_reply_to_id FROM own UNION SELECT repost_of_id FROM own
-            UNION SELECT quote_of_id FROM own)
+        SELECT {', '.join('p.' + c for c in POST_COLUMNS)} FROM posts p JOIN (
+            SELECT platform, in_reply_to_id AS id FROM own UNION SELECT platform, repost_of_id FROM own
+            UNION SELECT platform, quote_of_id FROM own) r ON r.platform = p.platform AND r.id = p.post_id
         UNION
         SELECT {columns} FROM posts p WHERE EXISTS (SELECT 1 FROM wanted w
             WHERE w.platform = p.platform AND (lower(p.in_reply_to_author) = w.handle

@@ -27,8 +27,8 @@ def poll_share(frames: OrgFrames) -> pd.Series:
 
 def feedback_ask_share(frames: OrgFrames) -> pd.Series:
     """Share of org posts that ask for feedback: a phrase from ``features/data/feedback_phrases.txt``
-    (survey, tell us, rate your, review us ...), case-insensitive, at a word start. No org posts:
-    missing."""
+    (survey, tell us, rate your, review us ...), case-insensitive, as whole words with an optional
+    inflection of the last word (``polls``, ``voted``; not ``pollution``). No org posts: missing."""
     return _share(frames, textsig.feedback_asks(frames.org_posts["text"]))
 
 

@@ -11,13 +11,15 @@ Definitions (design section 6):
   parent when the parent is loaded, else the handle a reply text opens with), reposts or quotes
   (``repost_of_author``/``quote_of_author``, else the target's author when loaded, else the
   ``RT @name:`` prefix). A target may stay unknown; an unknown target counts as non-org.
-* **inbound**: a non-org post that replies to an org post, whose target is an org account, or
-  that mentions an org handle.
-* **answered**: an org post replies to it (``in_reply_to_id``) at most 7 days after it. Answers are
+* **inbound**: a non-org post that replies to an org post, or is a reply whose target is an org
+  account, or mentions an org handle (``@handle`` not inside an e-mail address, any case). A
+  repost or quote of an org post is not inbound unless it mentions the handle.
+* **answered**: an org post replies to it (``in_reply_to_id``) 0 to 7 days (inclusive) after it. Answers are
   looked for among all loaded posts, also after the window's end, so inbound posts late in the
   window are not penalised. The response time is the time to the first such org reply.
-* **window**: ``since``/``until`` when given, else from the first to the last org or inbound post.
-  Org posts and inbound posts are counted only inside the window (both ends inclusive).
+* **window**: ``since``/``until`` when given (a time without an offset is UTC), else from the first
+  to the last org or inbound post. Org posts and inbound posts are counted only inside the window
+  (both ends inclusive).
 """
 
 from __future__ import annotations

@@ -17,22 +17,26 @@ MENTION_RE = r"(?<![\w@/])@([A-Za-z0-9_]{1,40})|(?<![\w/])/?u/([A-Za-z0-9_-]{1,4
 
 # Trailing material that follows a sign-off: links, page counters such as 2/2 or (1/3), dots.
 _TRAILER_RE = re.compile(r"(?:\s*(?:https?://\S+|\(?\d{1,2}/\d{1,2}\)?|[.,!;:]+))+\s*$")
-#: A sign-off at the very end: ^AB, *AB, ~AB, /AB (symbol then 1-15 letters) or -Name / - Name / -AB.
-#: ``^``, ``*`` and ``~`` may follow anything but a letter (``sorry.^AB``, ``2/2^AB``, ``🎃^AB``); ``/`` and
-#: the dashes may not follow a letter or digit (``and/or``, ``24/7``, ``state-of-the-art``) nor an emoticon's
-#: eyes (``:-P``, ``;-D``, ``=-O``).
+#: A sign-off at the very end: a symbol, an optional space, then a name of 1-15 letters (dots allowed
+#: inside, as in ``S.D``). ``^`` may follow anything but a letter (``sorry.^AB``, ``2/2^AB``) and takes
+#: lowercase initials too (``^ab``); ``*`` and ``~`` may follow anything but a letter and need a capital
+#: (``*making`` corrects a typo); ``/`` and the dashes may not follow a letter, a digit or an emoticon's
+#: eyes (``and/or``, ``24/7``, ``state-of-the-art``, ``:-P``, ``;-D``) and need a capital (``/s`` marks
+#: sarcasm); a dash name may end with an initial (``- Anna K``).
 _SIGNATURE_RE = re.compile(
-    r"(?:(?<![^\W\d_])[\^*~]\s?(?P<sym>[A-Za-z][A-Za-z.]{0,14})"
-    r"|(?<![\w:;=])/\s?(?P<slash>[A-Za-z][A-Za-z.]{0,14})"
+    r"(?:(?<![^\W\d_])\^\s?(?P<caret>[A-Za-z][A-Za-z.]{0,14})"
+    r"|(?<![^\W\d_])[*~]\s?(?P<star>[A-Z][A-Za-z.]{0,14})"
+    r"|(?<![\w:;=])/\s?(?P<slash>[A-Z][A-Za-z.]{0,14})"
     r"|(?<![\w:;=])[-–—]\s?(?P<dash>[A-Z][A-Za-z.]{0,14}(?:\s[A-Z]\.?)?))$"
 )
 #: Capitalised words that end posts after a dash but are no one's name ("- Thanks", "- Friday").
-_NOT_NAMES = frozenset(
-    "thanks thank thankyou cheers regards best thx ty pls please lol ok okay enjoy sorry apologies welcome "
-    "yes no hi hello hey bye goodbye love hugs xo xx xoxo soon now today tonight tomorrow yesterday "
-    "monday tuesday wednesday thursday friday saturday sunday "
-    "january february march july september october november december".split()
-)
+_NOT_NAMES = frozenset({
+    "thanks", "thank", "thankyou", "cheers", "regards", "best", "thx", "ty", "pls", "please", "lol", "ok", "okay",
+    "enjoy", "sorry", "apologies", "welcome", "yes", "no", "hi", "hello", "hey", "bye", "goodbye", "love", "hugs",
+    "xo", "xx", "xoxo", "soon", "now", "today", "tonight", "tomorrow", "yesterday", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "july", "september",
+    "october", "november", "december",
+})
 
 
 def _strings(values: pd.Series) -> pd.Series:
@@ -63,13 +67,14 @@ def signatures(text: pd.Series) -> pd.Series:
     punctuation; it may stand on a line of its own. Its symbol must not continue a word: ``/`` and
     dashes never follow a letter or digit (so ``and/or``, ``24/7`` and ``state-of-the-art`` are not
     sign-offs), ``^``, ``*`` and ``~`` never follow a letter. The name is letters (so emoticons
-    such as ``:-)``, ``:-/`` or ``-_-`` are not sign-offs), a dash name is capitalised, and a dash
-    before a common word (``- Thanks``, ``- Friday``) is not a sign-off. The returned value is the
+    such as ``:-)``, ``:-/``, ``;-P`` or ``-_-`` are not sign-offs); it starts with a capital except
+    after ``^`` (``^ab``), so ``*typo`` corrections and ``/s`` are not sign-offs; and a dash before
+    a common word (``- Thanks``, ``- Friday``) is not a sign-off. The returned value is the
     symbol-free name, e.g. ``AB`` or ``Maria``.
     """
     found = strip_trailer(text).str.extract(_SIGNATURE_RE)
-    names = found["sym"].fillna(found["slash"]).fillna(found["dash"]).str.rstrip(".")
-    return names.where(~names.str.lower().isin(_NOT_NAMES) & (names.str.len() > 0))
+    names = found["caret"].fillna(found["star"]).fillna(found["slash"]).fillna(found["dash"]).str.rstrip(".")
+    return names.where(~names.str.lower().isin(_NOT_NAMES))
 
 
 def has_question(text: pd.Series) -> pd.Series:
@@ -101,6 +106,8 @@ def tracked_links(urls: pd.Series, text: pd.Series) -> pd.Series:
 
 
 def feedback_asks(text: pd.Series) -> pd.Series:
-    """True where a post asks the audience for feedback (phrases in ``data/feedback_phrases.txt``)."""
+    """True where a post asks the audience for feedback: a phrase in ``data/feedback_phrases.txt`` as
+    whole words, case-insensitive, the last word optionally inflected (``polls``, ``voted``,
+    ``surveying``), so ``pollution`` or ``voters`` are not feedback asks."""
     phrases = "|".join(re.escape(p) for p in word_list("feedback_phrases"))
-    return _strings(text).str.contains(rf"(?i)\b(?:{phrases})", regex=True)
+    return _strings(text).str.contains(rf"(?i)\b(?:{phrases})(?:s|es|d|ed|ing)?\b", regex=True)

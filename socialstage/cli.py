@@ -57,7 +57,7 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
 
 @cli.command()
 @click.option("--seed", default=7, show_default=True, help="Seed of the simulated organizations.")
-@click.option("--weeks", default=12, show_default=True, type=click.IntRange(2, 520), help="Weeks simulated.")
+@click.option("--weeks", default=12, show_default=True, type=click.IntRange(4, 520), help="Weeks simulated (4+).")
 @format_option("text", "json")
 @click.option("--export", type=click.Path(dir_okay=False), help="Also write the demo posts to this CSV file.")
 @click.option("--save", is_flag=True, help="Also import the demo posts and organizations into the store.")
@@ -96,7 +96,9 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, db: st
     console = _console()
     title = f"socialstage demo: one simulated organization per stage (seed {seed}, {weeks} weeks)"
     console.print(summary_table(placement_rows(run), title=title, text_columns=5))
+    console.print()
     console.print(summary_table(feature_rows(run), title="Key features by organization (#)"))
+    console.print()
     placed = sum(sim.stage == result.stage for sim, result in zip(run.simulated, run.results, strict=True))
     console.print(f"{placed} of {len(run.results)} simulated organizations placed at the stage that generated them.")
 
@@ -115,7 +117,7 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
     \b
     Example:
         socialstage import posts.csv
-        socialstage --db brands.db import twcs.csv replies.jsonl --strict
+        socialstage import twcs.csv replies.jsonl --db brands.db --strict
     """
     from collectors.files import read_posts, write_rejects
     from collectors.store import resolve_db_path

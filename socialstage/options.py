@@ -66,10 +66,12 @@ class SocialstageGroup(click.Group):
 
 def setup_logging(verbose: int, debug: bool) -> None:
     """Log warnings (``-v`` info, ``--debug`` everything) to stderr through rich."""
+    from rich.console import Console
     from rich.logging import RichHandler
 
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(show_path=debug)], force=True)
+    handler = RichHandler(console=Console(stderr=True), show_path=debug)  # stdout is for results (JSON)
+    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
 
 
 def db_option(func: F) -> F:

@@ -12,6 +12,7 @@ An organizations file lists organizations and their accounts::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,11 +20,18 @@ from pathlib import Path
 from collectors.records import OrgAccount, Organization, normalize_platform
 from socialstage.errors import SocialstageError
 
+_PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_.-]*$")
+_HANDLE_RE = re.compile(r"^(@|u/|/u/)?[\w.-]+$")
+
 
 def parse_account(spec: str) -> OrgAccount:
     """``PLATFORM:HANDLE`` or ``PLATFORM:HANDLE:DEPARTMENT`` (``x`` is an alias of ``twitter``)."""
     parts = [p.strip() for p in spec.split(":")]
-    if len(parts) not in (2, 3) or not parts[0] or not parts[1]:
+    if (
+        len(parts) not in (2, 3)
+        or not _PLATFORM_RE.match(normalize_platform(parts[0]))
+        or not _HANDLE_RE.match(parts[1])
+    ):
         raise SocialstageError(
             f"account {spec!r} is not PLATFORM:HANDLE[:DEPARTMENT]; write e.g. twitter:AcmeHelp:support"
         )
@@ -49,6 +57,8 @@ def load_organizations(path: str | Path) -> list[Organization]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SocialstageError(f"{path}: no such organizations file") from None
+    except UnicodeDecodeError:
+        raise SocialstageError(f"{path}: not UTF-8 text; save the organizations file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise SocialstageError(f"{path}: not valid TOML ({exc})") from None
     entries = data.get("organization")
@@ -59,8 +69,11 @@ def load_organizations(path: str | Path) -> list[Organization]:
         name = entry.get("name") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name.strip():
             raise SocialstageError(f"{path}: organization {number} has no name")
+        listed = entry.get("accounts", [])
+        if not isinstance(listed, list):
+            raise SocialstageError(f"{path}: the accounts of organization {name!r} are not a list")
         accounts = []
-        for account in entry.get("accounts", []):
+        for account in listed:
             if isinstance(account, str):
                 accounts.append(parse_account(account))
             elif isinstance(account, dict) and account.get("platform") and account.get("handle"):

@@ -7,7 +7,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -97,7 +96,7 @@ def _evidence_table(result: AuditResult) -> Table:
 def summary_table(rows: Sequence[dict[str, Any]], title: str, text_columns: int = 1) -> Table:
     """A compact table: each row a dict of column -> value; the first ``text_columns`` are text
     (left-aligned), the rest numbers (right-aligned). Values are shown as text, never markup."""
-    table = Table(title=title, header_style="bold", box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False)
+    table = Table(title=title, header_style="bold underline", box=None, padding=(0, 1), pad_edge=False)
     if not rows:
         return table
     for position, column in enumerate(rows[0]):

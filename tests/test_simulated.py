@@ -133,6 +133,13 @@ def test_each_org_is_placed_at_its_stage_with_margin(stage: int, seed: int) -> N
     assert place(f, 1 / 1.2) == stage, f
 
 
+@pytest.mark.parametrize("weeks", [4, 8, 26])
+@pytest.mark.parametrize("stage", range(7))
+def test_other_window_lengths_keep_the_stage(stage: int, weeks: int) -> None:
+    f = signals(simulate_org(stage, seed=11, weeks=weeks))
+    assert place(f) == stage, f
+
+
 def test_same_seed_gives_identical_data_and_different_seed_different_data() -> None:
     first, again, other = (posts_frame(simulate_orgs(seed=s)) for s in (3, 3, 4))
     pd.testing.assert_frame_equal(first, again)

@@ -1,0 +1,205 @@
+"""The transparent rubric on hand-made feature dictionaries: placement, gates, evidence, next steps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from classifier.rubric import RUBRIC, Criterion, evaluate, format_value
+
+#: Regular posting: meets Listening (1) and Participating (2) and nothing above.
+PARTICIPATING = {"org_posts": 40, "posts_per_week": 3.0, "active_weeks_share": 0.9}
+MEASURING = {**PARTICIPATING, "measurement_share": 0.2, "response_rate": 0.25}
+LETTING_GO = {**PARTICIPATING, "amplification_share": 0.15, "response_rate": 0.45, "measurement_share": 0.0}
+ENGAGING = {
+    **PARTICIPATING, "dialogue_share": 0.7, "response_rate": 0.8, "response_time_median_hours": 1.5,
+    "distinct_signatures": 3,
+}
+PROPAGATING = {
+    **PARTICIPATING, "departments": 4, "department_entropy": 1.5, "response_rate": 0.55, "distinct_voices": 6,
+}
+EVERYTHING = {
+    **PARTICIPATING, "measurement_share": 0.5, "amplification_share": 0.5, "dialogue_share": 0.9,
+    "response_rate": 0.95, "response_time_median_hours": 0.5, "distinct_signatures": 10, "departments": 5,
+    "department_entropy": 2.0, "distinct_voices": 20,
+}
+
+
+@pytest.mark.parametrize(
+    ("features", "stage", "name", "journey"),
+    [
+        ({}, 0, "Unaware", "Traditional"),
+        ({"org_posts": 0}, 0, "Unaware", "Traditional"),
+        ({"org_posts": 3, "posts_per_week": 0.5, "active_weeks_share": 0.3}, 1, "Listening", "Traditional"),
+        ({**PARTICIPATING, "measurement_share": 0.05, "response_rate": 0.1}, 2, "Participating", "Experimental"),
+        (MEASURING, 3, "Measuring", "Operational"),
+        (LETTING_GO, 4, "Letting Go", "Operational"),
+        (ENGAGING, 5, "Actively Engaging", "Measurable"),
+        (PROPAGATING, 6, "Propagating", "Fully engaged"),
+        (EVERYTHING, 6, "Propagating", "Fully engaged"),
+    ],
+)
+def test_each_stage_reachable(features: dict[str, float], stage: int, name: str, journey: str) -> None:
+    result = evaluate(features)
+    assert (result.stage, result.stage_name, result.journey) == (stage, name, journey)
+
+
+def test_placement_above_participating_is_the_highest_stage_met() -> None:
+    # Engaging without measuring or amplifying: stage 5 although 3 and 4 do not hold.
+    result = evaluate(ENGAGING)
+    assert result.stages_met() == [1, 2, 5]
+    assert result.stage == 5
+
+
+@pytest.mark.parametrize(
+    ("gate_features", "stage"),
+    [
+        # Fails Participating (too few posts per week): at most Listening.
+        ({"org_posts": 5, "posts_per_week": 0.5, "active_weeks_share": 0.9}, 1),
+        # Fails Participating (posts bunched in few weeks): at most Listening.
+        ({"org_posts": 50, "posts_per_week": 5.0, "active_weeks_share": 0.2}, 1),
+        # No posts: Unaware, whatever else is measured.
+        ({"org_posts": 0, "posts_per_week": 0.0, "active_weeks_share": 0.0}, 0),
+        # posts_per_week missing: Participating not met.
+        ({"org_posts": 5, "posts_per_week": None, "active_weeks_share": 0.9}, 1),
+        # org_posts missing: not even Listening.
+        ({"org_posts": None, "posts_per_week": 3.0, "active_weeks_share": 0.9}, 0),
+    ],
+)
+def test_gates_hold_back_great_responders(gate_features: dict[str, float | None], stage: int) -> None:
+    result = evaluate({**EVERYTHING, **gate_features})
+    assert result.stage == stage
+    # The higher stages' own criteria still hold and are reported as such.
+    assert {5, 6} <= set(result.stages_met())
+
+
+@pytest.mark.parametrize("missing", [None, math.nan, np.nan, np.float64("nan"), "absent"])
+def test_missing_values_never_meet_a_criterion(missing: object) -> None:
+    features: dict[str, object] = dict.fromkeys({c.feature for c in RUBRIC}, missing)
+    if missing == "absent":
+        features = {}
+    result = evaluate(features)
+    assert result.stage == 0
+    assert len(result.evidence) == len(RUBRIC)
+    assert all(e.value is None and e.met is False for e in result.evidence)
+    # Also for "at most" criteria, where a missing value must not pass as small.
+    assert not Criterion(5, "response_time_median_hours", "<=", 4.0, "median first response", "hours").holds(None)
+    assert not Criterion(5, "response_time_median_hours", "<=", 4.0, "x", "hours").holds(math.nan)
+
+
+def test_missing_median_blocks_actively_engaging() -> None:
+    result = evaluate({**ENGAGING, "amplification_share": 0.15, "response_time_median_hours": math.nan})
+    assert result.stage == 4
+    median = next(e for e in result.evidence if e.feature == "response_time_median_hours")
+    assert (median.value, median.met) == (None, False)
+
+
+def test_evidence_lists_every_criterion_with_value_threshold_and_met() -> None:
+    result = evaluate(MEASURING)
+    assert len(result.evidence) == len(RUBRIC)
+    assert [(e.stage, e.feature, e.op, e.threshold) for e in result.evidence] == [
+        (c.stage, c.feature, c.op, c.threshold) for c in RUBRIC
+    ]
+    assert {e.stage for e in result.evidence} == {1, 2, 3, 4, 5, 6}
+    # Values and verdicts for MEASURING (org_posts 40, 3.0/week, 90% of weeks, 20% measurement, 25% response).
+    expected = [
+        (1, "org_posts", 40.0, True),
+        (2, "posts_per_week", 3.0, True),
+        (2, "active_weeks_share", 0.9, True),
+        (3, "measurement_share", 0.2, True),
+        (3, "response_rate", 0.25, True),
+        (4, "amplification_share", None, False),
+        (4, "response_rate", 0.25, False),
+        (5, "dialogue_share", None, False),
+        (5, "response_rate", 0.25, False),
+        (5, "response_time_median_hours", None, False),
+        (5, "distinct_signatures", None, False),
+        (6, "departments", None, False),
+        (6, "department_entropy", None, False),
+        (6, "response_rate", 0.25, False),
+        (6, "distinct_voices", None, False),
+    ]
+    assert [(e.stage, e.feature, e.value, e.met) for e in result.evidence] == expected
+    names = {1: "Listening", 2: "Participating", 3: "Measuring", 4: "Letting Go", 5: "Actively Engaging",
+             6: "Propagating"}
+    assert all(e.stage_name == names[e.stage] for e in result.evidence)
+    line = result.evidence[4].as_dict()
+    assert line == {
+        "stage": 3, "stage_name": "Measuring", "criterion": "response rate >= 20%", "feature": "response_rate",
+        "value": 0.25, "op": ">=", "threshold": 0.2, "met": True,
+    }
+    assert result.stages_met() == [1, 2, 3]
+
+
+def test_threshold_is_inclusive() -> None:
+    at_threshold = {**PARTICIPATING, "measurement_share": 0.10, "response_rate": 0.20}
+    assert evaluate(at_threshold).stage == 3
+    fast_enough = {**ENGAGING, "response_time_median_hours": 4.0}
+    assert evaluate(fast_enough).stage == 5
+    too_slow = {**ENGAGING, "response_time_median_hours": 4.01}
+    assert evaluate(too_slow).stage == 2
+
+
+def test_next_steps_name_the_next_stage_gaps() -> None:
+    # Measuring with a 23% response rate and 5% amplification: Letting Go needs 10% and 40%.
+    result = evaluate({**MEASURING, "response_rate": 0.23, "amplification_share": 0.05})
+    assert result.stage == 3
+    steps = {s.feature: s for s in result.next_steps}
+    assert set(steps) == {"amplification_share", "response_rate"}
+    assert all((s.stage, s.stage_name) == (4, "Letting Go") for s in result.next_steps)
+    rate = steps["response_rate"]
+    assert (rate.value, rate.threshold) == (0.23, 0.40)
+    assert rate.gap == pytest.approx(0.17)
+    assert "23%" in rate.text and "40%" in rate.text and "Letting Go" in rate.text
+    amplification = steps["amplification_share"]
+    assert amplification.gap == pytest.approx(0.05)
+    assert "5%" in amplification.text and "10%" in amplification.text
+    assert rate.as_dict()["gap"] == pytest.approx(0.17)
+
+
+def test_next_steps_toward_actively_engaging() -> None:
+    # Letting Go with 45% response, 30% dialogue, a 10-hour median and one signature: all four of
+    # Actively Engaging's criteria are unmet.
+    features = {**LETTING_GO, "dialogue_share": 0.3, "response_time_median_hours": 10.0, "distinct_signatures": 1}
+    result = evaluate(features)
+    assert result.stage == 4
+    steps = {s.feature: s for s in result.next_steps}
+    assert list(steps) == ["dialogue_share", "response_rate", "response_time_median_hours", "distinct_signatures"]
+    assert "45%" in steps["response_rate"].text and "60%" in steps["response_rate"].text
+    assert steps["response_rate"].gap == pytest.approx(0.15)
+    assert "10.0 h" in steps["response_time_median_hours"].text and "4.0 h" in steps["response_time_median_hours"].text
+    assert steps["response_time_median_hours"].gap == pytest.approx(6.0)
+    assert steps["distinct_signatures"].gap == pytest.approx(1.0)
+    assert "30%" in steps["dialogue_share"].text and "50%" in steps["dialogue_share"].text
+
+
+def test_next_steps_only_unmet_and_missing() -> None:
+    # Participating with a 60% response rate: Measuring's response criterion holds; measurement is missing.
+    result = evaluate({**PARTICIPATING, "response_rate": 0.6})
+    assert result.stage == 2
+    assert [s.feature for s in result.next_steps] == ["measurement_share"]
+    step = result.next_steps[0]
+    assert (step.value, step.gap, step.stage_name) == (None, None, "Measuring")
+    assert "not measurable yet" in step.text and "10%" in step.text
+
+
+def test_unaware_next_step_is_posting() -> None:
+    result = evaluate({"org_posts": 0})
+    assert [(s.stage, s.feature, s.value, s.gap) for s in result.next_steps] == [(1, "org_posts", 0.0, 1.0)]
+    assert "Listening" in result.next_steps[0].text
+
+
+def test_propagating_has_no_next_steps() -> None:
+    assert evaluate(PROPAGATING).next_steps == ()
+    assert evaluate(EVERYTHING).next_steps == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [(0.234, "share", "23%"), (0.6, "share", "60%"), (3.25, "hours", "3.2 h"), (4.0, "hours", "4.0 h"),
+     (3.0, "count", "3"), (1.5, "bits", "1.50"), (None, "share", "missing"), (math.nan, "hours", "missing")],
+)
+def test_format_value(value: float | None, unit: str, text: str) -> None:
+    assert format_value(value, unit) == text
