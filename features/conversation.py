@@ -54,8 +54,8 @@ def response_rate(frames: OrgFrames) -> pd.Series:
 
 
 def question_response_rate(frames: OrgFrames) -> pd.Series:
-    """Share of inbound posts containing a question mark that were answered within 7 days. No such
-    inbound: missing."""
+    """Share of inbound posts containing a question mark (outside links) that were answered within 7
+    days. No such inbound: missing."""
     questions = frames.inbound[frames.inbound["is_question"]]
     return frames.per_org(questions.groupby("org")["answered"].mean())
 

@@ -78,8 +78,8 @@ def signatures(text: pd.Series) -> pd.Series:
 
 
 def has_question(text: pd.Series) -> pd.Series:
-    """True where the text contains a question mark."""
-    return _strings(text).str.contains("?", regex=False)
+    """True where the text contains a question mark outside links (``?`` in ``https://x.co/p?id=1`` is not one)."""
+    return _strings(text).str.replace(r"https?://\S+", " ", regex=True).str.contains("?", regex=False)
 
 
 @cache

@@ -174,14 +174,14 @@ CASES = [
     ),
     pytest.param(
         # Inbound: i1 replies to Acme's post a1; i2 replies (parent absent) with in_reply_to_author
-        # AcmeHelp; i3 mentions @ACMEHELP in capitals; i4 opens a reply to an absent parent with
+        # AcmeHelp; i3 mentions @ACMEHELP in capitals and @acmenews too (one inbound post); i4 opens a reply to an absent parent with
         # @AcmeHelp; i5 writes @AcmeHelp- (handles have no hyphens). Not inbound: n1 mentions the
         # e-mail help@acmehelp.com, n2 mentions @AcmeHelpers (another handle), n3 replies to carol,
         # n4 is by the org's other account. inbound = 5, none answered: rate 0.
         [post("a1", "AcmeHelp", at(0), "We are open"),
          post("i1", "carol", at(1), "great", reply_to="a1"),
          post("i2", "dave", at(1, 1), "thanks!", reply_to="a7", reply_to_author="AcmeHelp"),
-         post("i3", "erin", at(1, 2), "hey @ACMEHELP my order is late"),
+         post("i3", "erin", at(1, 2), "hey @ACMEHELP and @acmenews my order is late"),
          post("i4", "frank", at(1, 3), "@AcmeHelp still waiting", reply_to="a8"),
          post("i5", "gina", at(1, 4), "hello @AcmeHelp-why no answer"),
          post("n1", "hank", at(1, 5), "I wrote to help@acmehelp.com and a@acmehelp.com"),
@@ -251,6 +251,26 @@ CASES = [
         {"inbound": 1, "response_rate": 1.0, "question_response_rate": NAN, "response_time_median_hours": 60.0,
          "org_posts": 1, "dialogue_share": 1.0},
         id="answer-after-window-end",
+    ),
+    pytest.param(
+        # A '?' inside a link is not a question: q1 asks (and is answered), l1 only links to a page
+        # with a query string. Questions: 1, answered 1 -> 1.0; all inbound 1 of 2 answered.
+        [post("q1", "carol", at(0), "@AcmeHelp is it down? https://t.co/x1"),
+         post("l1", "dave", at(0), "@AcmeHelp look https://shop.example.com/item?id=42"),
+         post("a1", "AcmeHelp", at(0, 1), "@carol no", reply_to="q1")],
+        ACME, None, None, {"inbound": 2, "response_rate": 0.5, "question_response_rate": 1.0},
+        id="question-mark-in-link",
+    ),
+    pytest.param(
+        # Reddit: u/name and /u/name mention the account (names may hold hyphens); a profile URL
+        # path does not; a twitter post naming u/acme-co is on another platform. inbound 2.
+        [post("r1", "acme-co", at(0), "AMA today", platform="reddit"),
+         post("m1", "carol", at(1), "thanks u/acme-co for the AMA", platform="reddit"),
+         post("m2", "dave", at(1), "ping /u/Acme-Co", platform="reddit"),
+         post("n1", "erin", at(1), "see reddit.com/u/acme-co", platform="reddit"),
+         post("n2", "frank", at(1), "u/acme-co is great", platform="twitter")],
+        org("Acme", "reddit:u/acme-co"), None, None, {"inbound": 2, "org_posts": 1, "platforms": 1},
+        id="reddit-mentions",
     ),
     pytest.param(
         # Four inbound, two with '?': q1 answered, q2 not; s1 and s2 answered. rate 3/4; questions 1/2.
@@ -377,7 +397,8 @@ CASES = [
     pytest.param(
         # No org posts: departments 0, entropy missing.
         [post("i1", "carol", at(0), "@AcmeHelp hi")], org("Acme", "twitter:AcmeHelp:support"), None, None,
-        {"departments": 0, "department_entropy": NAN, "inbound": 1, "response_rate": 0.0},
+        {"departments": 0, "department_entropy": NAN, "inbound": 1, "response_rate": 0.0, "org_posts": 0,
+         "posts_per_week": 0.0, "active_weeks_share": 0.0, "broadcast_share": NAN, "distinct_voices": 0},
         id="no-departments",
     ),
     pytest.param(
