@@ -13,7 +13,9 @@ Definitions (design section 6):
   ``RT @name:`` prefix). A target may stay unknown; an unknown target counts as non-org.
 * **inbound**: a non-org post that replies to an org post, or is a reply whose target is an org
   account, or mentions an org handle (``@handle`` not inside an e-mail address, any case). A
-  repost or quote of an org post is not inbound unless it mentions the handle.
+  repost is never inbound (its ``RT @handle:`` prefix is not addressed to anyone, and nobody
+  expects an answer to it); a quote of an org post is inbound only when its own text mentions
+  the handle.
 * **answered**: an org post replies to it (``in_reply_to_id``) 0 to 7 days (inclusive) after it. Answers are
   looked for among all loaded posts, also after the window's end, so inbound posts late in the
   window are not penalised. The response time is the time to the first such org reply.
@@ -174,7 +176,7 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
         keys.rename(columns={"handle_key": "author_key"}).assign(is_org=True),
         how="left", on=["org", "platform", "author_key"],
     )
-    inbound = not_own[not_own["is_org"].isna()]
+    inbound = not_own[not_own["is_org"].isna() & (not_own["kind"] != "repost")]
     columns = ["org", "platform", "post_id", "author_key", "created_at", "text", "kind"]
     return inbound[columns].assign(is_question=textsig.has_question(inbound["text"]))
 

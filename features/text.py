@@ -66,8 +66,9 @@ def signatures(text: pd.Series) -> pd.Series:
     The sign-off is the last thing in the text but for links, page counters (``2/2``, ``(1/2)``) and
     punctuation; it may stand on a line of its own. Its symbol must not continue a word: ``/`` and
     dashes never follow a letter or digit (so ``and/or``, ``24/7`` and ``state-of-the-art`` are not
-    sign-offs), ``^``, ``*`` and ``~`` never follow a letter. The name is letters (so emoticons
-    such as ``:-)``, ``:-/``, ``;-P`` or ``-_-`` are not sign-offs); it starts with a capital except
+    sign-offs), ``^``, ``*`` and ``~`` never follow a letter. The name is 1-15 letters, dots inside
+    allowed (``S.D``), a dash name optionally followed by an initial (``- Anna K``); so emoticons such
+    as ``:-)``, ``:-/``, ``;-P`` or ``-_-`` are not sign-offs. The name starts with a capital except
     after ``^`` (``^ab``), so ``*typo`` corrections and ``/s`` are not sign-offs; and a dash before
     a common word (``- Thanks``, ``- Friday``) is not a sign-off. The returned value is the
     symbol-free name, e.g. ``AB`` or ``Maria``.

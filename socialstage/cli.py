@@ -105,7 +105,7 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, db: st
 
 @cli.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--strict", is_flag=True, help="Stop at the first bad row; then nothing from any of the files is imported.")
+@click.option("--strict", is_flag=True, help="Stop at the first bad row; nothing from any file is imported.")
 @click.option("--rejects", type=click.Path(file_okay=False), help="Folder for the lists of skipped rows.")
 @db_option
 def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str | None) -> None:

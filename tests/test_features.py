@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from collectors.records import POST_COLUMNS, Organization, OrgAccount
+from collectors.records import POST_COLUMNS, OrgAccount, Organization
 from features import compute_features, feature_names, prepare
 
 NAN = math.nan
@@ -174,10 +174,10 @@ CASES = [
     ),
     pytest.param(
         # Inbound: i1 replies to Acme's post a1; i2 replies (parent absent) with in_reply_to_author
-        # AcmeHelp; i3 mentions @ACMEHELP in capitals and @acmenews too (one inbound post); i4 opens a reply to an absent parent with
-        # @AcmeHelp; i5 writes @AcmeHelp- (handles have no hyphens). Not inbound: n1 mentions the
-        # e-mail help@acmehelp.com, n2 mentions @AcmeHelpers (another handle), n3 replies to carol,
-        # n4 is by the org's other account. inbound = 5, none answered: rate 0.
+        # AcmeHelp; i3 mentions @ACMEHELP in capitals and @acmenews too (one inbound post); i4 opens
+        # a reply to an absent parent with @AcmeHelp; i5 writes @AcmeHelp- (handles have no hyphens).
+        # Not inbound: n1 mentions the e-mail help@acmehelp.com, n2 mentions @AcmeHelpers (another
+        # handle), n3 replies to carol, n4 is by the org's other account. inbound = 5, none answered.
         [post("a1", "AcmeHelp", at(0), "We are open"),
          post("i1", "carol", at(1), "great", reply_to="a1"),
          post("i2", "dave", at(1, 1), "thanks!", reply_to="a7", reply_to_author="AcmeHelp"),
@@ -194,10 +194,11 @@ CASES = [
         id="inbound-kinds",
     ),
     pytest.param(
-        # A quote of an org post that does not name the org is not inbound; a retweet whose text
-        # carries "RT @AcmeHelp:" mentions the handle, so it is. inbound 1.
+        # A quote of an org post that does not name the org is not inbound, one that does is; a
+        # retweet is never inbound although its text carries "RT @AcmeHelp:". inbound 1.
         [post("a1", "AcmeHelp", at(0), "We are open"),
          post("n1", "carol", at(1), "so true", quote_of="a1"),
+         post("n2", "erin", at(1, 1), "@AcmeHelp till when?", quote_of="a1"),
          post("i1", "dave", at(2), "RT @AcmeHelp: We are open", repost_of="a1")],
         ACME, None, None, {"inbound": 1, "response_rate": 0.0, "org_posts": 1},
         id="quotes-and-reposts-of-org-posts",

@@ -147,7 +147,7 @@ def test_cli_audit_matches_hand_computation(brand: str, expected: dict[str, Expe
 
 def test_every_brand_matches_hand_computation(brands: list[str], expected: dict[str, Expected]) -> None:
     from collectors.files import read_posts
-    from collectors.records import Organization, OrgAccount
+    from collectors.records import OrgAccount, Organization
     from socialstage.audit import audit_posts
 
     posts = read_posts(TWCS_5K).posts
