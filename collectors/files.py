@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
-import json
 import logging
 import re
 import zlib
@@ -20,9 +18,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from collectors.file_readers import (
+    NOT_UNICODE,
+    ImportFormatError,
+    csv_rows,
+    jsonl_rows,
+    parquet_rows,
+)
 from collectors.records import POST_COLUMNS, Post, normalize_platform
 
 logger = logging.getLogger(__name__)
@@ -37,12 +41,6 @@ _FALSE = {"false", "0", "no", "n", "f", ""}
 _PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_.-]*$")
 _FLOAT_ID_RE = re.compile(r"^(\d+)\.0+$")
 _TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
-# Lone surrogates: what surrogateescape makes of bytes that are not UTF-8 (or a lone JSON \udXXX escape).
-_NOT_UNICODE = re.compile("[\ud800-\udfff]")
-
-
-class ImportFormatError(ValueError):
-    """The file as a whole cannot be read (missing, empty, wrong columns, unknown format)."""
 
 
 class BadRowError(ValueError):
@@ -104,11 +102,11 @@ def _read(path: Path, strict: bool) -> ImportResult:
     if suffixes[-1:] == [".gz"]:
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in (".parquet", ".pq"):
-        header, rows, unit = _parquet_rows(path)
+        header, rows, unit = parquet_rows(path)
     elif suffixes and suffixes[-1] in (".jsonl", ".ndjson", ".json"):
-        header, rows, unit = None, _jsonl_rows(path), "line"
+        header, rows, unit = None, jsonl_rows(path), "line"
     else:
-        header, rows, unit = _csv_rows(path)
+        header, rows, unit = csv_rows(path)
     return _convert(path, header, rows, unit, strict)
 
 
@@ -151,118 +149,6 @@ def _safe_cell(value: object) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-# -- readers: each yields (line number, raw dict of strings) ------------------------------------
-
-
-def _open_text(path: Path) -> io.TextIOBase:
-    # Undecodable bytes become lone surrogates (surrogateescape), so that one bad row is reported
-    # with its line instead of stopping the read; see _NOT_UNICODE.
-    if path.suffix.lower() == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", errors="surrogateescape", newline="")
-    return path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="")
-
-
-def _csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str] | str]], str]:
-    with _open_text(path) as handle:
-        first = handle.readline()
-        delimiter = "\t" if first.count("\t") > first.count(",") else ","
-        handle.seek(0)
-        try:
-            header = next(csv.reader(handle, delimiter=delimiter, strict=True))
-        except StopIteration:
-            raise ImportFormatError(f"{path}: the file is empty") from None
-        except csv.Error as exc:
-            raise ImportFormatError(f"{path}: the header line is not readable CSV ({exc})") from None
-    if any(_NOT_UNICODE.search(h) for h in header):
-        raise ImportFormatError(f"{path}: not UTF-8 text; save it as UTF-8 CSV")
-    header = [h.strip() for h in header]
-
-    def rows() -> Iterator[tuple[int, dict[str, str] | str]]:
-        # The file is opened here, so it is closed even when the header is rejected and this
-        # generator never runs. strict=True makes the csv module report an unclosed quote (which
-        # would otherwise swallow the rest of the file); after an error it resumes at the next line.
-        with _open_text(path) as handle:
-            reader = csv.reader(handle, delimiter=delimiter, strict=True)
-            next(reader)
-            start = reader.line_num + 1
-            while True:
-                try:
-                    values = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    reason = str(exc)
-                    if "unexpected end of data" in reason:
-                        reason = "a quoted field is never closed (the rest of the file would be inside it)"
-                    yield start, f"unreadable CSV: {reason}"
-                    start = reader.line_num + 1
-                    continue
-                if any(v.strip() for v in values):  # blank lines are skipped
-                    too_many = len(values) > len(header)
-                    yield start, (f"has {len(values)} fields, the header has {len(header)}" if too_many
-                                  else dict(zip(header, values, strict=False)))
-                start = reader.line_num + 1
-
-    return header, rows(), "line"
-
-
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, str] | str]]:
-    with _open_text(path) as handle:
-        first = True
-        for number, line in enumerate(handle, start=1):
-            stripped = line.strip()
-            if not stripped:
-                continue
-            if first and (stripped.startswith("[") or stripped == "{"):
-                raise ImportFormatError(f"{path}: not JSON Lines (one JSON document); write one JSON object per line")
-            first = False
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, f"not valid JSON ({exc.msg})"
-                continue
-            if not isinstance(value, dict):
-                yield number, "not a JSON object"
-                continue
-            yield number, {str(k): _json_text(v) for k, v in value.items()}
-
-
-def _json_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
-
-
-def _parquet_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str] | str]], str]:
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several types for a damaged or foreign file
-        raise ImportFormatError(f"{path}: not a readable Parquet file ({exc.__class__.__name__})") from exc
-
-    def text(value: object) -> str:
-        if isinstance(value, list | tuple | np.ndarray):  # a list column, such as urls
-            return " ".join(text(v) for v in value)
-        if value is None or pd.isna(value):
-            return ""
-        if isinstance(value, pd.Timestamp | datetime):
-            stamp = pd.Timestamp(value)
-            return (stamp if stamp.tzinfo else stamp.tz_localize(UTC)).isoformat()
-        if isinstance(value, float) and value.is_integer():
-            return str(int(value))
-        return _json_text(value)
-
-    def rows() -> Iterator[tuple[int, dict[str, str] | str]]:
-        columns = [str(c) for c in frame.columns]
-        for number, values in enumerate(frame.itertuples(index=False, name=None), start=1):
-            yield number, {c: text(v) for c, v in zip(columns, values, strict=True)}
-
-    return [str(c) for c in frame.columns], rows(), "row"
-
-
 # -- conversion ---------------------------------------------------------------------------------
 
 
@@ -289,7 +175,7 @@ def _convert(
                 layout = _check_header(path, list(raw))
             raw_values = raw
             try:
-                if any(_NOT_UNICODE.search(v) for v in raw.values()):
+                if any(NOT_UNICODE.search(v) for v in raw.values()):
                     raise ValueError("not UTF-8 text")
                 record = _twcs_record(raw) if layout == "twcs" else _record(raw)
             except ValueError as exc:
