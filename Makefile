@@ -28,3 +28,12 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The labeled table and the shipped stage model: rerun both whenever the feature set changes.
+.PHONY: labels model
+labels: $(STAMP)
+	$(BIN)/python labeled_data/seed_labels.py
+
+model: labels
+	$(BIN)/socialstage train --data labeled_data --out classifier/models/default.skops
+	$(BIN)/python bench/bench_classifier.py

@@ -1,4 +1,5 @@
-"""Classifier: stage definitions, the transparent rubric (and, later, the trained ordinal model)."""
+"""Classifier: stage definitions, the transparent rubric, the ordinal model (ordinal, pipeline), training and
+evaluation (training, labels), and safe model files (persistence). Heavy modules are imported where used."""
 
 from classifier.rubric import RUBRIC, Criterion, Evidence, NextStep, RubricResult, evaluate
 from classifier.stages import JOURNEY_CROSSWALK, STAGES, Stage, journey, stage

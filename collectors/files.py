@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from collectors.csv_safety import safe_cell
 from collectors.file_readers import (
     NOT_UNICODE,
     ImportFormatError,
@@ -138,15 +139,10 @@ def write_rejects(result: ImportResult, path: Path) -> Path:
         keys.extend(k for k in bad.raw if k not in keys)
     with path.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         writer = csv.writer(handle)
-        writer.writerow([result.line_unit, "reason", *(_safe_cell(k) for k in keys)])
+        writer.writerow([result.line_unit, "reason", *(safe_cell(k) for k in keys)])
         for bad in result.rejected:
-            writer.writerow([bad.line, _safe_cell(bad.reason), *(_safe_cell(bad.raw.get(k, "")) for k in keys)])
+            writer.writerow([bad.line, safe_cell(bad.reason), *(safe_cell(bad.raw.get(k, "")) for k in keys)])
     return path
-
-
-def _safe_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # -- conversion ---------------------------------------------------------------------------------

@@ -130,3 +130,15 @@ class Organization:
     def keys(self) -> frozenset[tuple[str, str]]:
         """The (platform, handle) keys of all its accounts."""
         return frozenset(account.key for account in self.accounts)
+
+
+@dataclass(frozen=True, slots=True)
+class PostMeta:
+    """Platform details of a post kept beside it: Reddit's ``distinguished`` mark, the author's flair and
+    the community (subreddit) it was posted in. Not part of ``POST_COLUMNS``."""
+
+    platform: str
+    post_id: str
+    distinguished: str | None = None
+    flair: str | None = None
+    community: str | None = None

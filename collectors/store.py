@@ -28,6 +28,8 @@ from collectors.records import (
     normalize_handle,
     normalize_platform,
 )
+from collectors.store_collect import CollectionState
+from collectors.store_enrichment import Enrichment
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +137,7 @@ class UpsertCounts:
     already_stored: int
 
 
-class Store:
+class Store(CollectionState, Enrichment):
     """The embedded SQLite store. Use as a context manager, or call :meth:`close`."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:

@@ -1,4 +1,4 @@
-"""Content signals: what org posts carry (tracked links, polls, feedback asks)."""
+"""Content signals: what org posts carry (tracked links, polls, feedback asks, feedback-change reports)."""
 
 from __future__ import annotations
 
@@ -32,13 +32,22 @@ def feedback_ask_share(frames: OrgFrames) -> pd.Series:
     return _share(frames, textsig.feedback_asks(frames.org_posts["text"]))
 
 
+def feedback_change_share(frames: OrgFrames) -> pd.Series:
+    """Share of org posts that report a change made because of feedback ("you asked, we changed"): a
+    phrase from ``features/data/feedback_change_phrases.txt`` (you asked we, by popular demand, based on
+    your feedback, we listened ...), case-insensitive, its words in order with only spaces or
+    punctuation between them. No org posts: missing."""
+    return _share(frames, textsig.feedback_changes(frames.org_posts["text"]))
+
+
 def measurement_share(frames: OrgFrames) -> pd.Series:
-    """Share of org posts that carry any measurement mechanism: a tracked link, a poll or a feedback
-    ask (each post counted once). No org posts: missing."""
+    """Share of org posts that carry any measurement mechanism or act on feedback: a tracked link, a
+    poll, a feedback ask or a feedback-change report (each post counted once). No org posts: missing."""
     posts = frames.org_posts
     flags = (
         textsig.tracked_links(posts["urls"], posts["text"])
         | posts["is_poll"].fillna(False).astype(bool)
         | textsig.feedback_asks(posts["text"])
+        | textsig.feedback_changes(posts["text"])
     )
     return _share(frames, flags)

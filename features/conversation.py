@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from features import text as textsig
 from features.frames import OrgFrames
 
 
@@ -75,3 +76,52 @@ def response_time_p90_hours(frames: OrgFrames) -> pd.Series:
     """90th percentile of the hours to the first org reply over answered inbound, by linear
     interpolation between order statistics (numpy's default). No answered inbound: missing."""
     return frames.per_org(_answered_hours(frames).quantile(0.9))
+
+
+def personal_reply_share(frames: OrgFrames) -> pd.Series:
+    """Share of dialogue replies (org replies to non-org authors) that are personal: signed by an agent
+    (a sign-off such as ``^AB`` or ``-Maria``, ``features.text.signatures``) or addressing the person
+    by name at the start (``Hi Jane,``, ``Thanks, Jane!``: a greeting, then a capitalised name, then
+    punctuation; ``features.text.addressed_names``). No dialogue replies: missing."""
+    replies = frames.org_posts[frames.org_posts["category"] == "dialogue"]
+    personal = replies["signature"].notna() | textsig.addressed_names(replies["text"]).notna()
+    return frames.per_org(personal.groupby(replies["org"]).mean())
+
+
+def conversation_depth(frames: OrgFrames) -> pd.Series:
+    """Mean number of posts per conversation the organization took part in: over the conversations
+    (``conversation_id``, else the first post of the reply chain among the loaded posts) holding at
+    least one org post of the window that is not a repost, the mean count of loaded posts in the
+    conversation, any author, reposts excluded (a repost is not a turn); posts outside the window
+    count, so a conversation is measured whole. A lone original post is a conversation of 1. No such
+    conversation: missing."""
+    own = frames.org_posts[frames.org_posts["kind"] != "repost"]
+    taken = own.drop_duplicates(["org", "platform", "conversation"])[["org", "platform", "conversation"]]
+    sized = taken.merge(frames.conversations, how="left", on=["platform", "conversation"])
+    return frames.per_org(sized.groupby("org")["posts"].mean())
+
+
+def _sentiment_response_rate(frames: OrgFrames, label: str) -> pd.Series:
+    inbound = frames.inbound[frames.inbound["sentiment_class"] == label]
+    return frames.per_org(inbound.groupby("org")["answered"].mean())
+
+
+def negative_inbound_response_rate(frames: OrgFrames) -> pd.Series:
+    """Share of negative inbound posts (VADER compound <= -0.05; ``features.sentiment``) answered by an
+    org reply within 7 days. No negative inbound: missing."""
+    return _sentiment_response_rate(frames, "negative")
+
+
+def positive_inbound_response_rate(frames: OrgFrames) -> pd.Series:
+    """Share of positive inbound posts (VADER compound >= 0.05; ``features.sentiment``) answered by an
+    org reply within 7 days. No positive inbound: missing."""
+    return _sentiment_response_rate(frames, "positive")
+
+
+def criticism_response_ratio(frames: OrgFrames) -> pd.Series:
+    """``negative_inbound_response_rate`` / ``positive_inbound_response_rate``: 1 when criticism is
+    answered as readily as praise, below 1 when less readily. Missing when either rate is missing (no
+    negative or no positive inbound) or when no positive inbound was answered (0 / 0 and x / 0 are
+    undefined)."""
+    positive = positive_inbound_response_rate(frames)
+    return negative_inbound_response_rate(frames) / positive.where(positive > 0)

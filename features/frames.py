@@ -22,21 +22,38 @@ Definitions (design section 6):
 * **window**: ``since``/``until`` when given (a time without an offset is UTC), else from the first
   to the last org or inbound post. Org posts and inbound posts are counted only inside the window
   (both ends inclusive).
+* **department** of an account: the one given in the organization definition, else inferred from its
+  handle, display name and bio (``features.departments``; profiles come from ``profiles``), else
+  ``general``. A post's department is its account's, except that a signed post (an agent sign-off,
+  ``features.text.signatures``) of a ``general`` account counts for ``support``: signatures are
+  support voices, also when agents answer from the main account.
+* **conversation** of a post: its ``conversation_id``, else that of the first post of its reply chain
+  among the loaded posts, else the id of that first post's (absent) parent, else the first post's own id.
+* **sentiment** of inbound posts: an optional ``sentiment`` column of ``posts`` (stored scores) where
+  present, else computed (``features.sentiment``); ``sentiment_class`` follows VADER's thresholds.
+* **message type** of org posts (information, action, dialogue): an optional ``message_type`` column of
+  ``posts`` (stored values) where it holds one of them, else classified (``features.message_types``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
-from collectors.records import POST_COLUMNS, Organization, normalize_platform
+from collectors.records import POST_COLUMNS, Organization, normalize_handle, normalize_platform
+from features import message_types
+from features import sentiment as sentiments
 from features import text as textsig
+from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
 
 ANSWER_WINDOW = pd.Timedelta(days=7)
-DEFAULT_DEPARTMENT = "general"
+#: Optional columns of a posts DataFrame that carry values computed earlier (stored with the posts).
+ENRICHMENT_COLUMNS: tuple[str, ...] = ("sentiment", "message_type")
+ACCOUNT_COLUMNS = ["org", "platform", "handle", "handle_key", "department", "department_source", "department_match",
+                   "department_reason"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,10 @@ class OrgFrames:
     org_posts: pd.DataFrame
     inbound: pd.DataFrame
     windows: pd.DataFrame
+    #: Loaded non-repost posts per (platform, conversation): columns platform, conversation, posts.
+    conversations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"platform": pd.Series(dtype=object), "conversation": pd.Series(dtype=object),
+         "posts": pd.Series(dtype=float)}))
 
     def per_org(self, values: pd.Series, fill: float | None = None) -> pd.Series:
         """``values`` (indexed by org) re-indexed to every organization; absent ones get ``fill``."""
@@ -55,24 +76,44 @@ class OrgFrames:
         return series if fill is None else series.fillna(fill)
 
 
-def accounts_frame(orgs: list[Organization]) -> pd.DataFrame:
-    """One row per (org, account): org, platform, handle, handle_key, department, department_source."""
-    rows = []
-    for org in orgs:
-        for account in org.accounts:
-            platform, key = account.key
-            rows.append(
-                {
-                    "org": org.name,
-                    "platform": platform,
-                    "handle": account.handle.lstrip("@"),
-                    "handle_key": key,
-                    "department": account.department or DEFAULT_DEPARTMENT,
-                    "department_source": "given" if account.department else "default",
-                }
-            )
-    columns = ["org", "platform", "handle", "handle_key", "department", "department_source"]
-    return pd.DataFrame(rows, columns=columns).drop_duplicates(["org", "platform", "handle_key"])
+def accounts_frame(orgs: list[Organization], profiles: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (org, account): org, platform, handle, handle_key, department and how it was decided.
+
+    ``department_source`` is ``given``, ``handle``, ``display name``, ``bio`` (inferred from that field of
+    the account's profile in ``profiles``: columns platform, handle, display_name, bio) or ``default``;
+    ``department_match`` the text that matched; ``department_reason`` says it for people
+    (``inferred from handle 'AcmeHelp' (help)``).
+    """
+    rows = [
+        {"org": org.name, "platform": account.key[0], "handle": account.handle.lstrip("@"),
+         "handle_key": account.key[1], "given": account.department}
+        for org in orgs for account in org.accounts
+    ]
+    frame = pd.DataFrame(rows, columns=["org", "platform", "handle", "handle_key", "given"])
+    frame = frame.drop_duplicates(["org", "platform", "handle_key"]).reset_index(drop=True)
+    profile = _profiles(profiles).reindex(pd.MultiIndex.from_frame(frame[["platform", "handle_key"]]))
+    display_name = pd.Series(profile["display_name"].to_numpy(), index=frame.index, dtype=object)
+    bio = pd.Series(profile["bio"].to_numpy(), index=frame.index, dtype=object)
+    inferred = infer_departments(frame["handle"], display_name, bio)
+    given = frame["given"].notna()
+    frame["department"] = frame["given"].where(given, inferred["department"])
+    frame["department_source"] = np.where(given, "given", inferred["department_source"].fillna("default"))
+    frame["department_match"] = inferred["department_match"].where(~given)
+    frame["department_reason"] = explain(frame["department_source"], frame["handle"], display_name,
+                                         frame["department_match"])
+    return frame[ACCOUNT_COLUMNS]
+
+
+def _profiles(profiles: pd.DataFrame | None) -> pd.DataFrame:
+    """Profiles indexed by (platform, handle_key), one per account (the last given wins)."""
+    columns = ["platform", "handle", "display_name", "bio"]
+    data = pd.DataFrame(columns=columns) if profiles is None else profiles.reindex(columns=columns)
+    keys = pd.MultiIndex.from_arrays(
+        [data["platform"].astype(str).map(normalize_platform), data["handle"].astype(str).map(normalize_handle)],
+        names=["platform", "handle_key"],
+    )
+    indexed = data[["display_name", "bio"]].astype(object).set_axis(keys)
+    return indexed[~indexed.index.duplicated(keep="last")]
 
 
 def prepare(
@@ -81,10 +122,14 @@ def prepare(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    profiles: pd.DataFrame | None = None,
+    sentiment: bool = True,
 ) -> OrgFrames:
-    """Prepare ``posts`` (``POST_COLUMNS``) for the given organizations and window."""
+    """Prepare ``posts`` (``POST_COLUMNS``, optionally ``ENRICHMENT_COLUMNS``) for the given organizations
+    and window. ``profiles`` (platform, handle, display_name, bio) feed department inference;
+    ``sentiment=False`` skips scoring inbound posts that carry no stored score."""
     names = pd.Index([o.name for o in orgs], name="org")
-    accounts = accounts_frame(orgs)
+    accounts = accounts_frame(orgs, profiles)
     data = _resolve_targets(posts)
     members = accounts[["org", "platform", "handle_key", "department"]]
     own = data.merge(members, left_on=["platform", "author_key"], right_on=["platform", "handle_key"])
@@ -94,10 +139,15 @@ def prepare(
     inbound = _answer(inbound, own)
     windows = _windows(names, own, inbound, since, until)
     own = _in_window(own, windows)
+    own["message_type"] = message_types.org_post_types(own)
     inbound = _in_window(inbound, windows)
+    if sentiment:
+        inbound["sentiment"] = sentiments.fill_missing(inbound["text"], inbound["sentiment"])
+    inbound["sentiment_class"] = sentiments.sentiment_class(inbound["sentiment"])
     accounts = accounts.assign(posted=accounts.set_index(["org", "platform", "handle_key"]).index.isin(
         own.set_index(["org", "platform", "account"]).index))
-    return OrgFrames(names, accounts, own.reset_index(drop=True), inbound.reset_index(drop=True), windows)
+    return OrgFrames(names, accounts, own.reset_index(drop=True), inbound.reset_index(drop=True), windows,
+                     _conversation_sizes(data))
 
 
 def empty_posts() -> pd.DataFrame:
@@ -108,12 +158,13 @@ def empty_posts() -> pd.DataFrame:
 
 
 def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
-    data = posts.reindex(columns=list(POST_COLUMNS)).copy()
+    data = posts.reindex(columns=list(POST_COLUMNS) + list(ENRICHMENT_COLUMNS)).copy()
+    data["sentiment"] = pd.to_numeric(data["sentiment"], errors="coerce").astype(float)
     data["platform"] = data["platform"].astype(str).map(normalize_platform)
     data["created_at"] = pd.to_datetime(data["created_at"], utc=True)
     data["text"] = data["text"].fillna("").astype(str)
     data["author_key"] = data["author"].astype(str).str.lstrip("@").str.lower()
-    for column in ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id"):
+    for column in ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id"):
         data[column] = data[column].astype(object).where(data[column].notna(), None)
         data[column] = data[column].map(lambda v: None if v is None else str(v))
     authors = data.drop_duplicates(["platform", "post_id"]).set_index(["platform", "post_id"])["author_key"]
@@ -142,7 +193,34 @@ def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
         None,
     )
     data["target"] = data["target"].where(pd.notna(data["target"]), None)
+    data["conversation"] = _conversations(data)
     return data
+
+
+def _conversations(data: pd.DataFrame) -> pd.Series:
+    """The conversation key of each post (module docstring): reply chains followed by pointer jumping."""
+    first = pd.Series(np.arange(len(data)), index=pd.MultiIndex.from_arrays([data["platform"], data["post_id"]]))
+    first = first[~first.index.duplicated()]
+    parent = first.reindex(pd.MultiIndex.from_arrays([data["platform"], data["in_reply_to_id"]])).to_numpy()
+    up = np.where(np.isnan(parent), np.arange(len(data)), np.nan_to_num(parent)).astype(np.int64)
+    for _ in range(64):  # 2**64 steps: any chain; a cycle (corrupt data) stops at some post of the cycle
+        jumped = up[up]
+        if np.array_equal(jumped, up):
+            break
+        up = jumped
+
+    def at_root(column: str) -> pd.Series:
+        return pd.Series(data[column].to_numpy(dtype=object)[up], index=data.index, dtype=object)
+
+    key = data["conversation_id"].fillna(at_root("conversation_id")).fillna(at_root("in_reply_to_id"))
+    return key.fillna(at_root("post_id"))
+
+
+def _conversation_sizes(data: pd.DataFrame) -> pd.DataFrame:
+    """Loaded non-repost posts per (platform, conversation): reposts are not turns of a conversation."""
+    turns = data[data["kind"] != "repost"].drop_duplicates(["platform", "post_id"])
+    sizes = turns.groupby(["platform", "conversation"]).size().rename("posts").astype(float)
+    return sizes.reset_index()
 
 
 def _classify_org_posts(own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -157,6 +235,9 @@ def _classify_org_posts(own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFram
         "broadcast",
     )
     own["signature"] = textsig.signatures(own["text"])
+    own["account_department"] = own["department"]
+    signed_general = own["signature"].notna() & (own["department"] == DEFAULT_DEPARTMENT)
+    own["department"] = own["department"].where(~signed_general, "support")
     return own
 
 
@@ -177,7 +258,7 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
         how="left", on=["org", "platform", "author_key"],
     )
     inbound = not_own[not_own["is_org"].isna() & (not_own["kind"] != "repost")]
-    columns = ["org", "platform", "post_id", "author_key", "created_at", "text", "kind"]
+    columns = ["org", "platform", "post_id", "author_key", "created_at", "text", "kind", "sentiment"]
     return inbound[columns].assign(is_question=textsig.has_question(inbound["text"]))
 
 

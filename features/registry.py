@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from features import activity, content, conversation, voices
+from features import activity, content, conversation, messages, voices
 from features.frames import OrgFrames
 
 FeatureFunction = Callable[[OrgFrames], pd.Series]
@@ -40,11 +40,14 @@ FEATURES: tuple[Feature, ...] = tuple(
                               conversation.amplification_share, conversation.posts_to_replies_ratio,
                               conversation.inbound, conversation.response_rate,
                               conversation.question_response_rate, conversation.response_time_median_hours,
-                              conversation.response_time_p90_hours])
+                              conversation.response_time_p90_hours, conversation.negative_inbound_response_rate,
+                              conversation.positive_inbound_response_rate, conversation.criticism_response_ratio,
+                              conversation.personal_reply_share, conversation.conversation_depth])
     + _group("voices", [voices.distinct_signatures, voices.distinct_voices, voices.departments,
-                        voices.department_entropy])
+                        voices.department_entropy, voices.engaging_departments])
     + _group("content", [content.tracked_link_share, content.poll_share, content.feedback_ask_share,
-                         content.measurement_share])
+                         content.feedback_change_share, content.measurement_share])
+    + _group("messages", [messages.information_share, messages.action_share, messages.dialogue_message_share])
 )
 REGISTRY: dict[str, Feature] = {f.name: f for f in FEATURES}
 

@@ -112,3 +112,52 @@ def feedback_asks(text: pd.Series) -> pd.Series:
     ``surveying``), so ``pollution`` or ``voters`` are not feedback asks."""
     phrases = "|".join(re.escape(p) for p in word_list("feedback_phrases"))
     return _strings(text).str.contains(rf"(?i)\b(?:{phrases})(?:s|es|d|ed|ing)?\b", regex=True)
+
+
+def _phrase_regex(name: str, separator: str = r"\s+") -> str:
+    """The word list ``data/NAME.txt`` as one alternation: each phrase's words in order, ``separator`` between."""
+    phrases = (separator.join(re.escape(word) for word in phrase.split()) for phrase in word_list(name))
+    return "|".join(sorted(phrases, key=len, reverse=True))
+
+
+def _normalized(text: pd.Series) -> pd.Series:
+    """Text with typographic apostrophes as ``'`` (so ``we’ve`` matches ``we've``)."""
+    return _strings(text).str.replace(r"[’‘ʼ]", "'", regex=True)
+
+
+def feedback_changes(text: pd.Series) -> pd.Series:
+    """True where a post reports a change made because of feedback ("you asked, we changed"): a phrase
+    in ``data/feedback_change_phrases.txt``, case-insensitive, as whole words in order, with any spaces
+    or punctuation (``, . ; : !`` and dashes) between the words (``You asked. We listened.``)."""
+    pattern = _phrase_regex("feedback_change_phrases", separator=r"[\s,.;:!\-–—]+")
+    return _normalized(text).str.contains(rf"(?i)(?<![\w'])(?:{pattern})(?![\w'])", regex=True)
+
+
+#: The start of a reply: any leading @mentions (``.@name`` too), then spaces.
+_LEADING_MENTIONS_RE = r"^(?:\s*\.?@[A-Za-z0-9_]{1,40})*[\s,:]*"
+#: A name: a capital then 1-19 lowercase letters or apostrophes (``Jane``, ``O'neil``), parts joined by a
+#: hyphen (``Anne-Marie``), optionally a second such word (``Jane Doe``). All capitals (``DM``) is no name.
+_WORD_RE = r"[A-Z][a-z']{1,19}(?:-[A-Z][a-z']{1,19})?"
+_NAME_RE = rf"{_WORD_RE}(?:\s{_WORD_RE})?"
+
+
+def addressed_names(text: pd.Series) -> pd.Series:
+    """The name a reply addresses its reader by, or missing.
+
+    A name is recognised only at the start of the text, after its leading @mentions: a greeting from
+    ``data/name_greetings.txt`` (any case: ``Hi``, ``Hello``, ``Thanks``, ``Thank you``, ``Sorry`` ...),
+    an optional comma, then a capitalised word (a capital and 1-19 lowercase letters or apostrophes,
+    hyphenated parts allowed: ``Anne-Marie``) and optionally a second one, followed by punctuation
+    (``, ! . : ; ?``), a spaced dash or the end of the text: ``Hi Jane, ...``, ``Thanks, Jane!``,
+    ``Sorry Jane Doe.``. Words in ``data/name_stop_words.txt`` (``there``, ``all``, ``team`` ...)
+    and the sign-off stop words (``Friday``, ``Thanks`` ...) are not names. The returned value is
+    the name, e.g. ``Jane``.
+    """
+    greetings = _phrase_regex("name_greetings")
+    pattern = (
+        rf"{_LEADING_MENTIONS_RE}(?i:{greetings}),?\s+(?P<name>{_NAME_RE})(?=\s*(?:[,!.:;?]|[-–—]\s|$))"
+    )
+    names = _normalized(text).str.extract(pattern, expand=True)["name"]
+    first = names.fillna("").astype(str).str.split(" ").str[0].str.lower()
+    stop = first.isin(set(word_list("name_stop_words")) | _NOT_NAMES)
+    return names.astype(object).where(names.notna() & ~stop)

@@ -39,3 +39,10 @@ def department_entropy(frames: OrgFrames) -> pd.Series:
     shares = counts / counts.groupby(level="org").transform("sum")
     entropy = (-shares * np.log2(shares)).groupby(level="org").sum()
     return frames.per_org(entropy + 0.0)
+
+
+def engaging_departments(frames: OrgFrames) -> pd.Series:
+    """Number of distinct departments with at least one dialogue reply (an org reply to a non-org
+    author) in the window; a signed reply of a ``general`` account counts for ``support``. Empty: 0."""
+    replies = frames.org_posts[frames.org_posts["category"] == "dialogue"]
+    return frames.per_org(replies.groupby("org")["department"].nunique(), fill=0.0)

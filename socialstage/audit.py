@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from classifier import STAGES, evaluate
-from classifier.rubric import RubricResult
+from classifier import STAGES, evaluate, journey
+from classifier.rubric import NextStep, RubricResult
 from collectors.records import Organization
 from features import compute_features, prepare
 from features.frames import OrgFrames
@@ -39,11 +39,30 @@ class AuditResult:
     probabilities: dict[str, float] | None = None
     method: str = "rubric"
     warnings: list[str] = field(default_factory=list)
+    #: What the latest live collection of the accounts could not get (forbidden parts, unavailable
+    #: accounts, history caps); empty for posts from a file.
+    collection_notes: list[str] = field(default_factory=list)
+    model_stage: int | None = None
+    model: dict[str, Any] | None = None
+    model_next_steps: tuple[NextStep, ...] | None = None
 
     @property
     def stage(self) -> int:
-        """The placed stage's index."""
-        return self.rubric.stage
+        """The placed stage's index: the model's when it gives the verdict (``method``), else the rubric's."""
+        return self.model_stage if self.method == "model" and self.model_stage is not None else self.rubric.stage
+
+    @property
+    def next_steps(self) -> tuple[NextStep, ...]:
+        """The unmet criteria of the stage after the verdict, with the measured gaps."""
+        return self.model_next_steps if self.method == "model" and self.model_next_steps is not None \
+            else self.rubric.next_steps
+
+    @property
+    def disagreement(self) -> dict[str, int] | None:
+        """``{"rubric": i, "model": j}`` when the model's most probable stage differs from the rubric's."""
+        if self.model_stage is None or self.model_stage == self.rubric.stage:
+            return None
+        return {"rubric": self.rubric.stage, "model": self.model_stage}
 
     def as_dict(self) -> dict[str, Any]:
         """The full result as JSON-ready data (missing values are ``None``)."""
@@ -51,16 +70,24 @@ class AuditResult:
             "org": self.org,
             "accounts": self.accounts,
             "window": {"start": _iso(self.window_start), "end": _iso(self.window_end)},
-            "stage": {"index": self.rubric.stage, "name": self.rubric.stage_name, "journey": self.rubric.journey},
+            "stage": _stage(self.stage),
             "method": self.method,
             "probabilities": self.probabilities,
+            "rubric_stage": _stage(self.rubric.stage),
+            "model": None if self.model is None else {**self.model, "stage": _stage(self.model_stage)},
+            "disagreement": self.disagreement,
             "features": self.features,
             "evidence": [e.as_dict() for e in self.rubric.evidence],
             "stages_met": self.rubric.stages_met(),
-            "next_steps": [s.as_dict() for s in self.rubric.next_steps],
+            "next_steps": [s.as_dict() for s in self.next_steps],
             "warnings": self.warnings,
+            "collection": self.collection_notes,
             "source": self.source,
         }
+
+
+def _stage(index: int | None) -> dict[str, Any] | None:
+    return None if index is None else {"index": index, "name": STAGES[index].name, "journey": journey(index)}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -79,9 +106,11 @@ def audit_posts(
     source: str,
     since: datetime | None = None,
     until: datetime | None = None,
+    profiles: pd.DataFrame | None = None,
 ) -> list[AuditResult]:
-    """Audit each organization over ``posts`` (one shared preparation for all of them)."""
-    frames = prepare(posts, list(orgs), since=since, until=until)
+    """Audit each organization over ``posts`` (one shared preparation for all of them); ``profiles``
+    (platform, handle, display_name, bio) let departments be inferred from display names and bios."""
+    frames = prepare(posts, list(orgs), since=since, until=until, profiles=profiles)
     table = compute_features(frames)
     return [_result(org, frames, table, source) for org in orgs]
 
@@ -100,7 +129,8 @@ def _result(org: Organization, frames: OrgFrames, table: pd.DataFrame, source: s
         org=org.name,
         accounts=[
             {"platform": r.platform, "handle": r.handle, "department": r.department,
-             "department_source": r.department_source, "posted": bool(r.posted)}
+             "department_source": r.department_source, "department_reason": r.department_reason,
+             "posted": bool(r.posted)}
             for r in accounts.itertuples()
         ],
         window_start=None if pd.isna(window["start"]) else window["start"].to_pydatetime(),
@@ -114,7 +144,7 @@ def _result(org: Organization, frames: OrgFrames, table: pd.DataFrame, source: s
 
 def check_presence(posts: pd.DataFrame, org: Organization, source: str) -> None:
     """Raise SocialstageError when no post in ``posts`` is by, to, or mentions the organization."""
-    frames = prepare(posts, [org])
+    frames = prepare(posts, [org], sentiment=False)
     if len(frames.org_posts) or len(frames.inbound):
         return
     handles = ", ".join(f"{a.platform}:{a.handle}" for a in org.accounts) or "no accounts"

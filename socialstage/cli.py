@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
-from socialstage import __version__
+from socialstage import __version__, cmd_model
+from socialstage.cmd_collect import collect
+from socialstage.cmd_posts import posts
 from socialstage.errors import SocialstageError
 from socialstage.options import (
     SocialstageGroup,
     db_option,
     format_option,
+    model_option,
     org_options,
     setup_logging,
     window_options,
@@ -61,8 +64,9 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
 @format_option("text", "json")
 @click.option("--export", type=click.Path(dir_okay=False), help="Also write the demo posts to this CSV file.")
 @click.option("--save", is_flag=True, help="Also import the demo posts and organizations into the store.")
+@model_option
 @db_option
-def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, db: str | None) -> None:
+def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, model: str | None, db: str | None) -> None:
     """Simulate one organization per stage, audit each, and show where each is placed.
 
     \b
@@ -72,8 +76,9 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, db: st
     """
     from socialstage.demo import feature_rows, placement_rows, run_demo
     from socialstage.render import summary_table, to_json
+    from socialstage.scoring import verdict_line
 
-    run = run_demo(seed=seed, weeks=weeks)
+    run = run_demo(seed=seed, weeks=weeks, model=model)
     if export:
         run.posts.to_csv(export, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
         click.echo(f"Wrote {len(run.posts)} posts to {export}", err=True)
@@ -101,6 +106,7 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, db: st
     console.print()
     placed = sum(sim.stage == result.stage for sim, result in zip(run.simulated, run.results, strict=True))
     console.print(f"{placed} of {len(run.results)} simulated organizations placed at the stage that generated them.")
+    console.print(verdict_line(run.results))
 
 
 @cli.command(name="import")
@@ -157,30 +163,44 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
 @window_options
 @format_option("text", "json")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result to this file.")
+@model_option
+@click.option("--collect", "collect_first", is_flag=True, help="First collect the accounts from X and Reddit.")
 @db_option
+@click.pass_context
 def audit(
-    name: str | None, posts_file: str | None, org_name: str | None, accounts: tuple[str, ...],
+    ctx: click.Context, name: str | None, posts_file: str | None, org_name: str | None, accounts: tuple[str, ...],
     orgs_file: str | None, since: datetime | None, until: datetime | None, fmt: str, output: str | None,
-    db: str | None,
+    model: str | None, collect_first: bool, db: str | None,
 ) -> None:
     """Place one organization on the curve, with the evidence and the next steps.
 
     The posts come from --posts FILE, or else from the store. The organization's accounts come
     from --account options, an --orgs file, the store, or else NAME is its handle on every platform.
+    The trained model's stage probabilities are shown beside the rubric's evidence (--model).
 
     \b
     Example:
         socialstage audit --posts twcs.csv --org AmazonHelp --format json
         socialstage audit Acme --account twitter:acme --account twitter:AcmeHelp:support
+        socialstage audit --posts twcs.csv --org AmazonHelp --model none   # the rubric alone
+        socialstage audit Acme --collect --account x:AcmeHelp --account reddit:r/AcmeSupport
     """
     from socialstage.render import print_audit, to_json
+    from socialstage.scoring import apply_model, choose_model
 
     if name and org_name and name != org_name:
         raise click.UsageError(f"NAME {name!r} and --org {org_name!r} differ; give one of them")
     org_label = name or org_name
     if not org_label:
         raise click.UsageError("name the organization: socialstage audit NAME (or --org NAME)")
+    if collect_first:
+        if posts_file:
+            raise click.UsageError("--collect fills the store; it cannot be combined with --posts")
+        from socialstage.cmd_collect import collect_for_audit
+
+        collect_for_audit(ctx, org_label, accounts, orgs_file, since, db)
     result = _audit_one(org_label, posts_file, accounts, orgs_file, since, until, db)
+    apply_model([result], choose_model(model))
     if fmt == "json":
         _emit(to_json(result.as_dict()), output)
     elif output:
@@ -196,23 +216,18 @@ def _audit_one(
     org_label: str, posts_file: str | None, accounts: tuple[str, ...], orgs_file: str | None,
     since: datetime | None, until: datetime | None, db: str | None,
 ) -> AuditResult:
-    from collectors.store import resolve_db_path
     from socialstage.audit import audit_posts, check_presence
-    from socialstage.inputs import load_file, open_store, resolve_organization
+    from socialstage.inputs import load_inputs
 
-    if posts_file:
-        loaded = load_file(posts_file)
-        platforms = sorted(loaded.posts["platform"].unique())
-        org = resolve_organization(org_label, accounts, orgs_file, platforms)
-        posts, source, warnings = loaded.posts, loaded.source, loaded.warnings
-    else:
-        with open_store(resolve_db_path(db), must_exist=True) as store:
-            org = resolve_organization(org_label, accounts, orgs_file, store.platforms(), store)
-            posts = store.load_posts(org.keys)
-            source, warnings = f"store {store.path.name}", []
-    check_presence(posts, org, source)
-    result = audit_posts(posts, [org], source=source, since=since, until=until)[0]
-    result.warnings[:0] = warnings
+    loaded = load_inputs(org_label, posts_file, accounts, orgs_file, db)
+    check_presence(loaded.posts, loaded.org, loaded.source)
+    result = audit_posts(loaded.posts, [loaded.org], source=loaded.source, since=since, until=until,
+                         profiles=loaded.profiles)[0]
+    result.warnings[:0] = loaded.warnings
+    if not posts_file:
+        from socialstage.collect import notes_from_store
+
+        result.collection_notes = notes_from_store(loaded.org, db)
     return result
 
 
@@ -244,6 +259,13 @@ def features(fmt: str) -> None:
         for f in FEATURES:
             table.add_row(f.name, f.group, f.definition)
         _console().print(table)
+
+
+cli.add_command(cmd_model.label)
+cli.add_command(cmd_model.train)
+cli.add_command(cmd_model.evaluate)
+cli.add_command(posts)
+cli.add_command(collect)
 
 
 def main() -> None:

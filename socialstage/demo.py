@@ -7,10 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from classifier.stages import STAGES
+from classifier.stages import STAGES, journey
 from collectors.simulated import SimulatedOrg, posts_frame, simulate_orgs
 from socialstage.audit import AuditResult, audit_posts
 from socialstage.render import feature_text
+from socialstage.scoring import apply_model, choose_model
 
 #: Key features shown in the demo table, with their short column headings.
 DEMO_COLUMNS = {
@@ -20,8 +21,10 @@ DEMO_COLUMNS = {
     "dialogue_share": "replies to others",
     "amplification_share": "amplification",
     "measurement_share": "measured posts",
+    "criticism_response_ratio": "answers criticism",
     "distinct_voices": "distinct voices",
     "departments": "departments",
+    "engaging_departments": "departments replying",
 }
 
 
@@ -34,11 +37,17 @@ class DemoRun:
     results: list[AuditResult]
 
 
-def run_demo(seed: int = 7, weeks: int = 12) -> DemoRun:
-    """Simulate one organization per stage and audit each over all the simulated posts."""
+def run_demo(seed: int = 7, weeks: int = 12, model: str | None = None) -> DemoRun:
+    """Simulate one organization per stage and audit each over all the simulated posts (with the stage
+    model ``model``, as ``audit --model`` takes it: the shipped one by default)."""
     simulated = simulate_orgs(range(len(STAGES)), seed=seed, weeks=weeks)
     posts = posts_frame(simulated)
-    results = audit_posts(posts, [s.organization for s in simulated], source=f"simulation (seed {seed})")
+    profiles = pd.DataFrame([{"platform": a.platform, "handle": a.handle, "display_name": a.display_name,
+                              "bio": a.bio} for sim in simulated for a in sim.accounts],
+                            columns=["platform", "handle", "display_name", "bio"])
+    results = audit_posts(posts, [s.organization for s in simulated], source=f"simulation (seed {seed})",
+                          profiles=profiles)
+    apply_model(results, choose_model(model))
     return DemoRun(simulated, posts, results)
 
 
@@ -49,8 +58,8 @@ def placement_rows(run: DemoRun) -> list[dict[str, Any]]:
             "#": str(sim.stage),
             "organization": result.org,
             "generated as": STAGES[sim.stage].name,
-            "placed at": result.rubric.stage_name + ("" if sim.stage == result.stage else " (!)"),
-            "journey": result.rubric.journey,
+            "placed at": STAGES[result.stage].name + ("" if sim.stage == result.stage else " (!)"),
+            "journey": journey(result.stage),
         }
         for sim, result in zip(run.simulated, run.results, strict=True)
     ]

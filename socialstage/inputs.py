@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from collectors.files import ImportResult, read_posts
-from collectors.records import Organization
-from collectors.store import Store
+from collectors.records import Account, Organization, normalize_handle
+from collectors.store import Store, resolve_db_path
+from features.sentiment import SENTIMENT_VERSION, compound
 from socialstage.errors import SocialstageError
 from socialstage.orgs import (
     default_organization,
@@ -19,6 +21,8 @@ from socialstage.orgs import (
     load_organizations,
     organization_from_options,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -81,3 +85,63 @@ def resolve_organization(
     if not platforms:
         raise SocialstageError("there are no posts to audit; import some first (socialstage import FILE)")
     return default_organization(name, platforms)
+
+
+def profiles_frame(accounts: Sequence[Account]) -> pd.DataFrame:
+    """Account profiles as the feature preparation reads them: platform, handle, display_name, bio."""
+    rows = [(a.platform, a.handle, a.display_name, a.bio) for a in accounts]
+    return pd.DataFrame(rows, columns=["platform", "handle", "display_name", "bio"])
+
+
+def with_stored_sentiment(store: Store, posts: pd.DataFrame, org: Organization) -> pd.DataFrame:
+    """``posts`` with a ``sentiment`` column: stored scores of the current scorer where the store has them;
+    the posts not by the organization that lack one are scored now and the scores written back, so each
+    post is scored once in its life (the organization's own posts are not scored: no feature reads them)."""
+    stored = store.load_enrichment(posts[["platform", "post_id"]])
+    current = stored.loc[stored["sentiment_version"] == SENTIMENT_VERSION, ["platform", "post_id", "sentiment"]]
+    data = posts.drop(columns="sentiment", errors="ignore").merge(current, how="left", on=["platform", "post_id"])
+    known = pd.MultiIndex.from_frame(data[["platform", "post_id"]]).isin(
+        pd.MultiIndex.from_frame(current[["platform", "post_id"]]))
+    own = pd.MultiIndex.from_arrays([data["platform"], data["author"].astype(str).map(normalize_handle)]).isin(
+        list(org.keys))
+    todo = ~known & ~own
+    if todo.any():
+        data.loc[todo, "sentiment"] = compound(data.loc[todo, "text"])
+        with store.transaction():
+            store.save_enrichment(data.loc[todo], "sentiment", SENTIMENT_VERSION, commit=False)
+        logger.info("scored the sentiment of %d posts and stored it", int(todo.sum()))
+    return data
+
+
+def load_from_store(store: Store, org: Organization) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The posts by, to and about ``org`` with their sentiment (:func:`with_stored_sentiment`), and the
+    stored profiles of its accounts (for department inference)."""
+    posts = with_stored_sentiment(store, store.load_posts(org.keys), org)
+    return posts, profiles_frame(store.load_accounts(org.keys))
+
+
+@dataclass
+class AuditInputs:
+    """What an audit (or a post listing) reads: the posts, the organization, the account profiles."""
+
+    posts: pd.DataFrame
+    org: Organization
+    source: str
+    warnings: list[str] = field(default_factory=list)
+    profiles: pd.DataFrame | None = None
+
+
+def load_inputs(
+    name: str, posts_file: str | None, accounts: Sequence[str], orgs_file: str | None, db: str | None
+) -> AuditInputs:
+    """The posts from ``posts_file`` or else the store (with stored sentiment and account profiles), and the
+    organization called ``name`` (:func:`resolve_organization`)."""
+    if posts_file:
+        loaded = load_file(posts_file)
+        platforms = sorted(loaded.posts["platform"].unique())
+        org = resolve_organization(name, accounts, orgs_file, platforms)
+        return AuditInputs(loaded.posts, org, loaded.source, loaded.warnings)
+    with open_store(resolve_db_path(db), must_exist=True) as store:
+        org = resolve_organization(name, accounts, orgs_file, store.platforms(), store)
+        posts, profiles = load_from_store(store, org)
+        return AuditInputs(posts, org, f"store {store.path.name}", [], profiles)

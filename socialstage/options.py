@@ -106,3 +106,20 @@ def org_options(func: F) -> F:
         "--account", "accounts", multiple=True, metavar="PLATFORM:HANDLE[:DEPT]",
         help="An account of the organization (repeatable), e.g. twitter:AcmeHelp:support.",
     )(func)
+
+
+def labels_option(func: F) -> F:
+    """``--data DIR``: the labeled-data folder (else $SOCIALSTAGE_LABELS, else ./labeled_data)."""
+    return click.option(
+        "--data", "data", type=click.Path(), envvar="SOCIALSTAGE_LABELS", show_envvar=True,
+        help="Labeled-data folder holding labels.csv. Default: ./labeled_data.",
+    )(func)
+
+
+def model_option(func: F) -> F:
+    """``--model FILE|default|none``: the trained stage model an audit uses beside the rubric."""
+    return click.option(
+        "--model", "model", metavar="FILE|default|none", envvar="SOCIALSTAGE_MODEL", show_envvar=True,
+        help="Stage model (.skops with its card) used beside the rubric: a file, 'default' (the shipped "
+             "model, the default) or 'none' (the rubric alone).",
+    )(func)

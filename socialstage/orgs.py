@@ -21,11 +21,12 @@ from collectors.records import OrgAccount, Organization, normalize_platform
 from socialstage.errors import SocialstageError
 
 _PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_.-]*$")
-_HANDLE_RE = re.compile(r"^(@|u/|/u/)?[\w.-]+$")
+_HANDLE_RE = re.compile(r"^(@|/?[ur]/)?[\w.-]+$")
 
 
 def parse_account(spec: str) -> OrgAccount:
-    """``PLATFORM:HANDLE`` or ``PLATFORM:HANDLE:DEPARTMENT`` (``x`` is an alias of ``twitter``)."""
+    """``PLATFORM:HANDLE`` or ``PLATFORM:HANDLE:DEPARTMENT`` (``x`` is an alias of ``twitter``; a Reddit
+    handle may be ``u/NAME`` or, for a subreddit, ``r/NAME``)."""
     parts = [p.strip() for p in spec.split(":")]
     if (
         len(parts) not in (2, 3)
@@ -36,7 +37,7 @@ def parse_account(spec: str) -> OrgAccount:
             f"account {spec!r} is not PLATFORM:HANDLE[:DEPARTMENT]; write e.g. twitter:AcmeHelp:support"
         )
     department = parts[2].lower() if len(parts) == 3 and parts[2] else None
-    return OrgAccount(normalize_platform(parts[0]), parts[1].lstrip("@"), department)
+    return OrgAccount(normalize_platform(parts[0]), parts[1].lstrip("@").removeprefix("/"), department)
 
 
 def organization_from_options(name: str, accounts: Sequence[str]) -> Organization:

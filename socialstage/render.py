@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from classifier.rubric import RUBRIC, format_value
-from classifier.stages import STAGES
+from classifier.stages import STAGES, journey
 from features.registry import FEATURES
 from socialstage.audit import KEY_FEATURES, AuditResult
 
@@ -25,7 +25,7 @@ def feature_text(name: str, value: float | None) -> str:
     unit = _UNITS.get(name)
     if unit is None:
         unit = "share" if name.endswith(("_share", "_rate")) else "hours" if name.endswith("_hours") else "number"
-        if name in ("org_posts", "inbound", "accounts", "platforms"):
+        if name in ("org_posts", "inbound", "accounts", "platforms", "distinct_signatures", "engaging_departments"):
             unit = "count"
     return format_value(value, unit)
 
@@ -47,25 +47,52 @@ def _nan_to_none(value: Any) -> Any:
 
 def audit_panel(result: AuditResult) -> Panel:
     """The audit of one organization as a rich renderable."""
-    rubric = result.rubric
+    placed = STAGES[result.stage]
     title = Text.assemble(
-        (result.org, "bold"), "  ", (f"{rubric.stage_name}", "bold cyan"),
-        f" (stage {rubric.stage} of {len(STAGES) - 1})  ·  journey: {rubric.journey}",
+        (result.org, "bold"), "  ", (f"{placed.name}", "bold cyan"),
+        f" (stage {placed.index} of {len(STAGES) - 1}, by the {result.method})  ·  journey: {journey(placed.index)}",
     )
     start = result.window_start.date().isoformat() if result.window_start else "-"
     end = result.window_end.date().isoformat() if result.window_end else "-"
-    accounts = ", ".join(f"{a['platform']}:{a['handle']} ({a['department']})" for a in result.accounts)
-    header = Text(f"Window {start} to {end}  ·  accounts: {accounts}  ·  source: {result.source}")
-    parts: list[Any] = [header]
+    header = Text(f"Window {start} to {end}  ·  source: {result.source}")
+    parts: list[Any] = [header, _accounts_table(result)]
     parts.extend(Text(f"warning: {w}", style="yellow") for w in result.warnings)
+    parts.extend(Text(f"collection: {n}", style="yellow") for n in result.collection_notes)
     parts.append(_features_table(result))
+    if result.probabilities:
+        parts.append(_probabilities_table(result))
     parts.append(_evidence_table(result))
-    if rubric.next_steps:
-        steps = Table(title=f"Next: {rubric.next_steps[0].stage_name}", show_header=False, box=None)
-        for step in rubric.next_steps:
+    if result.next_steps:
+        steps = Table(title=f"Next: {result.next_steps[0].stage_name}", show_header=False, box=None)
+        for step in result.next_steps:
             steps.add_row("→", Text(step.text))
         parts.append(steps)
     return Panel(Group(*parts), title=title, title_align="left")
+
+
+def _probabilities_table(result: AuditResult) -> Table:
+    """The model's probability of each stage beside the rubric's placement."""
+    name = (result.model or {}).get("name", "model")
+    table = Table(title=f"Stage probabilities ({name})", header_style="bold")
+    for column in ("stage", "probability", ""):
+        table.add_column(column, justify="right" if column == "probability" else "left")
+    for stage in STAGES:
+        p = (result.probabilities or {}).get(stage.name, 0.0)
+        marks = [m for m, hit in (("model", stage.index == result.model_stage),
+                                  ("rubric", stage.index == result.rubric.stage)) if hit]
+        table.add_row(f"{stage.index} {stage.name}", f"{p * 100:.0f}%", f"{'█' * round(p * 20)} {' + '.join(marks)}")
+    return table
+
+
+def _accounts_table(result: AuditResult) -> Table:
+    table = Table(title="Accounts", show_header=True, header_style="bold")
+    for column in ("account", "department", "how decided", "posted"):
+        table.add_column(column)
+    for account in result.accounts:
+        table.add_row(Text(f"{account['platform']}:{account['handle']}"), Text(str(account["department"])),
+                      Text(str(account.get("department_reason") or account.get("department_source") or "")),
+                      "yes" if account.get("posted") else "no")
+    return table
 
 
 def _features_table(result: AuditResult) -> Table:
@@ -84,10 +111,11 @@ def _evidence_table(result: AuditResult) -> Table:
         table.add_column(column)
     for evidence in result.rubric.evidence:
         unit = next(c.unit for c in RUBRIC if c.feature == evidence.feature)
+        measured = format_value(evidence.value, unit) + (f" ({evidence.detail})" if evidence.detail else "")
         table.add_row(
             f"{evidence.stage} {evidence.stage_name}",
             Text(evidence.criterion),
-            format_value(evidence.value, unit),
+            Text(measured),
             Text("yes", style="green") if evidence.met else Text("no", style="red"),
         )
     return table

@@ -244,8 +244,9 @@ def test_malformed_account(run_cli, clean_error, fixtures_dir: Path, spec: str) 
 def test_accounts_from_options(run_cli, fixtures_dir: Path) -> None:
     data = _json(run_cli("audit", "Acme", "--posts", fixtures_dir / "acme_posts.csv", "--format", "json",
                          "--account", "x:@AcmeHelp:Support", "--account", "twitter:AcmeNews"))
-    accounts = {(a["platform"], a["handle"], a["department"]) for a in data["accounts"]}
-    assert accounts == {("twitter", "AcmeHelp", "support"), ("twitter", "AcmeNews", "general")}
+    accounts = {(a["platform"], a["handle"], a["department"], a["department_source"]) for a in data["accounts"]}
+    # AcmeNews has no department given: its handle says news.
+    assert accounts == {("twitter", "AcmeHelp", "support", "given"), ("twitter", "AcmeNews", "news", "handle")}
     assert data["features"]["org_posts"] == 5
 
 

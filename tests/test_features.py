@@ -99,7 +99,10 @@ NOTHING = {
     "inbound": 0, "response_rate": NAN, "question_response_rate": NAN, "response_time_median_hours": NAN,
     "response_time_p90_hours": NAN, "distinct_signatures": 0, "distinct_voices": 0, "departments": 0,
     "department_entropy": NAN, "tracked_link_share": NAN, "poll_share": NAN, "feedback_ask_share": NAN,
-    "measurement_share": NAN,
+    "measurement_share": NAN, "feedback_change_share": NAN, "negative_inbound_response_rate": NAN,
+    "positive_inbound_response_rate": NAN, "criticism_response_ratio": NAN, "personal_reply_share": NAN,
+    "conversation_depth": NAN, "engaging_departments": 0,
+    "information_share": NAN, "action_share": NAN, "dialogue_message_share": NAN,
 }
 
 # (id, posts, organization, since, until, expected features of that organization)
@@ -382,10 +385,17 @@ CASES = [
         id="one-department",
     ),
     pytest.param(
-        # No department given: both accounts count as "general": 1 department, entropy 0.
-        [post("a1", "AcmeHelp", at(0), "x"), post("n1", "AcmeNews", at(1), "y")],
-        ACME2, None, None, {"departments": 1, "department_entropy": 0.0},
+        # No department given and none in the handles: both accounts count as "general": 1 department,
+        # entropy 0.
+        [post("a1", "acme", at(0), "x"), post("n1", "acme_two", at(1), "y")],
+        org("Acme", "twitter:acme", "twitter:acme_two"), None, None, {"departments": 1, "department_entropy": 0.0},
         id="default-department",
+    ),
+    pytest.param(
+        # No department given: AcmeHelp is support and AcmeNews news by their handles: 2 departments, 1 bit.
+        [post("a1", "AcmeHelp", at(0), "x"), post("n1", "AcmeNews", at(1), "y")],
+        ACME2, None, None, {"departments": 2, "department_entropy": 1.0},
+        id="departments-inferred-from-handles",
     ),
     pytest.param(
         # Three departments with 2, 1 and 1 posts: -(0.5 log2 0.5 + 2 * 0.25 log2 0.25) = 0.5 + 1 = 1.5.

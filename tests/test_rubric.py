@@ -12,18 +12,22 @@ from classifier.rubric import RUBRIC, Criterion, evaluate, format_value
 #: Regular posting: meets Listening (1) and Participating (2) and nothing above.
 PARTICIPATING = {"org_posts": 40, "posts_per_week": 3.0, "active_weeks_share": 0.9}
 MEASURING = {**PARTICIPATING, "measurement_share": 0.2, "response_rate": 0.25}
-LETTING_GO = {**PARTICIPATING, "amplification_share": 0.15, "response_rate": 0.45, "measurement_share": 0.0}
+LETTING_GO = {
+    **PARTICIPATING, "amplification_share": 0.15, "response_rate": 0.45, "measurement_share": 0.0,
+    "criticism_response_ratio": 0.9,
+}
 ENGAGING = {
     **PARTICIPATING, "dialogue_share": 0.7, "response_rate": 0.8, "response_time_median_hours": 1.5,
     "distinct_signatures": 3,
 }
 PROPAGATING = {
-    **PARTICIPATING, "departments": 4, "department_entropy": 1.5, "response_rate": 0.55, "distinct_voices": 6,
+    **PARTICIPATING, "departments": 4, "engaging_departments": 3, "department_entropy": 1.5, "response_rate": 0.55,
+    "distinct_voices": 6,
 }
 EVERYTHING = {
-    **PARTICIPATING, "measurement_share": 0.5, "amplification_share": 0.5, "dialogue_share": 0.9,
-    "response_rate": 0.95, "response_time_median_hours": 0.5, "distinct_signatures": 10, "departments": 5,
-    "department_entropy": 2.0, "distinct_voices": 20,
+    **PARTICIPATING, "measurement_share": 0.5, "amplification_share": 0.5, "criticism_response_ratio": 1.0,
+    "dialogue_share": 0.9, "response_rate": 0.95, "response_time_median_hours": 0.5, "distinct_signatures": 10,
+    "departments": 5, "engaging_departments": 5, "department_entropy": 2.0, "distinct_voices": 20,
 }
 
 
@@ -90,7 +94,8 @@ def test_missing_values_never_meet_a_criterion(missing: object) -> None:
 
 
 def test_missing_median_blocks_actively_engaging() -> None:
-    result = evaluate({**ENGAGING, "amplification_share": 0.15, "response_time_median_hours": math.nan})
+    result = evaluate({**ENGAGING, "amplification_share": 0.15, "criticism_response_ratio": 1.0,
+                       "response_time_median_hours": math.nan})
     assert result.stage == 4
     median = next(e for e in result.evidence if e.feature == "response_time_median_hours")
     assert (median.value, median.met) == (None, False)
@@ -112,10 +117,12 @@ def test_evidence_lists_every_criterion_with_value_threshold_and_met() -> None:
         (3, "response_rate", 0.25, True),
         (4, "amplification_share", None, False),
         (4, "response_rate", 0.25, False),
+        (4, "criticism_response_ratio", None, False),
         (5, "dialogue_share", None, False),
         (5, "response_rate", 0.25, False),
         (5, "response_time_median_hours", None, False),
         (6, "departments", None, False),
+        (6, "engaging_departments", None, False),
         (6, "department_entropy", None, False),
         (6, "response_rate", 0.25, False),
         (6, "distinct_voices", None, False),
@@ -127,7 +134,7 @@ def test_evidence_lists_every_criterion_with_value_threshold_and_met() -> None:
     line = result.evidence[4].as_dict()
     assert line == {
         "stage": 3, "stage_name": "Measuring", "criterion": "response rate >= 20%", "feature": "response_rate",
-        "value": 0.25, "op": ">=", "threshold": 0.2, "met": True,
+        "value": 0.25, "op": ">=", "threshold": 0.2, "met": True, "parts": {}, "detail": "",
     }
     assert result.stages_met() == [1, 2, 3]
 
@@ -142,11 +149,16 @@ def test_threshold_is_inclusive() -> None:
 
 
 def test_next_steps_name_the_next_stage_gaps() -> None:
-    # Measuring with a 23% response rate and 5% amplification: Letting Go needs 10% and 40%.
-    result = evaluate({**MEASURING, "response_rate": 0.23, "amplification_share": 0.05})
+    # Measuring with a 23% response rate, 5% amplification and criticism answered 0.5 times as readily
+    # as praise: Letting Go needs 10%, 40% and 0.8.
+    result = evaluate({**MEASURING, "response_rate": 0.23, "amplification_share": 0.05,
+                       "criticism_response_ratio": 0.5})
     assert result.stage == 3
     steps = {s.feature: s for s in result.next_steps}
-    assert set(steps) == {"amplification_share", "response_rate"}
+    assert set(steps) == {"amplification_share", "response_rate", "criticism_response_ratio"}
+    ratio = steps["criticism_response_ratio"]
+    assert ratio.gap == pytest.approx(0.3)
+    assert "criticism answered as readily as praise" in ratio.text and "0.50" in ratio.text and "0.80" in ratio.text
     assert all((s.stage, s.stage_name) == (4, "Letting Go") for s in result.next_steps)
     rate = steps["response_rate"]
     assert (rate.value, rate.threshold) == (0.23, 0.40)
@@ -208,3 +220,50 @@ def test_bursty_posting_over_a_long_window_still_participates() -> None:
     # 10% of weeks. Participating holds (>= 10 posts, >= 1 a week); activity in most weeks is not asked.
     result = evaluate({"org_posts": 111, "posts_per_week": 1.6, "active_weeks_share": 0.1})
     assert result.stage == 2
+
+
+# -- the signals of Measuring, Letting Go and Propagating (issue 4) ------------------------------------------
+
+
+def test_letting_go_needs_criticism_answered_about_as_readily_as_praise() -> None:
+    # Amplifying and answering 45% is not enough when criticism is answered at 0.79 times the rate of praise.
+    assert evaluate({**LETTING_GO, "criticism_response_ratio": 0.79}).stage == 2
+    assert evaluate({**LETTING_GO, "criticism_response_ratio": 0.80}).stage == 4  # inclusive
+    assert evaluate({**LETTING_GO, "criticism_response_ratio": 1.6}).stage == 4  # criticism first is fine
+
+
+@pytest.mark.parametrize("missing", [None, math.nan])
+def test_letting_go_not_met_when_criticism_cannot_be_observed(missing: float | None) -> None:
+    # Nobody criticised (or praised) the organization: the ratio is undefined and Letting Go does not hold;
+    # the next step says so instead of inventing a gap.
+    result = evaluate({**LETTING_GO, "criticism_response_ratio": missing})
+    assert result.stage == 2
+    steps = {s.feature: s for s in evaluate({**MEASURING, "amplification_share": 0.2, "response_rate": 0.5,
+                                             "criticism_response_ratio": missing}).next_steps}
+    assert list(steps) == ["criticism_response_ratio"]
+    assert steps["criticism_response_ratio"].gap is None
+    assert "not measurable yet" in steps["criticism_response_ratio"].text
+
+
+def test_propagating_needs_three_departments_replying() -> None:
+    # Four departments speak, but only two reply to people (a newsroom and a careers account broadcast).
+    assert evaluate({**PROPAGATING, "engaging_departments": 2}).stage == 2
+    assert evaluate({**PROPAGATING, "engaging_departments": 3}).stage == 6
+
+
+def test_evidence_lines_name_the_signals_behind_a_criterion() -> None:
+    features = {**MEASURING, "tracked_link_share": 0.12, "poll_share": 0.04, "feedback_ask_share": 0.1,
+                "feedback_change_share": 0.04, "negative_inbound_response_rate": 0.3,
+                "positive_inbound_response_rate": 0.6, "criticism_response_ratio": 0.5}
+    lines = {(e.stage, e.feature): e for e in evaluate(features).evidence}
+    measuring = lines[(3, "measurement_share")]
+    assert measuring.parts == {"tracked_link_share": 0.12, "poll_share": 0.04, "feedback_ask_share": 0.1,
+                               "feedback_change_share": 0.04}
+    assert measuring.detail == "tracked links 12%, polls 4%, feedback asks 10%, you asked, we changed 4%"
+    assert "tracked links" in measuring.criterion and "polls" in measuring.criterion
+    criticism = lines[(4, "criticism_response_ratio")]
+    assert criticism.detail == "negative inbound answered 30%, positive inbound answered 60%"
+    assert criticism.as_dict()["parts"] == {"negative_inbound_response_rate": 0.3,
+                                            "positive_inbound_response_rate": 0.6}
+    # a part that was not measured is shown as missing
+    assert lines[(5, "dialogue_share")].detail == "personal (signed or named) missing"

@@ -345,3 +345,22 @@ def test_custom_profile_and_name_are_used() -> None:
 def test_unknown_stage_is_rejected(stage: int) -> None:
     with pytest.raises(ValueError, match="stage"):
         simulate_org(stage)
+
+
+PRAISE = r"(?i)love the|fantastic|amazing|best customer care"
+
+
+def answered_share(org: SimulatedOrg, pattern: str) -> float:
+    """Share of the customer posts that mention the org without replying to one of its posts (so no
+    follow-ups) and match ``pattern``, that the org answers."""
+    _, own, inbound = split(org)
+    first = inbound[~inbound["in_reply_to_id"].isin(set(own["post_id"])) & inbound["text"].str.contains(pattern)]
+    return first["post_id"].isin(set(own["in_reply_to_id"])).mean()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_letting_go_answers_complaints_as_readily_as_praise(seed: int) -> None:
+    letting_go = org_at(4, seed)
+    assert answered_share(letting_go, NEGATIVE) >= answered_share(letting_go, PRAISE)
+    participating = org_at(2, seed)
+    assert answered_share(participating, NEGATIVE) < answered_share(participating, PRAISE)

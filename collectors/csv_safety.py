@@ -1,0 +1,44 @@
+"""CSV output that is safe to open in a spreadsheet (no formula injection).
+
+A spreadsheet runs a cell whose text starts with ``=``, ``+``, ``-`` or ``@`` (also after leading spaces,
+and their full-width forms) as a formula, and a leading tab or line break can hide such a start. Every
+CSV file socialstage writes passes its cells through :func:`safe_cell`, which puts an apostrophe before
+such text so that it is shown as text. Numbers are written as numbers (``-0.5`` stays a number).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Sequence
+from typing import IO
+
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
+_INVISIBLE_STARTS = ("\t", "\r", "\n")
+
+
+def safe_cell(value: object) -> object:
+    """``value`` as a CSV cell: None and NaN empty, numbers unchanged, text that a spreadsheet would
+    run as a formula prefixed with ``'``, any other text unchanged."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    if text.startswith(_INVISIBLE_STARTS) or text.lstrip().startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def write_safe_csv(handle: IO[str], header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """Write ``header`` and ``rows`` to ``handle`` as CSV, every cell through :func:`safe_cell`; returns
+    the number of rows written."""
+    writer = csv.writer(handle)
+    writer.writerow([safe_cell(c) for c in header])
+    count = 0
+    for row in rows:
+        writer.writerow([safe_cell(c) for c in row])
+        count += 1
+    return count

@@ -1,0 +1,320 @@
+"""Reddit collector: praw, read-only (app-only OAuth with a client id and secret).
+
+An account is a user (``u/NAME``, or a bare name) or a subreddit the organization runs (``r/NAME``).
+
+For a user:
+
+* **profile** (``user/NAME/about``): karma, created time, moderator status. A suspended user (whose
+  profile holds only ``is_suspended``) and a missing user (404) are reported and skipped.
+* **submissions** and **comments**, newest first, 100 per page, back to the cursor (the newest id of
+  the last complete run) or as far as Reddit serves (about 1,000 items per listing).
+* the **parent** of each of its comments (the post it answers), fetched 100 at a time through
+  ``/api/info``; the comments get ``in_reply_to_author`` from it.
+* the **comment trees** of its submissions: one request per submission, then at most
+  :data:`MORE_LIMIT` "more comments" expansions per tree (each one request; the largest first, as
+  praw's ``replace_more`` does); what is left unexpanded is counted in the notes.
+
+For a subreddit: its ``about`` (a private one answers 403, a banned one 404, a missing one redirects
+to the search page; each is reported and skipped), its ``new`` listing (posts there are inbound: they
+are addressed to ``r/NAME``) and the comment trees of those posts, where the organization's replies are.
+
+Each listing page is saved in one transaction with where the run stands (the listing's ``after``) and
+the trees and parents it still has to fetch (a work queue in the store), so a run stopped at any point
+resumes without fetching a page twice. Conventions for ids and fields: :mod:`collectors.reddit_records`.
+Retries and rate limits are :mod:`collectors.ratelimit`'s (prawcore's own are kept idle).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import praw
+import prawcore
+
+from collectors.base import FAILED, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
+from collectors.credentials import CredentialError, RedditCredentials
+from collectors.ratelimit import NetworkFailure, PolicySession, RateLimitStop, RequestPolicy, ServerFailure
+from collectors.records import OrgAccount, Post, PostMeta, normalize_handle
+from collectors.reddit_records import (
+    MORE_LIMIT,
+    PLATFORM,
+    base36,
+    comment_record,
+    is_comment,
+    name_of,
+    submission_record,
+    subreddit_account,
+    thing_data,
+    user_account,
+)
+from collectors.store import Store
+from collectors.store_collect import PageCursor
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 100
+LISTING_CAP = 1000
+INFO_BATCH = 100
+TREE, PARENT = "tree", "parent"
+
+
+class _Unavailable(Exception):
+    """The account cannot be collected (suspended, missing, private...)."""
+
+
+class RedditCollector(Collector):
+    """Collects Reddit users and subreddits through praw (see the module docstring)."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self, credentials: RedditCredentials, policy: RequestPolicy, *, more_limit: int = MORE_LIMIT,
+        progress: Progress | None = None,
+    ) -> None:
+        self._credentials, self._policy, self._more_limit = credentials, policy, more_limit
+        self._progress = progress or policy.progress
+        self._org_users: set[str] = set()  # the organization's users, whose posts in its subreddit are its own
+        session = PolicySession(policy, labels={"/api/v1/access_token": "token"})
+        try:
+            self._reddit = praw.Reddit(
+                client_id=credentials.client_id.value, client_secret=credentials.client_secret.value,
+                user_agent=credentials.user_agent, check_for_updates=False, requestor_kwargs={"session": session},
+            )
+        except (prawcore.exceptions.PrawcoreException, praw.exceptions.PRAWException) as exc:
+            raise CredentialError(
+                f"praw refused the Reddit settings ({type(exc).__name__}): check REDDIT_CLIENT_ID, "
+                "REDDIT_CLIENT_SECRET and REDDIT_USER_AGENT (e.g. 'socialstage/0.1 by u/yourname')"
+            ) from None
+
+    def collect(
+        self, accounts: Sequence[OrgAccount], store: Store, *, since: datetime | None = None
+    ) -> list[CollectionReport]:
+        """Collect each account (one report per account, in order)."""
+        reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
+        self._org_users = {normalize_handle(a.handle) for a in accounts if not _is_subreddit(a.handle)}
+        stopped = False
+        for report in reports:
+            if stopped:
+                report.fail(SKIPPED, "not started: the run stopped at --max-wait; run the same command again")
+                continue
+            before, waited = Counter(self._policy.requests), self._policy.waited
+            try:
+                name = report.account.strip().lstrip("/")
+                if _is_subreddit(name):
+                    self._collect_subreddit(name[2:], report, store, since)
+                else:
+                    self._collect_user(normalize_handle(name) if "/" in name else name, report, store, since)
+            except _Unavailable as exc:
+                report.fail(UNAVAILABLE, f"not collected: {exc}")
+            except RateLimitStop as stop:
+                report.fail(STOPPED, str(stop))
+                stopped = True
+            except (ServerFailure, NetworkFailure) as exc:
+                report.fail(FAILED, str(exc))
+            except prawcore.exceptions.ResponseException as exc:
+                report.fail(FAILED, f"Reddit answered {exc.response.status_code} {exc.response.reason or ''}".strip())
+            finally:
+                report.requests = dict(self._policy.requests - before)
+                report.waited_seconds = self._policy.waited - waited
+        return reports
+
+    # -- requests --------------------------------------------------------------------------------
+
+    def _call(self, endpoint: str, fetch: Callable[[], Any]) -> Any:
+        try:
+            with self._policy.on(endpoint):
+                return fetch()
+        except prawcore.exceptions.RequestException as exc:  # prawcore wraps whatever the session raised
+            original = exc.original_exception
+            if isinstance(original, RateLimitStop | ServerFailure | NetworkFailure):
+                raise original from None
+            raise NetworkFailure(f"reddit {endpoint}: the request failed ({type(original).__name__})") from None
+        except prawcore.exceptions.OAuthException:
+            raise self._rejected() from None
+        except prawcore.exceptions.ResponseException as exc:
+            if exc.response.status_code == 401 or "access_token" in str(exc.response.url):
+                raise self._rejected() from None
+            raise
+
+    def _rejected(self) -> CredentialError:
+        return CredentialError(
+            f"Reddit rejected the app credentials {self._credentials.client_id} and "
+            f"{self._credentials.client_secret} (401): check REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET "
+            "(a 'script' or 'web app' at https://www.reddit.com/prefs/apps) in the environment or .env"
+        )
+
+    def _about(self, endpoint: str, path: str, label: str) -> dict[str, Any]:
+        try:
+            data = self._call(endpoint, lambda: self._reddit.request(method="GET", path=path))
+        except prawcore.exceptions.Redirect:
+            raise _Unavailable(f"{label} does not exist (Reddit redirects to its search page)") from None
+        except prawcore.exceptions.Forbidden:
+            raise _Unavailable(f"{label} is private (403); only its members can read it") from None
+        except prawcore.exceptions.NotFound as exc:
+            reason = _reason(exc)
+            what = "is banned" if reason == "banned" else "does not exist"
+            raise _Unavailable(f"{label} {what} (404{', ' + reason if reason else ''})") from None
+        return thing_data(data)
+
+    # -- a user ------------------------------------------------------------------------------------
+
+    def _collect_user(self, name: str, report: CollectionReport, store: Store, since: datetime | None) -> None:
+        data = self._about("profile", f"user/{name}/about", f"u/{name}")
+        if data.get("is_suspended"):
+            raise _Unavailable(f"u/{data.get('name', name)} is suspended")
+        account, report.profile = user_account(data)
+        store.save_page(None, accounts=[account])
+        name, key, label = account.handle, account.handle, f"reddit:u/{account.handle}"
+
+        def save_submissions(things: list[Any], cursor: PageCursor | None) -> int:
+            records = [submission_record(t) for t in things]
+            queue = [(PLATFORM, key, TREE, p.post_id) for p, _ in records]
+            return self._save(store, cursor, records, enqueue=queue)
+
+        def save_comments(things: list[Any], cursor: PageCursor | None) -> int:
+            records = [comment_record(t) for t in things]
+            own = {p.post_id for p, _ in records}
+            parents = {(p.in_reply_to_id or "", thing_data(t).get("parent_id") or "") for (p, _), t in
+                       zip(records, things, strict=True)}
+            have = own | store.stored_ids(PLATFORM, [pid for pid, _ in parents])
+            queue = [(PLATFORM, key, PARENT, full) for pid, full in sorted(parents) if pid and pid not in have]
+            known = [(PLATFORM, pid) for pid, _ in sorted(parents) if pid]
+            return self._save(store, cursor, records, enqueue=queue, reply_parents=known)
+
+        for endpoint, listing, save in (("submissions", "submitted", save_submissions),
+                                        ("comments", "comments", save_comments)):
+            try:
+                self._listing(store, report, key, label, endpoint, f"user/{name}/{listing}", since, save)
+            except prawcore.exceptions.Forbidden:
+                report.missing.append(f"{endpoint}: Reddit answered 403 Forbidden")
+        self._parents(store, report, key, label)
+        self._trees(store, report, key, label, None)
+
+    # -- a subreddit -------------------------------------------------------------------------------
+
+    def _collect_subreddit(self, name: str, report: CollectionReport, store: Store, since: datetime | None) -> None:
+        data = self._about("subreddit", f"r/{name}/about", f"r/{name}")
+        account, report.profile = subreddit_account(data)
+        store.save_page(None, accounts=[account])
+        key, label = report.account.lstrip("/"), f"reddit:{account.handle}"
+
+        def save_posts(things: list[Any], cursor: PageCursor | None) -> int:
+            records = [submission_record(t, addressed_to=self._addressed(t, account.handle)) for t in things]
+            queue = [(PLATFORM, key, TREE, p.post_id) for p, _ in records]
+            return self._save(store, cursor, records, enqueue=queue)
+
+        try:
+            self._listing(store, report, key, label, "subreddit_posts", f"r/{name}/new", since, save_posts)
+        except prawcore.exceptions.Forbidden:
+            raise _Unavailable(f"r/{name} is private (403); only its members can read it") from None
+        self._trees(store, report, key, label, account.handle)
+
+    # -- listings, trees, parents -------------------------------------------------------------------
+
+    def _addressed(self, submission: Any, owned: str | None) -> str | None:
+        """``owned`` (the organization's subreddit) unless one of the organization's users wrote the post."""
+        author = name_of(thing_data(submission).get("author"))
+        return None if owned is None or normalize_handle(author or "") in self._org_users else owned
+
+    def _save(
+        self, store: Store, cursor: PageCursor | None, records: list[tuple[Post, PostMeta]], **queue: Any
+    ) -> int:
+        counts = store.save_page(cursor, [p for p, _ in records], meta=[m for _, m in records], **queue)
+        return counts.added
+
+    def _listing(
+        self, store: Store, report: CollectionReport, key: str, label: str, endpoint: str, path: str,
+        since: datetime | None, save: Callable[[list[Any], PageCursor | None], int],
+    ) -> None:
+        saved = store.load_progress(PLATFORM, key, endpoint)
+        if saved is not None:
+            since_id, newest, after, fetched = saved.since_id, saved.newest_id, saved.resume, saved.fetched
+        else:
+            since_id, newest, after, fetched = store.get_cursor(PLATFORM, key, endpoint), None, None, 0
+        while True:
+            params: dict[str, str | int] = {"sort": "new", "limit": PAGE_SIZE}
+            if after:
+                params["after"] = after
+            listing = self._call(endpoint, lambda p=params: self._reddit.get(path, params=p))
+            things = list(listing.children)
+            fresh = []
+            for thing in things:
+                data = thing_data(thing)
+                old = since_id is not None and base36(str(data["id"])) <= base36(since_id)
+                if old or (since is not None and float(data["created_utc"]) < since.timestamp()):
+                    break
+                fresh.append(thing)
+            if fresh and (newest is None or base36(str(thing_data(fresh[0])["id"])) > base36(newest)):
+                newest = str(thing_data(fresh[0])["id"])
+            after = listing.after
+            done = len(fresh) < len(things) or not after or not things
+            fetched += len(fresh)
+            cursor = PageCursor(PLATFORM, key, endpoint, since_id, newest, None if done else after, fetched)
+            report.added += save(fresh, cursor)
+            report.count(endpoint, len(fresh))
+            self._progress.page(label, endpoint, len(fresh))
+            if done:
+                break
+        if since_id is None and since is None and not after and fetched >= LISTING_CAP - PAGE_SIZE:
+            report.notes.append(
+                f"{endpoint}: Reddit serves only the newest ~{LISTING_CAP:,} items of a listing; {fetched:,} "
+                "collected, older ones are out of reach"
+            )
+
+    def _parents(self, store: Store, report: CollectionReport, key: str, label: str) -> None:
+        pending = store.queued(PLATFORM, key, PARENT)
+        for start in range(0, len(pending), INFO_BATCH):
+            batch = pending[start : start + INFO_BATCH]
+            things = self._call("parents", lambda b=batch: list(self._reddit.info(fullnames=b)))
+            records = [comment_record(t) if is_comment(t) else submission_record(t) for t in things]
+            report.added += store.save_page(
+                None, [p for p, _ in records], meta=[m for _, m in records],
+                dequeue=[(PLATFORM, key, PARENT, f) for f in batch],
+                reply_parents=[(PLATFORM, p.post_id) for p, _ in records],
+            ).added
+            report.count("parents", len(records))
+            self._progress.page(label, "parents", len(records))
+
+    def _trees(self, store: Store, report: CollectionReport, key: str, label: str, owned: str | None) -> None:
+        left = 0
+        for submission_id in store.queued(PLATFORM, key, TREE):
+            submission = self._reddit.submission(submission_id)
+            try:
+                forest = self._call("comment_trees", lambda s=submission: s.comments)
+            except prawcore.exceptions.NotFound:
+                store.save_page(None, dequeue=[(PLATFORM, key, TREE, submission_id)])
+                report.errors.append(f"comment tree of {submission_id}: the submission is gone (404)")
+                continue
+            left += len(self._call("more_comments", lambda f=forest: f.replace_more(limit=self._more_limit)))
+            comments = forest.list()
+            post, meta = submission_record(submission, addressed_to=self._addressed(submission, owned))
+            authors = {post.post_id: post.author}
+            authors.update({str(thing_data(c)["id"]): name_of(thing_data(c).get("author")) or "[deleted]"
+                            for c in comments})
+            records = [(post, meta)]
+            for comment in comments:
+                parent = str(thing_data(comment).get("parent_id") or "")
+                records.append(comment_record(comment, parent_author=authors.get(parent.split("_", 1)[-1])))
+            report.added += self._save(store, None, records, dequeue=[(PLATFORM, key, TREE, submission_id)])
+            report.count("comment_trees", len(comments))
+            self._progress.page(label, "comment trees", len(comments))
+        if left:
+            report.notes.append(
+                f"comment trees: {left} 'more comments' link{'s' if left != 1 else ''} left unexpanded "
+                f"(at most {self._more_limit} expansions per submission)"
+            )
+
+
+def _is_subreddit(handle: str) -> bool:
+    return handle.strip().lstrip("/").lower().startswith("r/")
+
+
+def _reason(exc: prawcore.exceptions.ResponseException) -> str:
+    try:
+        return str(exc.response.json().get("reason") or "")
+    except ValueError:
+        return ""

@@ -1,0 +1,239 @@
+"""The ``socialstage collect`` command: live collection from X and Reddit into the store, with progress."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+from collectors.base import DEFAULT_MAX_WAIT, duration_text
+from collectors.records import Organization
+from collectors.reddit_records import MORE_LIMIT
+from socialstage.collect import EXIT_OK, EXIT_STOPPED, CollectionOutcome, account_label, collect_organization
+from socialstage.errors import SocialstageError
+from socialstage.options import Moment, db_option, format_option, org_options
+
+if TYPE_CHECKING:
+    from collectors.ratelimit import Clock
+
+
+class ProgressDisplay:
+    """Progress bars on stderr (what is being fetched, and any wait with its countdown).
+
+    On a terminal the bars are live and vanish when done; elsewhere each wait is one line.
+    """
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.live = console.is_terminal
+        self._bars = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                              console=console, transient=True)
+        self._tasks: dict[str, TaskID] = {}
+        self._counts: dict[tuple[str, str], tuple[int, int]] = {}
+        self._wait: TaskID | None = None
+        self._waiting: str | None = None
+
+    def __enter__(self) -> ProgressDisplay:
+        if self.live:
+            self._bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live:
+            self._bars.stop()
+
+    def page(self, account: str, endpoint: str, items: int) -> None:
+        """Show the page count and items of ``account``'s ``endpoint``."""
+        pages, total = self._counts.get((account, endpoint), (0, 0))
+        self._counts[account, endpoint] = (pages + 1, total + items)
+        text = f"{account}  {endpoint}: {total + items:,} items, {pages + 1} page{'s' if pages else ''}"
+        if not self.live:
+            return
+        if account in self._tasks:
+            self._bars.update(self._tasks[account], description=text)
+        else:
+            self._tasks[account] = self._bars.add_task(text, total=None)
+
+    def wait(self, message: str, seconds_left: float) -> None:
+        """Show a wait counting down."""
+        if not self.live:
+            if seconds_left > 0 and message != self._waiting:
+                self.console.print(f"{message} ({duration_text(seconds_left)})", markup=False, highlight=False)
+            self._waiting = message if seconds_left > 0 else None
+            return
+        if seconds_left <= 0:
+            if self._wait is not None:
+                self._bars.remove_task(self._wait)
+                self._wait = None
+            return
+        text = f"[yellow]{message}: {duration_text(seconds_left)} left"
+        if self._wait is None:
+            self._wait = self._bars.add_task(text, total=None)
+        else:
+            self._bars.update(self._wait, description=text)
+
+
+def resume_command(name: str | None, accounts: Sequence[str], orgs_file: str | None, db: str | None) -> str:
+    """The command that resumes a stopped collection."""
+    parts = ["socialstage", "collect"]
+    if name:
+        parts.append(name)
+    for account in accounts:
+        parts += ["--account", account]
+    if orgs_file:
+        parts += ["--orgs", orgs_file]
+    if db:
+        parts += ["--db", db]
+    return shlex.join(parts)
+
+
+def organizations(name: str | None, accounts: Sequence[str], orgs_file: str | None, store: Any) -> list[Organization]:
+    """The organizations to collect: ``--account`` options, an ``--orgs`` file, or one stored by name."""
+    from socialstage.orgs import find_organization, load_organizations, organization_from_options
+
+    if accounts:
+        if not name:
+            raise click.UsageError("name the organization: socialstage collect NAME --account x:HANDLE")
+        return [organization_from_options(name, accounts)]
+    if orgs_file:
+        orgs = load_organizations(orgs_file)
+        if name:
+            org = find_organization(orgs, name)
+            if org is None:
+                raise SocialstageError(f"{orgs_file} defines no organization called {name!r}")
+            return [org]
+        return orgs
+    if not name:
+        raise click.UsageError("say what to collect: socialstage collect NAME --account x:HANDLE, or --orgs FILE")
+    stored = store.load_organization(name)
+    if stored is None:
+        raise SocialstageError(
+            f"the store knows no organization called {name!r}; name its accounts: "
+            f"socialstage collect {shlex.quote(name)} --account x:HANDLE --account reddit:NAME"
+        )
+    return [stored]
+
+
+def run_collection(
+    orgs: Sequence[Organization], db: str | None, *, since: datetime | None, max_wait: float | None,
+    more_limit: int, clock: Clock | None, console: Console,
+) -> list[CollectionOutcome]:
+    """Collect each organization into the store, showing progress on ``console``."""
+    from collectors.store import resolve_db_path
+    from socialstage.inputs import open_store
+
+    outcomes = []
+    with open_store(resolve_db_path(db), must_exist=False) as store, ProgressDisplay(console) as display:
+        for org in orgs:
+            outcome = collect_organization(org, store, since=since, max_wait=max_wait, progress=display,
+                                           clock=clock, more_limit=more_limit)
+            outcomes.append(outcome)
+            if outcome.exit_code == EXIT_STOPPED:
+                break
+    return outcomes
+
+
+def print_outcomes(console: Console, outcomes: Sequence[CollectionOutcome], resume: str) -> None:
+    """The summary table, then one line per problem, missing part or cap, then how to resume."""
+    from socialstage.render import summary_table
+
+    rows = [
+        {"organization": o.org.name, "account": account_label(r.platform, r.account), "status": r.status,
+         "posts": f"{r.posts:,}", "new": f"{r.added:,}", "requests": r.request_count}
+        for o in outcomes for r in o.reports
+    ]
+    console.print(summary_table(rows, title="Collection", text_columns=3))
+    for outcome in outcomes:
+        for line in outcome.notes():
+            console.print(line, markup=False, highlight=False)
+    if any(o.exit_code == EXIT_STOPPED for o in outcomes):
+        console.print(f"Stopped cleanly; everything fetched is saved. Resume with: {resume}", markup=False,
+                      highlight=False)
+
+
+def _clock(ctx: click.Context) -> Clock | None:
+    obj = ctx.find_root().obj
+    return obj.get("clock") if isinstance(obj, dict) else None
+
+
+@click.command()
+@click.argument("name", required=False)
+@org_options
+@click.option("--since", type=Moment(), help="On an account's first collection, go back no further than this date.")
+@click.option(
+    "--max-wait", type=click.FloatRange(min=0), default=DEFAULT_MAX_WAIT, show_default=True, metavar="SECONDS",
+    help="Longest rate-limit wait; past it the run stops cleanly (cursors saved) and says how to resume.",
+)
+@click.option(
+    "--more-comments", "more_limit", type=click.IntRange(0, 1000), default=MORE_LIMIT, show_default=True,
+    help="Reddit: 'more comments' links expanded per comment tree (one request each).",
+)
+@format_option("text", "json")
+@db_option
+@click.pass_context
+def collect(
+    ctx: click.Context, name: str | None, accounts: tuple[str, ...], orgs_file: str | None, since: datetime | None,
+    max_wait: float, more_limit: int, fmt: str, db: str | None,
+) -> None:
+    """Collect organizations' public posts and the replies around them from X and Reddit into the store.
+
+    Accounts: x:HANDLE (or twitter:HANDLE), reddit:NAME (a user, u/NAME) and reddit:r/NAME (a subreddit the
+    organization runs: posts there are inbound); add :DEPARTMENT to tag one. A second run asks only for
+    what is new. Credentials come from the environment or a .env file: X_BEARER_TOKEN (or
+    TWITTER_BEARER_TOKEN); REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT.
+
+    History caps: X serves the newest ~3,200 timeline posts and ~800 mentions of an account, and replies
+    (recent search) from the last 7 days; Reddit the newest ~1,000 items of each listing.
+
+    Exit codes: 0 all collected (parts your access level forbids are listed as missing); 3 stopped at
+    --max-wait, cursors saved, the resume command printed; 4 some accounts could not be collected
+    (suspended, missing, private, failing); 1 an error (credentials, store).
+
+    \b
+    Example:
+        socialstage collect Acme --account x:AcmeHelp:support --account reddit:acme_official
+        socialstage collect Acme --account reddit:r/AcmeSupport --since 2024-01-01 --max-wait 60
+        socialstage collect --orgs organizations.toml
+    """
+    from collectors.store import resolve_db_path
+    from socialstage.inputs import open_store
+    from socialstage.render import to_json
+
+    with open_store(resolve_db_path(db), must_exist=False) as store:
+        orgs = organizations(name, accounts, orgs_file, store)
+    err = Console(stderr=True, highlight=False, soft_wrap=False)
+    outcomes = run_collection(orgs, db, since=since, max_wait=max_wait, more_limit=more_limit, clock=_clock(ctx),
+                              console=err)
+    resume = resume_command(name, accounts, orgs_file, db)
+    if fmt == "json":
+        click.echo(to_json([
+            {"org": o.org.name, "exit_code": o.exit_code, "accounts": [r.as_dict() for r in o.reports],
+             "notes": o.notes(), "resume": resume if o.exit_code == EXIT_STOPPED else None}
+            for o in outcomes
+        ]))
+    else:
+        print_outcomes(Console(highlight=False, soft_wrap=False), outcomes, resume)
+    code = max((o.exit_code for o in outcomes), default=EXIT_OK, key=lambda c: (c == EXIT_STOPPED, c))
+    ctx.exit(code)
+
+
+def collect_for_audit(
+    ctx: click.Context, name: str, accounts: Sequence[str], orgs_file: str | None, since: datetime | None,
+    db: str | None,
+) -> None:
+    """``audit --collect``: collect the organization first; its summary goes to stderr (stdout is the audit)."""
+    from collectors.store import resolve_db_path
+    from socialstage.inputs import open_store
+
+    with open_store(resolve_db_path(db), must_exist=False) as store:
+        orgs = organizations(name, accounts, orgs_file, store)
+    err = Console(stderr=True, highlight=False, soft_wrap=False)
+    outcomes = run_collection(orgs, db, since=since, max_wait=DEFAULT_MAX_WAIT, more_limit=MORE_LIMIT,
+                              clock=_clock(ctx), console=err)
+    print_outcomes(err, outcomes, resume_command(name, accounts, orgs_file, db))
+

@@ -1,0 +1,154 @@
+"""Collecting an organization's accounts from the live APIs into the store (used by ``collect`` and
+``audit --collect``).
+
+Exit codes of a collection: 0 every account collected (parts the access level forbids are listed as
+missing); 3 stopped because a rate-limit wait would exceed ``--max-wait`` (everything fetched is saved
+with its cursors; the same command resumes); 4 finished, but some accounts could not be collected
+(suspended, missing, private, or the platform kept failing); 1 an error that stops the run (missing or
+rejected credentials, the store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, CollectorError, Progress
+from collectors.credentials import environment, install_log_redaction, redact, reddit_credentials, x_bearer_token
+from collectors.records import Organization
+from collectors.reddit_records import MORE_LIMIT
+from socialstage.errors import SocialstageError
+
+if TYPE_CHECKING:  # the collectors load tweepy and praw: imported when a collection starts
+    from collectors.base import Collector
+    from collectors.ratelimit import Clock
+    from collectors.store import Store
+
+EXIT_OK, EXIT_STOPPED, EXIT_PARTIAL = 0, 3, 4
+LIVE_PLATFORMS = ("twitter", "reddit")
+_LABELS = {"twitter": "x"}
+
+
+def account_label(platform: str, account: str) -> str:
+    """``x:AcmeHelp``, ``reddit:u/acme``, ``reddit:r/AcmeSupport``."""
+    if platform == "reddit" and "/" not in account:
+        account = f"u/{account}"
+    return f"{_LABELS.get(platform, platform)}:{account}"
+
+
+@dataclass
+class CollectionOutcome:
+    """The reports of one organization's collection and what they add up to."""
+
+    org: Organization
+    reports: list[CollectionReport] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0, 3 (stopped at --max-wait) or 4 (some accounts not collected); see the module docstring."""
+        statuses = {r.status for r in self.reports}
+        if statuses & {STOPPED, SKIPPED}:
+            return EXIT_STOPPED
+        if statuses & {UNAVAILABLE, FAILED}:
+            return EXIT_PARTIAL
+        return EXIT_OK
+
+    def notes(self) -> list[str]:
+        """One line per problem, missing part or cap, naming the account."""
+        return collection_notes([{"platform": r.platform, **r.as_dict()} for r in self.reports])
+
+
+def collection_notes(summaries: Sequence[Mapping[str, object]]) -> list[str]:
+    """Lines for the user (and the audit result) from collection summaries (``CollectionReport.as_dict``)."""
+    lines = []
+    for summary in summaries:
+        label = account_label(str(summary["platform"]), str(summary["account"]))
+        status = summary.get("status", OK)
+        for error in summary.get("errors") or []:  # type: ignore[attr-defined]
+            lines.append(f"{label}: {error}")
+        for part in summary.get("missing") or []:  # type: ignore[attr-defined]
+            lines.append(f"{label}: missing {part}")
+        for note in summary.get("notes") or []:  # type: ignore[attr-defined]
+            lines.append(f"{label}: {note}")
+        if status != OK and not summary.get("errors"):
+            lines.append(f"{label}: {status}")
+    return lines
+
+
+def build_collectors(
+    platforms: set[str], *, max_wait: float | None, progress: Progress | None, clock: Clock | None,
+    environ: Mapping[str, str] | None = None, more_limit: int = MORE_LIMIT,
+) -> dict[str, Collector]:
+    """The collectors the platforms need; credentials are checked here, before any request."""
+    from collectors.ratelimit import RequestPolicy, reddit_limits, x_limits
+    from collectors.reddit import RedditCollector
+    from collectors.twitter import TwitterCollector
+
+    install_log_redaction()
+    env = environment(environ)
+    collectors: dict[str, Collector] = {}
+    try:
+        if "twitter" in platforms:
+            policy = RequestPolicy("X", x_limits, max_wait=max_wait, clock=clock, progress=progress)
+            collectors["twitter"] = TwitterCollector(x_bearer_token(env), policy)
+        if "reddit" in platforms:
+            policy = RequestPolicy("Reddit", reddit_limits, max_wait=max_wait, clock=clock, progress=progress,
+                                   shared_limit=True, hide_limit_headers=True)
+            collectors["reddit"] = RedditCollector(reddit_credentials(env), policy, more_limit=more_limit)
+    except CollectorError as exc:
+        raise SocialstageError(redact(str(exc))) from None
+    return collectors
+
+
+def collect_organization(
+    org: Organization, store: Store, *, since: datetime | None = None, max_wait: float | None = 900.0,
+    progress: Progress | None = None, clock: Clock | None = None, environ: Mapping[str, str] | None = None,
+    more_limit: int = MORE_LIMIT,
+) -> CollectionOutcome:
+    """Collect every account of ``org`` into ``store`` and remember the organization and the outcome."""
+    by_platform: dict[str, list] = {}
+    for account in org.accounts:
+        by_platform.setdefault(account.platform, []).append(account)
+    collectors = build_collectors(
+        set(by_platform) & set(LIVE_PLATFORMS), max_wait=max_wait, progress=progress, clock=clock,
+        environ=environ, more_limit=more_limit,
+    )
+    store.save_organization(org)
+    outcome = CollectionOutcome(org)
+    for platform, accounts in by_platform.items():
+        if platform not in collectors:
+            for account in accounts:
+                report = CollectionReport(platform, account.handle)
+                report.fail(UNAVAILABLE, f"no live collector for {platform}; import its posts with socialstage import")
+                outcome.reports.append(report)
+            continue
+        try:
+            outcome.reports.extend(collectors[platform].collect(accounts, store, since=since))
+        except CollectorError as exc:
+            raise SocialstageError(redact(str(exc))) from None
+    for report in outcome.reports:
+        summary = {k: v for k, v in report.as_dict().items() if k not in ("platform", "account", "status")}
+        store.save_collection(report.platform, report.account, report.status, summary)
+    return outcome
+
+
+def stored_notes(store: Store, org: Organization) -> list[str]:
+    """The notes of the latest collection of each of the organization's accounts (for the audit)."""
+    summaries = []
+    for account in org.accounts:
+        for found in store.load_collections([account.key]):
+            summaries.append({**found, "platform": account.platform, "account": account.handle})
+    return collection_notes(summaries)
+
+
+def notes_from_store(org: Organization, db: str | None) -> list[str]:
+    """:func:`stored_notes` from the store at ``db`` (``--db``), or none when there is no store."""
+    from collectors.store import Store, resolve_db_path
+
+    path = resolve_db_path(db)
+    if not path.exists():
+        return []
+    with Store(path) as store:
+        return stored_notes(store, org)

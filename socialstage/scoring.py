@@ -1,0 +1,128 @@
+"""The trained stage model beside the rubric: which model an audit uses, its probabilities, and the verdict.
+
+The verdict rule: the model's most probable stage is the verdict only when its card shows that, in grouped
+cross-validation on its labeled table, it agreed with the labelers better than the rubric (higher exact accuracy,
+no higher mean stage error). Otherwise the rubric's transparent placement is the verdict and the model's
+probabilities are shown beside it. Either way the rubric's evidence is reported, and a disagreement between
+the two is always said, in a warning line and in the ``disagreement`` field.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from classifier.errors import ClassifierError
+from classifier.persistence import DEFAULT_MODEL, load_model
+from classifier.pipeline import StageModel
+from classifier.rubric import RUBRIC, _next_steps
+from classifier.stages import STAGES
+from socialstage.audit import AuditResult
+from socialstage.errors import SocialstageError
+
+logger = logging.getLogger(__name__)
+NO_MODEL = "none"
+DEFAULT = "default"
+
+
+@dataclass
+class ModelChoice:
+    """The model an audit uses (or None), what to call it, whether the user chose it, and any warning."""
+
+    model: StageModel | None
+    name: str
+    explicit: bool
+    warning: str | None = None
+
+
+def choose_model(option: str | None) -> ModelChoice:
+    """``none``: the rubric alone; a path: that model (errors are fatal); else the shipped default model
+    (when it cannot be used, the rubric alone, with a warning)."""
+    if option and option.lower() == NO_MODEL:
+        return ModelChoice(None, NO_MODEL, explicit=True)
+    if option and option.lower() != DEFAULT:
+        try:
+            return ModelChoice(load_model(option), Path(option).name, explicit=True)
+        except ClassifierError as exc:
+            raise SocialstageError(str(exc)) from None
+    try:
+        return ModelChoice(load_model(DEFAULT_MODEL), "the shipped model", explicit=False)
+    except ClassifierError as exc:
+        return ModelChoice(None, DEFAULT, explicit=False,
+                           warning=f"the shipped model cannot be used ({exc}); placed by the rubric alone")
+
+
+def apply_model(results: list[AuditResult], choice: ModelChoice) -> None:
+    """Add the model's probabilities, stage and verdict to each audit result (in place)."""
+    if choice.warning:
+        for result in results:
+            result.warnings.append(choice.warning)
+    if choice.model is None or not results:
+        return
+    table = pd.DataFrame([r.features for r in results], dtype=float)
+    try:
+        probabilities = choice.model.probabilities(table)
+    except ClassifierError as exc:
+        if choice.explicit:
+            raise SocialstageError(f"{choice.name}: {exc}") from None
+        for result in results:
+            result.warnings.append(f"the shipped model cannot be used ({exc}); placed by the rubric alone")
+        return
+    summary = model_summary(choice)
+    for result, (_, row) in zip(results, probabilities.iterrows(), strict=True):
+        _attach(result, row, summary)
+
+
+def model_summary(choice: ModelChoice) -> dict[str, Any]:
+    """What the audit says about the model: its name, data version, verdict and cross-validated figures."""
+    card = choice.model.card if choice.model else {}
+    cv = card.get("cross_validation", {})
+
+    def figures(which: str) -> dict[str, float] | None:
+        metrics = cv.get(which)
+        return None if not metrics else {k: metrics[k] for k in ("exact_accuracy", "mean_absolute_error")}
+
+    return {
+        "name": choice.name,
+        "data_version": card.get("data", {}).get("version"),
+        "created_at": card.get("created_at"),
+        "verdict": card.get("verdict", "rubric"),
+        "cross_validation": {"model": figures("model"), "rubric": figures("rubric")},
+    }
+
+
+def _attach(result: AuditResult, row: pd.Series, summary: dict[str, Any]) -> None:
+    result.probabilities = {STAGES[int(s)].name: round(float(p), 4) for s, p in row.items()}
+    result.model_stage = int(row.idxmax())
+    result.model = summary
+    if summary["verdict"] == "model":
+        result.method = "model"
+        result.model_next_steps = _next_steps(result.model_stage, result.features, RUBRIC)
+    if result.model_stage != result.rubric.stage:
+        model_name, rubric_name = STAGES[result.model_stage].name, result.rubric.stage_name
+        verdict = "the model's" if result.method == "model" else "the rubric's"
+        result.warnings.append(
+            f"the model ({model_name}, p = {row.max():.2f}) and the rubric ({rubric_name}) disagree; the verdict "
+            f"is {verdict} (see the verdict rule in the README)"
+        )
+
+
+def verdict_line(results: list[AuditResult]) -> str:
+    """One line on who placed the organizations and how often the model and the rubric agree."""
+    scored = [r for r in results if r.model is not None]
+    if not scored:
+        return "Placed by the rubric alone (no stage model)."
+    summary = scored[0].model or {}
+    cv = summary.get("cross_validation", {})
+    model_cv, rubric_cv = cv.get("model") or {}, cv.get("rubric") or {}
+    figures = ""
+    if model_cv and rubric_cv:
+        figures = (f" (cross-validated exact accuracy {model_cv['exact_accuracy']:.0%} vs the rubric's "
+                   f"{rubric_cv['exact_accuracy']:.0%})")
+    who = f"{summary.get('name')}{figures}" if summary.get("verdict") == "model" else "the rubric"
+    agree = sum(r.disagreement is None for r in scored)
+    return f"Verdict by {who}; the model and the rubric agree on {agree} of {len(scored)}."
