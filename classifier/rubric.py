@@ -220,10 +220,11 @@ def evaluate(features: Mapping[str, object], rubric: tuple[Criterion, ...] = RUB
     if placed == GATE_STAGES[-1]:
         higher = [s for s in range(GATE_STAGES[-1] + 1, len(STAGES)) if met[s]]
         placed = max(higher, default=placed)
-    return RubricResult(placed, evidence, _next_steps(placed, features, rubric))
+    return RubricResult(placed, evidence, next_steps_from(placed, features, rubric))
 
 
-def _next_steps(placed: int, features: Mapping[str, object], rubric: tuple[Criterion, ...]) -> tuple[NextStep, ...]:
+def next_steps_from(placed: int, features: Mapping[str, object], rubric: tuple[Criterion, ...]) -> tuple[NextStep, ...]:
+    """The criteria of the stage after ``placed`` that ``features`` do not meet (or leave undefined), with the gaps."""
     if placed + 1 >= len(STAGES):
         return ()
     target = STAGES[placed + 1]

@@ -19,7 +19,7 @@ import pandas as pd
 from classifier.errors import ClassifierError
 from classifier.persistence import DEFAULT_MODEL, load_model
 from classifier.pipeline import StageModel
-from classifier.rubric import RUBRIC, _next_steps
+from classifier.rubric import RUBRIC, next_steps_from
 from classifier.stages import STAGES
 from socialstage.audit import AuditResult
 from socialstage.errors import SocialstageError
@@ -101,7 +101,7 @@ def _attach(result: AuditResult, row: pd.Series, summary: dict[str, Any]) -> Non
     result.model = summary
     if summary["verdict"] == "model":
         result.method = "model"
-        result.model_next_steps = _next_steps(result.model_stage, result.features, RUBRIC)
+        result.model_next_steps = next_steps_from(result.model_stage, result.features, RUBRIC)
     if result.model_stage != result.rubric.stage:
         model_name, rubric_name = STAGES[result.model_stage].name, result.rubric.stage_name
         verdict = "the model's" if result.method == "model" else "the rubric's"
