@@ -45,6 +45,10 @@ class AuditResult:
     model_stage: int | None = None
     model: dict[str, Any] | None = None
     model_next_steps: tuple[NextStep, ...] | None = None
+    #: The prepared post-level frames the features came from, and the account profiles (platform, handle,
+    #: display_name, bio) given to the audit: for the plots of HTML reports; not part of ``as_dict``.
+    frames: OrgFrames | None = field(default=None, repr=False, compare=False)
+    profiles: pd.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def stage(self) -> int:
@@ -112,7 +116,10 @@ def audit_posts(
     (platform, handle, display_name, bio) let departments be inferred from display names and bios."""
     frames = prepare(posts, list(orgs), since=since, until=until, profiles=profiles)
     table = compute_features(frames)
-    return [_result(org, frames, table, source) for org in orgs]
+    results = [_result(org, frames, table, source) for org in orgs]
+    for result in results:
+        result.frames, result.profiles = frames, profiles
+    return results
 
 
 def _result(org: Organization, frames: OrgFrames, table: pd.DataFrame, source: str) -> AuditResult:
