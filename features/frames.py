@@ -138,14 +138,13 @@ def prepare(
     inbound = _find_inbound(data, own, members)
     inbound = _answer(inbound, own)
     windows = _windows(names, own, inbound, since, until)
-    own = _in_window(own, windows)
+    own = in_window(own, windows)
     own["message_type"] = message_types.org_post_types(own)
-    inbound = _in_window(inbound, windows)
+    inbound = in_window(inbound, windows)
     if sentiment:
         inbound["sentiment"] = sentiments.fill_missing(inbound["text"], inbound["sentiment"])
     inbound["sentiment_class"] = sentiments.sentiment_class(inbound["sentiment"])
-    accounts = accounts.assign(posted=accounts.set_index(["org", "platform", "handle_key"]).index.isin(
-        own.set_index(["org", "platform", "account"]).index))
+    accounts = posted_accounts(accounts, own)
     return OrgFrames(names, accounts, own.reset_index(drop=True), inbound.reset_index(drop=True), windows,
                      _conversation_sizes(data))
 
@@ -282,10 +281,22 @@ def _windows(
     bounds = times.groupby("org")["created_at"].agg(["min", "max"]).reindex(names)
     start = pd.Series(_utc(since) if since else bounds["min"], index=names)
     end = pd.Series(_utc(until) if until else bounds["max"], index=names)
-    windows = pd.DataFrame({"start": start, "end": end}, index=names)
+    return window_table(start, end)
+
+
+def window_table(start: pd.Series, end: pd.Series) -> pd.DataFrame:
+    """Windows (``OrgFrames.windows``) from their first and last moments (both inclusive), indexed like
+    ``start``: columns start, end, days (length) and weeks (7-day periods from the start, at least 1)."""
+    windows = pd.DataFrame({"start": start, "end": end}, index=start.index)
     windows["days"] = (windows["end"] - windows["start"]).dt.total_seconds() / 86400.0
     windows["weeks"] = np.ceil(windows["days"] / 7.0).clip(lower=1)
     return windows
+
+
+def posted_accounts(accounts: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
+    """``accounts`` with ``posted``: whether the account has a post among the org posts ``own``."""
+    return accounts.assign(posted=accounts.set_index(["org", "platform", "handle_key"]).index.isin(
+        own.set_index(["org", "platform", "account"]).index))
 
 
 def _utc(moment: datetime) -> pd.Timestamp:
@@ -294,7 +305,9 @@ def _utc(moment: datetime) -> pd.Timestamp:
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
-def _in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+def in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` inside their org's window (both ends inclusive), with ``week``: the 7-day period
+    of the window they fall in."""
     bounds = windows.reindex(frame["org"].to_numpy()).set_axis(frame.index)
     keep = (frame["created_at"] >= bounds["start"]) & (frame["created_at"] <= bounds["end"])
     frame, bounds = frame[keep].copy(), bounds[keep]

@@ -49,6 +49,8 @@ class AuditResult:
     #: display_name, bio) given to the audit: for the plots of HTML reports; not part of ``as_dict``.
     frames: OrgFrames | None = field(default=None, repr=False, compare=False)
     profiles: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+    #: The organization placed in each calendar period (``socialstage.trajectory``), when asked for (``--by``).
+    trajectory: list[dict[str, Any]] | None = None
 
     @property
     def stage(self) -> int:
@@ -87,6 +89,7 @@ class AuditResult:
             "warnings": self.warnings,
             "collection": self.collection_notes,
             "source": self.source,
+            "trajectory": self.trajectory,
         }
 
 
@@ -115,11 +118,16 @@ def audit_posts(
     """Audit each organization over ``posts`` (one shared preparation for all of them); ``profiles``
     (platform, handle, display_name, bio) let departments be inferred from display names and bios."""
     frames = prepare(posts, list(orgs), since=since, until=until, profiles=profiles)
-    table = compute_features(frames)
-    results = [_result(org, frames, table, source) for org in orgs]
+    results = audit_frames(frames, orgs, source)
     for result in results:
         result.frames, result.profiles = frames, profiles
     return results
+
+
+def audit_frames(frames: OrgFrames, orgs: Sequence[Organization], source: str) -> list[AuditResult]:
+    """Audit each organization of already prepared ``frames`` (``orgs`` name organizations of the frames)."""
+    table = compute_features(frames)
+    return [_result(org, frames, table, source) for org in orgs]
 
 
 def _result(org: Organization, frames: OrgFrames, table: pd.DataFrame, source: str) -> AuditResult:
