@@ -123,3 +123,11 @@ def model_option(func: F) -> F:
         help="Stage model (.skops with its card) used beside the rubric: a file, 'default' (the shipped "
              "model, the default) or 'none' (the rubric alone).",
     )(func)
+
+
+def report_option(func: F) -> F:
+    """``--report FILE.html``: also write a self-contained HTML report (plots inline, no network to view it)."""
+    return click.option(
+        "--report", "report", type=click.Path(dir_okay=False), metavar="FILE.html",
+        help="Also write a self-contained HTML report (plots inline; opens with no network).",
+    )(func)
