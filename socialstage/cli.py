@@ -12,6 +12,7 @@ from rich.console import Console
 from socialstage import __version__, cmd_model
 from socialstage.cmd_collect import collect
 from socialstage.cmd_posts import posts
+from socialstage.cmd_score import score
 from socialstage.errors import SocialstageError
 from socialstage.options import (
     SocialstageGroup,
@@ -19,6 +20,7 @@ from socialstage.options import (
     format_option,
     model_option,
     org_options,
+    report_option,
     setup_logging,
     window_options,
 )
@@ -64,21 +66,29 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
 @format_option("text", "json")
 @click.option("--export", type=click.Path(dir_okay=False), help="Also write the demo posts to this CSV file.")
 @click.option("--save", is_flag=True, help="Also import the demo posts and organizations into the store.")
+@click.option("--climb", is_flag=True,
+              help="Instead, one organization climbing from Participating to Actively Engaging over a year "
+                   "(--weeks does not apply), audited per quarter.")
 @model_option
 @db_option
-def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, model: str | None, db: str | None) -> None:
+def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, climb: bool, model: str | None,
+         db: str | None) -> None:
     """Simulate one organization per stage, audit each, and show where each is placed.
+
+    With --climb, simulate one organization that climbs over a year (demo-climbing) and show its audit
+    with the stage it held in each quarter.
 
     \b
     Example:
         socialstage demo
         socialstage demo --seed 3 --export demo_posts.csv
+        socialstage demo --climb --save    # then: socialstage audit demo-climbing --by month
     """
-    from socialstage.demo import feature_rows, placement_rows, run_demo
-    from socialstage.render import summary_table, to_json
+    from socialstage.demo import feature_rows, placement_rows, run_climb, run_demo
+    from socialstage.render import print_audit, summary_table, to_json
     from socialstage.scoring import verdict_line
 
-    run = run_demo(seed=seed, weeks=weeks, model=model)
+    run = run_climb(seed=seed, model=model) if climb else run_demo(seed=seed, weeks=weeks, model=model)
     if export:
         run.posts.to_csv(export, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
         click.echo(f"Wrote {len(run.posts)} posts to {export}", err=True)
@@ -99,6 +109,9 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, model:
         ]))
         return
     console = _console()
+    if climb:
+        print_audit(console, run.results[0])
+        return
     title = f"socialstage demo: one simulated organization per stage (seed {seed}, {weeks} weeks)"
     console.print(summary_table(placement_rows(run), title=title, text_columns=5))
     console.print()
@@ -164,19 +177,24 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
 @format_option("text", "json")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result to this file.")
 @model_option
+@click.option("--by", type=click.Choice(["month", "quarter", "year"]),
+              help="Also place the organization in each calendar month, quarter or year of the window.")
+@report_option
 @click.option("--collect", "collect_first", is_flag=True, help="First collect the accounts from X and Reddit.")
 @db_option
 @click.pass_context
 def audit(
     ctx: click.Context, name: str | None, posts_file: str | None, org_name: str | None, accounts: tuple[str, ...],
     orgs_file: str | None, since: datetime | None, until: datetime | None, fmt: str, output: str | None,
-    model: str | None, collect_first: bool, db: str | None,
+    model: str | None, by: str | None, report: str | None, collect_first: bool, db: str | None,
 ) -> None:
     """Place one organization on the curve, with the evidence and the next steps.
 
     The posts come from --posts FILE, or else from the store. The organization's accounts come
     from --account options, an --orgs file, the store, or else NAME is its handle on every platform.
     The trained model's stage probabilities are shown beside the rubric's evidence (--model).
+    --by places it in each calendar period too (periods with too little data say so).
+    --report FILE.html also writes a self-contained HTML report with plots, for a client.
 
     \b
     Example:
@@ -184,6 +202,8 @@ def audit(
         socialstage audit Acme --account twitter:acme --account twitter:AcmeHelp:support
         socialstage audit --posts twcs.csv --org AmazonHelp --model none   # the rubric alone
         socialstage audit Acme --collect --account x:AcmeHelp --account reddit:r/AcmeSupport
+        socialstage audit demo-climbing --by quarter   # after socialstage demo --climb --save
+        socialstage audit --posts twcs.csv --org AmazonHelp --report amazonhelp.html
     """
     from socialstage.render import print_audit, to_json
     from socialstage.scoring import apply_model, choose_model
@@ -200,7 +220,16 @@ def audit(
 
         collect_for_audit(ctx, org_label, accounts, orgs_file, since, db)
     result = _audit_one(org_label, posts_file, accounts, orgs_file, since, until, db)
-    apply_model([result], choose_model(model))
+    choice = choose_model(model)
+    apply_model([result], choice)
+    if by:
+        from socialstage.trajectory import trajectory
+
+        result.trajectory = trajectory(result, by, choice)
+    if report:
+        from socialstage.report import write_audit_report
+
+        click.echo(f"Wrote the report {write_audit_report(result, report)}", err=True)
     if fmt == "json":
         _emit(to_json(result.as_dict()), output)
     elif output:
@@ -266,6 +295,7 @@ cli.add_command(cmd_model.train)
 cli.add_command(cmd_model.evaluate)
 cli.add_command(posts)
 cli.add_command(collect)
+cli.add_command(score)
 
 
 def main() -> None:

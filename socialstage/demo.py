@@ -9,6 +9,7 @@ import pandas as pd
 
 from classifier.stages import STAGES, journey
 from collectors.simulated import SimulatedOrg, posts_frame, simulate_orgs
+from collectors.simulated_climb import simulate_climb
 from socialstage.audit import AuditResult, audit_posts
 from socialstage.render import feature_text
 from socialstage.scoring import apply_model, choose_model
@@ -42,13 +43,32 @@ def run_demo(seed: int = 7, weeks: int = 12, model: str | None = None) -> DemoRu
     model ``model``, as ``audit --model`` takes it: the shipped one by default)."""
     simulated = simulate_orgs(range(len(STAGES)), seed=seed, weeks=weeks)
     posts = posts_frame(simulated)
-    profiles = pd.DataFrame([{"platform": a.platform, "handle": a.handle, "display_name": a.display_name,
-                              "bio": a.bio} for sim in simulated for a in sim.accounts],
-                            columns=["platform", "handle", "display_name", "bio"])
     results = audit_posts(posts, [s.organization for s in simulated], source=f"simulation (seed {seed})",
-                          profiles=profiles)
+                          profiles=_profiles(simulated))
     apply_model(results, choose_model(model))
     return DemoRun(simulated, posts, results)
+
+
+def run_climb(seed: int = 7, model: str | None = None, by: str = "quarter") -> DemoRun:
+    """Simulate the organization that climbs from Participating to Actively Engaging over a year
+    (``collectors.simulated_climb``) and audit it over the year and per ``by`` period (its ``trajectory``)."""
+    from socialstage.trajectory import trajectory
+
+    simulated: list[SimulatedOrg] = [simulate_climb(seed=seed)]
+    posts = posts_frame(simulated)
+    results = audit_posts(posts, [simulated[0].organization], source=f"simulation (seed {seed})",
+                          profiles=_profiles(simulated))
+    choice = choose_model(model)
+    apply_model(results, choice)
+    results[0].trajectory = trajectory(results[0], by, choice)
+    return DemoRun(simulated, posts, results)
+
+
+def _profiles(simulated: list[SimulatedOrg]) -> pd.DataFrame:
+    """The simulated accounts' profiles (platform, handle, display_name, bio), for department inference."""
+    return pd.DataFrame([{"platform": a.platform, "handle": a.handle, "display_name": a.display_name,
+                          "bio": a.bio} for sim in simulated for a in sim.accounts],
+                        columns=["platform", "handle", "display_name", "bio"])
 
 
 def placement_rows(run: DemoRun) -> list[dict[str, Any]]:

@@ -137,5 +137,12 @@ def summary_table(rows: Sequence[dict[str, Any]], title: str, text_columns: int 
 
 
 def print_audit(console: Console, result: AuditResult) -> None:
-    """Print one audit."""
+    """Print one audit (and its trajectory, when it has one)."""
     console.print(audit_panel(result))
+    if result.trajectory is not None:
+        from socialstage.trajectory import direction, not_judged_lines, trajectory_table
+
+        console.print(trajectory_table(result.trajectory))
+        for line in not_judged_lines(result.trajectory):
+            console.print(Text(line))
+        console.print(Text(direction(result.trajectory), style="bold"))

@@ -49,11 +49,10 @@ class Sufficiency:
     def reason(self, coverage: float, days: float, period_days: float, org_posts: int, inbound: int) -> str | None:
         """Why a period cannot be judged, or None when it can."""
         if coverage < self.min_coverage:
-            return (f"the data covers {days:.0f} of its {period_days:.0f} days ({coverage:.0%}; "
-                    f"{self.min_coverage:.0%} needed)")
+            return f"the data covers {days:.0f} of its {period_days:.0f} days (under {self.min_coverage:.0%})"
         if org_posts < self.min_org_posts and inbound < self.min_inbound:
-            return (f"too quiet: {org_posts} org posts and {inbound} inbound ({self.min_org_posts} or "
-                    f"{self.min_inbound} needed)")
+            return (f"too quiet: {org_posts} organization posts and {inbound} inbound (under {self.min_org_posts} "
+                    f"and {self.min_inbound})")
         return None
 
 
@@ -150,7 +149,7 @@ def direction(entries: list[dict[str, Any]]) -> str:
     return f"{line}; {counted}"
 
 
-def trajectory_table(entries: list[dict[str, Any]], by: str) -> Table:
+def trajectory_table(entries: list[dict[str, Any]]) -> Table:
     """The periods as a terminal table: stage, journey, posts, inbound, response rate (or why not judged)."""
     rows = []
     for e in entries:
@@ -162,11 +161,10 @@ def trajectory_table(entries: list[dict[str, Any]], by: str) -> Table:
             "posts": feature_text("org_posts", e["org_posts"]),
             "inbound": feature_text("inbound", e["inbound"]),
             "answered": feature_text("response_rate", e["response_rate"]),
-            "note": "" if judged else e["reason"],
         })
-    table = summary_table(rows, title=f"Stage by {by}", text_columns=3)
-    if rows:
-        table.columns[-1].justify = "left"
-        table.columns[-1].no_wrap = False
-        table.columns[-1].min_width = None
-    return table
+    return summary_table(rows, title="Stage per period", text_columns=3)
+
+
+def not_judged_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """One line per period without a stage, saying why."""
+    return [f"{e['period']} not judged: {e['reason']}" for e in entries if not e["enough_data"]]
