@@ -73,6 +73,8 @@ class ImportResult:
     rows_read: int = 0
     repeated_ids: int = 0
     line_unit: str = "line"
+    #: TWCS layout: the authors of the usable rows marked ``inbound`` false (the brands), in file order.
+    brands: list[str] = field(default_factory=list)
 
 
 def detect_layout(columns: list[str]) -> str:
@@ -161,6 +163,7 @@ def _convert(
     records: dict[tuple[str, str], dict[str, object]] = {}
     rejected: list[RejectedRow] = []
     rows_read = repeated = 0
+    brands: dict[str, None] = {}
     for line, raw in rows:
         rows_read += 1
         if isinstance(raw, str):
@@ -180,6 +183,8 @@ def _convert(
                 key = (str(record["platform"]), str(record["post_id"]))
                 repeated += key in records
                 records[key] = record
+                if layout == "twcs" and raw.get("inbound", "").strip().lower() in _FALSE - {""}:
+                    brands.setdefault(str(record["author"]), None)
                 continue
         if strict:
             raise BadRowError(path, line, problem, unit)
@@ -191,7 +196,7 @@ def _convert(
     frame["is_poll"] = frame["is_poll"].astype(bool)
     for column in _COUNT_COLUMNS:
         frame[column] = frame[column].astype("Int64")
-    return ImportResult(path, layout or "socialstage", frame, rejected, rows_read, repeated, unit)
+    return ImportResult(path, layout or "socialstage", frame, rejected, rows_read, repeated, unit, list(brands))
 
 
 def _check_header(path: Path, header: list[str]) -> str:

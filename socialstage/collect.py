@@ -105,16 +105,20 @@ def build_collectors(
 def collect_organization(
     org: Organization, store: Store, *, since: datetime | None = None, max_wait: float | None = 900.0,
     progress: Progress | None = None, clock: Clock | None = None, environ: Mapping[str, str] | None = None,
-    more_limit: int = MORE_LIMIT,
+    more_limit: int = MORE_LIMIT, collectors: Mapping[str, Collector] | None = None,
 ) -> CollectionOutcome:
-    """Collect every account of ``org`` into ``store`` and remember the organization and the outcome."""
+    """Collect every account of ``org`` into ``store`` and remember the organization and the outcome.
+
+    ``collectors`` (from :func:`build_collectors`) lets a batch share one collector, so one rate-limit
+    policy, per platform across many organizations; by default they are built for this organization."""
     by_platform: dict[str, list] = {}
     for account in org.accounts:
         by_platform.setdefault(account.platform, []).append(account)
-    collectors = build_collectors(
-        set(by_platform) & set(LIVE_PLATFORMS), max_wait=max_wait, progress=progress, clock=clock,
-        environ=environ, more_limit=more_limit,
-    )
+    if collectors is None:
+        collectors = build_collectors(
+            set(by_platform) & set(LIVE_PLATFORMS), max_wait=max_wait, progress=progress, clock=clock,
+            environ=environ, more_limit=more_limit,
+        )
     store.save_organization(org)
     outcome = CollectionOutcome(org)
     for platform, accounts in by_platform.items():

@@ -1,0 +1,240 @@
+"""The ``socialstage score`` command: a list of organizations placed side by side and ranked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from collectors.base import DEFAULT_MAX_WAIT, duration_text
+from socialstage.errors import SocialstageError
+from socialstage.options import db_option, model_option, window_options
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from collectors.records import Organization
+
+
+class ScoreProgress:
+    """A progress bar on stderr: organizations done of the total, problems so far, time left; and any
+    collection page or rate-limit wait under way. On a terminal only; elsewhere each wait is one line."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.live = console.is_terminal
+        self._bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[problems]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+            console=console, transient=True, disable=not self.live,
+        )
+        self._task: TaskID | None = None
+        self._wait: TaskID | None = None
+        self._waiting: str | None = None
+        self.problems = self.resumed = 0
+
+    def __enter__(self) -> ScoreProgress:
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.stop()
+
+    def start(self, total: int) -> None:
+        """Show the bar."""
+        self._task = self._bar.add_task("Scoring", total=total, problems="")
+
+    def row(self, row: Mapping[str, Any], resumed: bool) -> None:
+        """Advance the bar by one finished row."""
+        self.resumed += resumed
+        self.problems += row.get("status") != "ok"
+        if self._task is not None:
+            problems = f"{self.problems} not ok" if self.problems else ""
+            self._bar.update(self._task, advance=1, description=f"Scored {row.get('org')}", problems=problems)
+
+    def page(self, account: str, endpoint: str, items: int) -> None:
+        """Say which account is being collected."""
+        if self._task is not None:
+            self._bar.update(self._task, description=f"Collecting {account} {endpoint}")
+
+    def wait(self, message: str, seconds_left: float) -> None:
+        """Count a wait down (a line per wait when not on a terminal)."""
+        if not self.live:
+            if seconds_left > 0 and message != self._waiting:
+                self.console.print(f"{message} ({duration_text(seconds_left)})", markup=False, highlight=False)
+            self._waiting = message if seconds_left > 0 else None
+            return
+        if seconds_left <= 0:
+            if self._wait is not None:
+                self._bar.remove_task(self._wait)
+                self._wait = None
+            return
+        text = f"{message}: {duration_text(seconds_left)} left"
+        if self._wait is None:
+            self._wait = self._bar.add_task(text, total=None, problems="")
+        else:
+            self._bar.update(self._wait, description=text)
+
+
+def _organizations(list_file: str | None, orgs_file: str | None) -> list[Organization] | None:
+    from socialstage.orgs import load_organizations
+    from socialstage.score import read_list
+
+    if list_file and orgs_file:
+        raise click.UsageError("give the organizations once: LIST.csv or --orgs FILE, not both")
+    if list_file:
+        return read_list(list_file)
+    return load_organizations(orgs_file) if orgs_file else None
+
+
+def _read_posts(posts_file: str, orgs: list[Organization] | None, err: Console) -> tuple[Any, list[Organization]]:
+    from collectors.files import read_posts
+    from socialstage.inputs import describe_rejects
+    from socialstage.score import brand_organizations
+
+    with err.status(f"Reading {posts_file}"):
+        result = read_posts(posts_file)
+    if result.posts.empty:
+        raise SocialstageError(f"no usable row in {result.path}: {describe_rejects(result)}")
+    if result.rejected:
+        err.print(f"{result.path.name}: {describe_rejects(result)}", markup=False, highlight=False)
+    if orgs is None:
+        if result.layout != "twcs":
+            raise SocialstageError(
+                f"{result.path.name} is in the import format, which does not say who the organizations are: "
+                "give a list (socialstage score LIST.csv --posts FILE) or an organizations file (--orgs FILE)"
+            )
+        orgs = brand_organizations(result.brands)
+        if not orgs:
+            raise SocialstageError(f"{result.path.name} has no brand rows (inbound = False) to score")
+    return result, orgs
+
+
+def _table(console: Console, rows: pd.DataFrame) -> None:
+    from socialstage.render import feature_text, summary_table
+    from socialstage.score import row_records
+
+    records = row_records(rows)
+    shown = [
+        {"#": r["rank"] or "", "org": r["org"], "stage": r["stage"] or "-", "journey": r["journey"] or "-",
+         "status": r["status"], "pct": "" if r["percentile"] is None else f"{r['percentile']:.0f}",
+         "answered": feature_text("response_rate", r["response_rate"]),
+         "posts": feature_text("org_posts", r["org_posts"]), "inbound": feature_text("inbound", r["inbound"])}
+        for r in records
+    ]
+    console.print(summary_table(shown, title="Organizations ranked by stage", text_columns=5))
+    for r in records:
+        if r["status"] != "ok" and r["message"]:
+            console.print(f"{r['org']}: {r['status']}: {r['message']}", markup=False, highlight=False)
+
+
+def _summary(rows: pd.DataFrame, resumed: int) -> str:
+    counts = rows["status"].value_counts()
+    parts = ", ".join(f"{int(n)} {status}" for status, n in counts.items())
+    kept = f"; {resumed} kept from an earlier run" if resumed else ""
+    return f"{len(rows)} organizations: {parts}{kept}."
+
+
+@click.command()
+@click.argument("list_file", metavar="[LIST.csv]", required=False, type=click.Path(dir_okay=False))
+@click.option("--posts", "posts_file", type=click.Path(dir_okay=False), help="Score from this posts file.")
+@click.option("--orgs", "orgs_file", type=click.Path(dir_okay=False),
+              help="Organizations TOML file naming the organizations (instead of LIST.csv).")
+@click.option("--collect", "collect_first", is_flag=True, help="First collect each organization from X and Reddit.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the rows to a .csv, .parquet or .json file.")
+@click.option("--resume", is_flag=True, help="Keep the rows an earlier run scored on the same data and model.")
+@model_option
+@window_options
+@click.option(
+    "--max-wait", type=click.FloatRange(min=0), default=DEFAULT_MAX_WAIT, show_default=True, metavar="SECONDS",
+    help="With --collect: the longest rate-limit wait; past it the organization is rate_limited.",
+)
+@db_option
+@click.pass_context
+def score(
+    ctx: click.Context, list_file: str | None, posts_file: str | None, orgs_file: str | None, collect_first: bool,
+    out: str | None, resume: bool, model: str | None, since: datetime | None, until: datetime | None,
+    max_wait: float, db: str | None,
+) -> None:
+    """Place every organization of a list on the curve and rank them side by side.
+
+    LIST.csv has the columns org, platform, handle and optionally department, one row per account
+    (several rows per organization). The posts come from --posts FILE, else the store; with --collect,
+    each organization is first collected from X and Reddit (one rate limiter per credential for the
+    whole list). Without a list, --posts scores every brand of a TWCS file, or the organizations of an
+    --orgs file. One row per organization: status (ok, no_data, not_found, rate_limited, error), stage,
+    journey, probabilities, key features, rank and percentile (see the README for the columns).
+
+    Finished rows are kept as they finish (beside --out, FILE.rows.jsonl); --resume keeps those scored
+    on the same data, model and window. Exit codes: 0 all ok; 3 some rate_limited (rerun with --resume
+    after the limit resets); 4 some no_data, not_found or error; 1 an error that stops the batch.
+
+    \b
+    Example:
+        socialstage score --posts twcs.csv --out brands.csv
+        socialstage score competitors.csv --posts posts.csv --model none
+        socialstage score competitors.csv --collect --out scores.parquet --max-wait 120
+        socialstage score competitors.csv --collect --out scores.parquet --resume
+    """
+    from collectors.store import resolve_db_path
+    from socialstage.inputs import open_store
+    from socialstage.score_batch import Batch, CollectSettings, exit_code, score_collected, score_posts, score_store
+    from socialstage.score_journal import Journal, file_identity, journal_path, output_format, write_rows
+    from socialstage.scoring import choose_model
+
+    if out:
+        output_format(out)
+    if collect_first and posts_file:
+        raise click.UsageError("--collect fills the store; it cannot be combined with --posts")
+    orgs = _organizations(list_file, orgs_file)
+    if orgs is None and not posts_file:
+        raise click.UsageError("say what to score: socialstage score LIST.csv, --orgs FILE, or --posts TWCS_FILE")
+    err = Console(stderr=True, highlight=False, soft_wrap=False)
+    read = None
+    if posts_file:
+        read, orgs = _read_posts(posts_file, orgs, err)
+    assert orgs is not None
+    choice = choose_model(model)
+    store_path = resolve_db_path(db)
+    parts = [Path(p).resolve() if p else None for p in (list_file, orgs_file, posts_file)]
+    journal = Journal(journal_path(out, store_path, [*parts, collect_first, store_path]))
+    with ScoreProgress(err) as progress:
+        batch = Batch(orgs, choice, journal, since=since, until=until, resume=resume, progress=progress)
+        if read is not None:
+            rows = score_posts(batch, read.posts, read.path.name, file_identity(read.path))
+        else:
+            with open_store(store_path, must_exist=not collect_first) as store:
+                if collect_first:
+                    obj = ctx.find_root().obj
+                    clock = obj.get("clock") if isinstance(obj, dict) else None
+                    rows = score_collected(batch, store, CollectSettings(max_wait=max_wait, clock=clock))
+                else:
+                    rows = score_store(batch, store)
+    if out:
+        write_rows(rows, out)
+        err.print(f"Wrote {len(rows)} rows to {out}", markup=False, highlight=False)
+    else:
+        console = Console(highlight=False, soft_wrap=False)
+        if not console.is_terminal:  # a pipe or a file: no reason to cut the table at 80 columns
+            console.width = max(console.width, 120)
+        _table(console, rows)
+    err.print(_summary(rows, progress.resumed), markup=False, highlight=False)
+    code = exit_code(rows)
+    if code:
+        err.print("Some organizations were not scored (see their status and message); run the same command "
+                  "with --resume to keep the scored rows and retry the others.", markup=False, highlight=False)
+    ctx.exit(code)
+

@@ -1,0 +1,233 @@
+"""Batch scoring: the organizations of a list, placed side by side, one row each, ranked within the list.
+
+The row contract (``socialstage score`` writes it; the comparison report and the Dask engine read it):
+
+``org``, ``accounts`` (space-separated ``platform:handle``), ``status`` (:data:`STATUSES`), ``message``,
+``stage`` (name), ``stage_index``, ``journey``, ``method`` (``model`` or ``rubric``), ``rubric_stage`` (name),
+``rank``, ``percentile``, one probability per stage (:data:`PROBABILITY_COLUMNS`, ``p_unaware`` ...
+``p_propagating``; empty without a model), then the key features by name (``socialstage.audit.KEY_FEATURES``).
+A row that is not ``ok`` keeps org, accounts, status and message; its stage and rank are empty.
+
+:func:`place_frame` gives the unranked rows of some organizations over a posts DataFrame (the same audit and
+model as ``socialstage audit``); :func:`rank_rows` ranks the ``ok`` rows of a whole list. Both are pure and
+deterministic, and neither depends on the order of its input rows, so a list can be placed in parts (per
+chunk, per Parquet partition) and ranked once.
+
+**Ranking rule.** Higher stage first; within a stage, higher ``response_rate`` first (an undefined rate
+ranks below any measured one); then more ``org_posts``; then the organization's name (case-insensitive,
+then exact). Ranks run 1..n over the ``ok`` rows with no ties; ``percentile`` is
+``100 * (n - rank) / (n - 1)`` rounded to 0.1 (the first is 100, the last 0; a list of one is 100).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from classifier.stages import STAGES, journey
+from collectors.records import OrgAccount, Organization
+from socialstage.audit import KEY_FEATURES, AuditResult, audit_posts
+from socialstage.errors import SocialstageError
+from socialstage.orgs import parse_account
+from socialstage.scoring import ModelChoice, apply_model
+
+OK, NO_DATA, NOT_FOUND, RATE_LIMITED, ERROR = "ok", "no_data", "not_found", "rate_limited", "error"
+#: Row statuses, from best to worst.
+STATUSES: tuple[str, ...] = (OK, NO_DATA, NOT_FOUND, RATE_LIMITED, ERROR)
+PROBABILITY_COLUMNS: tuple[str, ...] = tuple("p_" + s.name.lower().replace(" ", "_") for s in STAGES)
+ROW_COLUMNS: tuple[str, ...] = (
+    "org", "accounts", "status", "message", "stage", "stage_index", "journey", "method", "rubric_stage",
+    "rank", "percentile", *PROBABILITY_COLUMNS, *KEY_FEATURES,
+)
+_TEXT = ("org", "accounts", "status", "message", "stage", "journey", "method", "rubric_stage")
+_INTEGER = ("stage_index", "rank")
+LIST_COLUMNS = ("org", "platform", "handle")
+
+
+# -- the list ---------------------------------------------------------------------------------------
+
+
+def read_list(path: str | Path) -> list[Organization]:
+    """The organizations of a list CSV (columns ``org, platform, handle`` and optionally ``department``;
+    one row per account, several rows per organization). SocialstageError naming the line of a bad row."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return _organizations(path, csv.DictReader(handle))
+    except FileNotFoundError:
+        raise SocialstageError(f"{path}: no such list file") from None
+    except IsADirectoryError:
+        raise SocialstageError(f"{path}: is a folder, not a list file") from None
+    except UnicodeDecodeError:
+        raise SocialstageError(f"{path}: not UTF-8 text; save the list as UTF-8 CSV") from None
+    except csv.Error as exc:
+        raise SocialstageError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _organizations(path: Path, reader: csv.DictReader) -> list[Organization]:
+    header = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    missing = [c for c in LIST_COLUMNS if c not in header]
+    if missing:
+        raise SocialstageError(
+            f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; a list has the "
+            "columns org, platform, handle (and optionally department), one row per account"
+        )
+    names: dict[str, str] = {}
+    accounts: dict[str, dict[OrgAccount, None]] = {}
+    for raw in reader:
+        line = reader.line_num
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if not isinstance(v, list)}
+        if None in raw:
+            raise SocialstageError(f"{path}, line {line}: more fields than the header has columns")
+        if not any(row.values()):
+            continue
+        empty = [c for c in LIST_COLUMNS if not row.get(c)]
+        if empty:
+            raise SocialstageError(f"{path}, line {line}: no {', '.join(empty)}; every row names org, platform "
+                                   "and handle")
+        spec = f"{row['platform']}:{row['handle']}" + (f":{row['department']}" if row.get("department") else "")
+        try:
+            account = parse_account(spec)
+        except SocialstageError:
+            raise SocialstageError(
+                f"{path}, line {line}: {row['platform']!r}, {row['handle']!r} is not a platform and handle "
+                "(e.g. twitter, AcmeHelp)"
+            ) from None
+        key = row["org"].casefold()
+        names.setdefault(key, row["org"])
+        accounts.setdefault(key, {})[account] = None
+    if not names:
+        raise SocialstageError(f"{path}: the list names no organization; add rows: org, platform, handle")
+    return [Organization(names[k], tuple(accounts[k])) for k in names]
+
+
+def brand_organizations(brands: Iterable[str], platform: str = "twitter") -> list[Organization]:
+    """One organization per brand account (the TWCS layout's non-inbound authors), named by its handle."""
+    seen: dict[str, str] = {}
+    for brand in brands:
+        seen.setdefault(brand.casefold(), brand)
+    return [Organization(b, (OrgAccount(platform, b),)) for b in seen.values()]
+
+
+def accounts_text(org: Organization) -> str:
+    """``twitter:AcmeHelp twitter:Acme``: the organization's accounts as one cell."""
+    return " ".join(f"{a.platform}:{a.handle}" for a in org.accounts)
+
+
+# -- rows -------------------------------------------------------------------------------------------
+
+
+def place_frame(
+    posts: pd.DataFrame,
+    orgs: Sequence[Organization],
+    choice: ModelChoice,
+    *,
+    source: str,
+    profiles: pd.DataFrame | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    verified: Collection[str] = (),
+) -> pd.DataFrame:
+    """One unranked row per organization (in ``orgs`` order), placed as ``socialstage audit`` places it.
+
+    An organization with no post by, to or about it in the window is ``no_data``, unless its name is in
+    ``verified`` (a live collection found its accounts): then it is ``ok`` at Unaware, as the curve defines it.
+    """
+    if not orgs:
+        return rows_frame([])
+    results = audit_posts(posts, orgs, source=source, since=since, until=until, profiles=profiles)
+    apply_model(results, choice)
+    return rows_frame([_placed_row(org, result, org.name in verified) for org, result in zip(orgs, results,
+                                                                                            strict=True)])
+
+
+def _placed_row(org: Organization, result: AuditResult, verified: bool) -> dict[str, Any]:
+    features = result.features
+    if not features.get("org_posts") and not features.get("inbound") and not verified:
+        return failed_row(org, NO_DATA, f"no post by, to or about {org.name} in {result.source} in the window")
+    row = failed_row(org, OK, "; ".join(result.warnings))
+    index = result.stage
+    row.update(stage=STAGES[index].name, stage_index=index, journey=journey(index), method=result.method,
+               rubric_stage=STAGES[result.rubric.stage].name)
+    if result.probabilities:
+        for column, stage in zip(PROBABILITY_COLUMNS, STAGES, strict=True):
+            row[column] = result.probabilities.get(stage.name)
+    row.update({name: features.get(name) for name in KEY_FEATURES})
+    return row
+
+
+def failed_row(org: Organization, status: str, message: str) -> dict[str, Any]:
+    """A row with only org, accounts, status and message (the rest empty)."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    row: dict[str, Any] = dict.fromkeys(ROW_COLUMNS)
+    row.update(org=org.name, accounts=accounts_text(org), status=status, message=message)
+    return row
+
+
+def plain(value: Any) -> Any:
+    """A cell as plain JSON-ready Python: None for missing, int, float or str."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        return plain(value.item())
+    return value
+
+
+def row_records(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as plain dicts (:func:`plain` values), in the contract's column order."""
+    return [{c: plain(v) for c, v in zip(ROW_COLUMNS, values, strict=True)}
+            for values in rows.reindex(columns=list(ROW_COLUMNS)).itertuples(index=False, name=None)]
+
+
+def rows_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Rows (dicts) as a DataFrame with the contract's columns and types: text as object (None for empty),
+    ``stage_index`` and ``rank`` nullable integers, the rest floats (NaN for empty)."""
+    data = [{c: plain(record.get(c)) for c in ROW_COLUMNS} for record in records]
+    frame = pd.DataFrame(data, columns=list(ROW_COLUMNS))
+    for column in ROW_COLUMNS:
+        if column in _TEXT:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        elif column in _INTEGER:
+            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+        else:
+            frame[column] = pd.to_numeric(frame[column]).astype(float)
+    return frame
+
+
+# -- ranking ----------------------------------------------------------------------------------------
+
+
+def _rank_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    rate, posts = plain(row["response_rate"]), plain(row["org_posts"])
+    return (-int(row["stage_index"]), rate is None, -(rate or 0.0), -(posts or 0.0), str(row["org"]).casefold(),
+            str(row["org"]))
+
+
+def _rest_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    status = row["status"]
+    return (STATUSES.index(status) if status in STATUSES else len(STATUSES), str(row["org"]).casefold(),
+            str(row["org"]))
+
+
+def rank_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with ``rank`` and ``percentile`` of each ``ok`` row within the list (module docstring), ranked
+    rows first in rank order, then the others by status and name. Independent of the input order."""
+    records = row_records(rows)
+    ranked = sorted((r for r in records if r["status"] == OK), key=_rank_key)
+    rest = sorted((r for r in records if r["status"] != OK), key=_rest_key)
+    count = len(ranked)
+    for position, record in enumerate(ranked, start=1):
+        record["rank"] = position
+        record["percentile"] = 100.0 if count == 1 else round(100 * (count - position) / (count - 1), 1)
+    for record in rest:
+        record["rank"] = record["percentile"] = None
+    return rows_frame([*ranked, *rest])

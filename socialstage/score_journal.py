@@ -1,0 +1,161 @@
+"""What makes a batch resumable and its output safe: fingerprints, the journal of finished rows, output files.
+
+* **Fingerprint** of an organization's row: a SHA-256 over the organization (name, accounts, departments),
+  the identity of the data it was placed on (a posts file's content hash; for the store, a hash of the
+  organization's posts and account profiles as stored), the model (its card's ``model_sha256``, or the
+  rubric), the window and the socialstage version. ``--resume`` reuses a row only when its fingerprint is
+  the same, so a changed file, new posts in the store, another model or another window rescore.
+* **Journal**: a JSON Lines file (``OUT.rows.jsonl`` beside ``--out``; without ``--out``, in the store's
+  folder under ``score/``), one line per finished row (``{"fingerprint": ..., "row": {...}}``), flushed and
+  synced to disk before the progress bar moves, so an interrupted batch loses no finished row. At the end of
+  a batch it is rewritten (atomically) with the rows of that batch.
+* **Output**: ``--out`` by extension (``.csv``, ``.parquet``, ``.json``), written atomically (a temporary file
+  renamed over the target); CSV cells go through :func:`collectors.csv_safety.safe_cell`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from classifier.fileio import file_sha256, write_atomic
+from collectors.csv_safety import write_safe_csv
+from collectors.records import Organization
+from socialstage import __version__
+from socialstage.errors import SocialstageError
+from socialstage.score import ROW_COLUMNS, row_records
+from socialstage.scoring import ModelChoice
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".json": "json"}
+JOURNAL_FORMAT = 1
+
+
+def output_format(out: str | Path) -> str:
+    """``csv``, ``parquet`` or ``json`` from the extension of ``--out``; SocialstageError otherwise."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise SocialstageError(
+            f"--out {out}: unknown extension {suffix or '(none)'!r}; write to a .csv, .parquet or .json file"
+        )
+    return OUTPUT_FORMATS[suffix]
+
+
+def write_rows(rows: pd.DataFrame, out: str | Path) -> Path:
+    """Write the rows to ``out`` (format by extension), atomically."""
+    path, fmt = Path(out), output_format(out)
+    records = row_records(rows)
+    if fmt == "csv":
+        buffer = io.StringIO(newline="")
+        write_safe_csv(buffer, ROW_COLUMNS, ([r[c] for c in ROW_COLUMNS] for r in records))
+        data = buffer.getvalue().encode("utf-8")
+    elif fmt == "json":
+        data = (json.dumps(records, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    else:
+        buffer_bytes = io.BytesIO()
+        rows.reindex(columns=list(ROW_COLUMNS)).to_parquet(buffer_bytes, index=False)
+        data = buffer_bytes.getvalue()
+    write_atomic(path, data)
+    return path
+
+
+# -- fingerprints -----------------------------------------------------------------------------------
+
+
+def model_identity(choice: ModelChoice) -> str:
+    """The model part of a fingerprint: the model file's hash from its card, else the rubric."""
+    if choice.model is None:
+        return f"rubric:{choice.name}"
+    card = choice.model.card
+    return f"model:{card.get('model_sha256') or json.dumps(card, sort_keys=True, default=str)}"
+
+
+def file_identity(path: str | Path) -> str:
+    """The data part of a fingerprint for a posts file: its content hash."""
+    return f"file:{file_sha256(path)}"
+
+
+def frames_identity(*frames: pd.DataFrame) -> str:
+    """The data part of a fingerprint for data read from the store: a hash of the frames' content, in a
+    canonical row order (by their first two columns)."""
+    digest = hashlib.sha256()
+    for frame in frames:
+        digest.update(json.dumps([str(c) for c in frame.columns]).encode())
+        if frame.empty:
+            continue
+        ordered = frame.astype(str).sort_values(list(frame.columns[:2])).reset_index(drop=True)
+        digest.update(pd.util.hash_pandas_object(ordered, index=False).to_numpy().tobytes())
+    return f"store:{digest.hexdigest()}"
+
+
+def fingerprint(org: Organization, data: str, model: str, since: datetime | None, until: datetime | None) -> str:
+    """The fingerprint of an organization's row (module docstring)."""
+    payload = {
+        "format": JOURNAL_FORMAT, "version": __version__, "org": org.name,
+        "accounts": [[a.platform, a.handle, a.department] for a in org.accounts],
+        "data": data, "model": model,
+        "since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+# -- the journal ------------------------------------------------------------------------------------
+
+
+def journal_path(out: str | Path | None, store_path: Path, parts: Iterable[object]) -> Path:
+    """Where the finished rows of a batch are kept: beside ``--out``, else in the store's folder."""
+    if out:
+        path = Path(out)
+        return path.with_name(path.name + ".rows.jsonl")
+    key = hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:16]
+    return store_path.parent / "score" / f"batch-{key}.rows.jsonl"
+
+
+class Journal:
+    """The JSON Lines file of finished rows (module docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, dict[str, Any]]:
+        """fingerprint -> the latest row journaled under it (a line cut short by a kill is ignored)."""
+        found: dict[str, dict[str, Any]] = {}
+        if not self.path.exists():
+            return found
+        with self.path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    entry = json.loads(line)
+                    found[str(entry["fingerprint"])] = dict(entry["row"])
+                except (ValueError, KeyError, TypeError):
+                    logger.warning("%s, line %d: not a finished row (cut short?); ignored", self.path, number)
+        return found
+
+    def append(self, entries: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+        """Append rows and make them durable (flush and fsync) before returning."""
+        lines = "".join(_line(fp, row) for fp, row in entries)
+        if not lines:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(lines)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def rewrite(self, entries: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+        """Replace the journal with ``entries``, atomically."""
+        write_atomic(self.path, "".join(_line(fp, row) for fp, row in entries).encode("utf-8"))
+
+
+def _line(fingerprint_: str, row: Mapping[str, Any]) -> str:
+    return json.dumps({"fingerprint": fingerprint_, "row": dict(row)}, ensure_ascii=False, allow_nan=False) + "\n"
