@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 import pandas as pd
@@ -52,7 +53,7 @@ def test_the_climbing_organization_shows_its_climb_quarter_by_quarter(
     judged = [e for e in entries if e["enough_data"]]
     stages = [e["stage"] for e in judged]
     assert stages[0] <= 2 and stages[-1] == 5  # Participating or below, then Actively Engaging
-    assert all(b >= a - 1 for a, b in zip(stages, stages[1:], strict=False))  # non-decreasing up to one stage
+    assert all(b >= a - 1 for a, b in pairwise(stages))  # non-decreasing up to one stage
     # Each 2026 quarter holds one generation phase (but for its first days), whose stage it is placed at.
     assert [(e["period"], e["stage"]) for e in judged] == [
         (f"2026-Q{q}", stage) for q, stage in zip(range(1, 5), CLIMB_PHASES, strict=True)]
@@ -65,7 +66,7 @@ def test_the_climb_shows_by_month_too_and_is_reproducible(climbing_audit: tuple[
     result, choice = climbing_audit
     stages = [e["stage"] for e in trajectory(result, "month", choice) if e["enough_data"]]
     assert len(stages) == 12 and stages[0] == 2 and stages[-1] == 5
-    assert all(b >= a - 1 for a, b in zip(stages, stages[1:], strict=False))
+    assert all(b >= a - 1 for a, b in pairwise(stages))
     again = simulate_climb(seed=7)
     assert posts_frame([again]).equals(posts_frame([simulate_climb(seed=7)]))
     assert not posts_frame([again]).equals(posts_frame([simulate_climb(seed=8)]))
@@ -141,7 +142,7 @@ def test_a_quiet_period_and_a_cut_short_period_say_so_instead_of_guessing() -> N
 
 
 def test_thresholds_live_in_one_place_and_can_be_changed() -> None:
-    assert ENOUGH == Sufficiency()
+    assert Sufficiency() == ENOUGH
     assert ENOUGH.reason(1.0, 31, 31, org_posts=ENOUGH.min_org_posts, inbound=0) is None
     assert ENOUGH.reason(1.0, 31, 31, org_posts=0, inbound=ENOUGH.min_inbound) is None  # addressed, silent
     assert ENOUGH.reason(1.0, 31, 31, org_posts=ENOUGH.min_org_posts - 1, inbound=ENOUGH.min_inbound - 1)
@@ -175,7 +176,7 @@ def test_posts_fall_in_the_right_calendar_period(by: str, expected: dict[str, in
     entries = trajectory(result, by, RUBRIC_ONLY)
     assert {e["period"]: e["org_posts"] for e in entries} == expected
     assert sum(e["org_posts"] for e in entries) == result.features["org_posts"]  # nothing lost or counted twice
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in pairwise(entries):
         assert before["end"] == after["start"]
 
 
