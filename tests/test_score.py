@@ -301,8 +301,9 @@ class StopAfter:
                 raise KeyboardInterrupt
 
 
-def interrupt_then_resume(posts_file: Path, out: Path, after: int, *args: str) -> Result:
-    """Run the batch until it is interrupted after ``after`` rows, then resume it through the command line."""
+def interrupt_then_resume(posts_file: Path, out: Path, after: int, *args: str, chunk_size: int = 1) -> Result:
+    """Run the batch until it is interrupted after ``after`` rows (placed ``chunk_size`` at a time), then resume
+    it through the command line."""
     from collectors.files import read_posts
     from collectors.store import resolve_db_path
     from socialstage.score import brand_organizations
@@ -314,7 +315,7 @@ def interrupt_then_resume(posts_file: Path, out: Path, after: int, *args: str) -
     batch = Batch(brand_organizations(read.brands), choose_model(args[-1] if args else None), journal,
                   progress=StopAfter(after))
     with pytest.raises(KeyboardInterrupt):
-        score_posts(batch, read.posts, read.path.name, file_identity(posts_file), chunk_size=1)
+        score_posts(batch, read.posts, read.path.name, file_identity(posts_file), chunk_size=chunk_size)
     assert len(journal.load()) == after  # every finished row was kept
     assert not out.exists()
     return run("score", "--posts", posts_file, "--out", out, "--resume", *(("--model", args[-1]) if args else ()))

@@ -1,0 +1,61 @@
+"""``socialstage score`` over every brand of the real TWCS sample (``../shared/data``; skipped when absent)."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_score import interrupt_then_resume
+
+from socialstage.cli import cli
+from socialstage.score import ROW_COLUMNS
+
+TWCS_5K = Path(__file__).resolve().parents[1].parent / "shared/data/twcs/twcs_5k.csv"
+
+pytestmark = pytest.mark.skipif(
+    not TWCS_5K.exists(), reason=f"the TWCS sample {TWCS_5K} is not available (it lives outside the repository)"
+)
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("twcs_score") / "whole.csv"
+    result = CliRunner().invoke(cli, ["score", "--posts", str(TWCS_5K), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_every_brand_gets_one_row_ranked_by_stage_then_response_rate(whole: Path) -> None:
+    brands = {r["author_id"] for r in read(TWCS_5K) if r["inbound"] == "False" and r["author_id"]}
+    rows = read(whole)
+    assert list(rows[0]) == list(ROW_COLUMNS)
+    assert len(brands) == 76 and sorted(r["org"] for r in rows) == sorted(brands)
+    assert {r["status"] for r in rows} == {"ok"}  # every brand posted in the sample
+    assert [int(r["rank"]) for r in rows] == list(range(1, 77))
+    percentiles = [float(r["percentile"]) for r in rows]
+    assert percentiles[0] == 100.0 and percentiles[-1] == 0.0 and percentiles == sorted(percentiles, reverse=True)
+    stages = [int(r["stage_index"]) for r in rows]
+    assert stages == sorted(stages, reverse=True)
+    for above, below in itertools.pairwise(rows):
+        if above["stage_index"] == below["stage_index"]:  # within a stage: answered more, or missing last
+            rate_above = float(above["response_rate"]) if above["response_rate"] else -1.0
+            rate_below = float(below["response_rate"]) if below["response_rate"] else -1.0
+            assert rate_above >= rate_below, (above["org"], below["org"])
+    amazon = next(r for r in rows if r["org"] == "AmazonHelp")
+    assert float(amazon["response_rate"]) > 0.5 and float(amazon["org_posts"]) > 100
+
+
+def test_interrupted_and_resumed_the_output_is_the_same(whole: Path, tmp_path: Path) -> None:
+    out = tmp_path / "resumed.csv"
+    resumed = interrupt_then_resume(TWCS_5K, out, 30, "default", chunk_size=10)
+    assert resumed.exit_code == 0, resumed.output
+    assert "30 kept from an earlier run" in resumed.stderr
+    assert out.read_bytes() == whole.read_bytes()
