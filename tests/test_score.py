@@ -343,3 +343,22 @@ def test_resume_rescores_when_the_model_or_the_data_changes(twcs_file: Path, tmp
     changed = run("score", "--posts", twcs_file, "--out", out, "--model", "none", "--resume")
     assert changed.exit_code == 0 and "kept from an earlier run" not in changed.stderr
     assert json.loads(out.read_text(encoding="utf-8"))[0]["org"] in {"AcmeCare", "DeltaDesk"}
+
+
+def test_score_from_the_store_equals_score_from_the_file(twcs_file: Path, tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    assert run("import", twcs_file, "--db", db).exit_code == 0
+    listed = tmp_path / "list.csv"
+    listed.write_text("org,platform,handle\nAcmeCare,twitter,AcmeCare\nBoltHelp,x,BoltHelp\nNobody,x,nobody\n",
+                      encoding="utf-8")
+    from_store, from_file = tmp_path / "store.json", tmp_path / "file.json"
+    stored = run("score", listed, "--db", db, "--out", from_store, "--model", "none")
+    assert stored.exit_code == 4, stored.output  # Nobody has no data
+    assert run("score", listed, "--posts", twcs_file, "--out", from_file, "--model", "none").exit_code == 4
+    store_rows, file_rows = (json.loads(p.read_text(encoding="utf-8")) for p in (from_store, from_file))
+    assert [r["status"] for r in store_rows] == ["ok", "ok", "no_data"]
+    for a, b in zip(store_rows[:2], file_rows[:2], strict=True):
+        assert {k: v for k, v in a.items() if k != "message"} == {k: v for k, v in b.items() if k != "message"}
+    again = run("score", listed, "--db", db, "--out", from_store, "--model", "none", "--resume")
+    assert "3 kept from an earlier run" in again.stderr
+    assert json.loads(from_store.read_text(encoding="utf-8")) == store_rows
