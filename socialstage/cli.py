@@ -11,6 +11,7 @@ from rich.console import Console
 
 from socialstage import __version__, cmd_model
 from socialstage.cmd_collect import collect
+from socialstage.cmd_dataset import dataset
 from socialstage.cmd_posts import posts
 from socialstage.cmd_score import score
 from socialstage.errors import SocialstageError
@@ -296,6 +297,7 @@ cli.add_command(cmd_model.evaluate)
 cli.add_command(posts)
 cli.add_command(collect)
 cli.add_command(score)
+cli.add_command(dataset)
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from rich.progress import (
 
 from collectors.base import DEFAULT_MAX_WAIT, duration_text
 from socialstage.errors import SocialstageError
-from socialstage.options import db_option, model_option, window_options
+from socialstage.options import db_option, engine_options, model_option, window_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -150,7 +150,8 @@ def _summary(rows: pd.DataFrame, resumed: int) -> str:
 
 @click.command()
 @click.argument("list_file", metavar="[LIST.csv]", required=False, type=click.Path(dir_okay=False))
-@click.option("--posts", "posts_file", type=click.Path(dir_okay=False), help="Score from this posts file.")
+@click.option("--posts", "posts_file", type=click.Path(),
+              help="Score from this posts file, or a dataset folder (written by socialstage dataset).")
 @click.option("--orgs", "orgs_file", type=click.Path(dir_okay=False),
               help="Organizations TOML file naming the organizations (instead of LIST.csv).")
 @click.option("--collect", "collect_first", is_flag=True, help="First collect each organization from X and Reddit.")
@@ -162,12 +163,13 @@ def _summary(rows: pd.DataFrame, resumed: int) -> str:
     "--max-wait", type=click.FloatRange(min=0), default=DEFAULT_MAX_WAIT, show_default=True, metavar="SECONDS",
     help="With --collect: the longest rate-limit wait; past it the organization is rate_limited.",
 )
+@engine_options
 @db_option
 @click.pass_context
 def score(
     ctx: click.Context, list_file: str | None, posts_file: str | None, orgs_file: str | None, collect_first: bool,
     out: str | None, resume: bool, model: str | None, since: datetime | None, until: datetime | None,
-    max_wait: float, db: str | None,
+    max_wait: float, engine: str, scheduler: str | None, workers: int | None, db: str | None,
 ) -> None:
     """Place every organization of a list on the curve and rank them side by side.
 
@@ -179,7 +181,11 @@ def score(
     journey, probabilities, key features, rank and percentile (see the README for the columns).
 
     Finished rows are kept as they finish (beside --out, FILE.rows.jsonl); --resume keeps those scored
-    on the same data, model and window. Exit codes: 0 all ok; 3 some rate_limited (rerun with --resume
+    on the same data, model and window. --posts DIR scores a dataset partitioned by organization (without
+    a list: the organizations it holds) one partition at a time, or with --engine dask on a Dask cluster
+    (a local one, or --scheduler ADDRESS); both engines write the same rows.
+
+    Exit codes: 0 all ok; 3 some rate_limited (rerun with --resume
     after the limit resets); 4 some no_data, not_found or error; 1 an error that stops the batch.
 
     \b
@@ -188,8 +194,13 @@ def score(
         socialstage score competitors.csv --posts posts.csv --model none
         socialstage score competitors.csv --collect --out scores.parquet --max-wait 120
         socialstage score competitors.csv --collect --out scores.parquet --resume
+        socialstage score --posts brands-ds --engine dask --workers 4 --out scores.parquet
+        socialstage score --posts s3://bucket/brands-ds --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from collectors.store import resolve_db_path
+    from socialstage.cmd_dataset import check_engine
+    from socialstage.dataset import read_organizations
+    from socialstage.engines import score_dataset_batch
     from socialstage.inputs import open_store
     from socialstage.score_batch import Batch, CollectSettings, exit_code, score_collected, score_posts, score_store
     from socialstage.score_journal import Journal, file_identity, journal_path, output_format, write_rows
@@ -204,7 +215,10 @@ def score(
         raise click.UsageError("say what to score: socialstage score LIST.csv, --orgs FILE, or --posts TWCS_FILE")
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     read = None
-    if posts_file:
+    dataset = check_engine(engine, scheduler, workers, posts_file)
+    if dataset:
+        orgs = orgs if orgs is not None else read_organizations(str(posts_file))
+    elif posts_file:
         read, orgs = _read_posts(posts_file, orgs, err)
     assert orgs is not None
     choice = choose_model(model)
@@ -213,7 +227,10 @@ def score(
     journal = Journal(journal_path(out, store_path, [*parts, collect_first, store_path]))
     with ScoreProgress(err) as progress:
         batch = Batch(orgs, choice, journal, since=since, until=until, resume=resume, progress=progress)
-        if read is not None:
+        if dataset:
+            rows = score_dataset_batch(batch, str(posts_file), engine=engine, model_option=model,
+                                       scheduler=scheduler, workers=workers)
+        elif read is not None:
             rows = score_posts(batch, read.posts, read.path.name, file_identity(read.path))
         else:
             with open_store(store_path, must_exist=not collect_first) as store:

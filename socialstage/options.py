@@ -131,3 +131,19 @@ def report_option(func: F) -> F:
         "--report", "report", type=click.Path(dir_okay=False), metavar="FILE.html",
         help="Also write a self-contained HTML report (plots inline; opens with no network).",
     )(func)
+
+
+def engine_options(func: F) -> F:
+    """``--engine local|dask``, ``--scheduler ADDRESS``, ``--workers N``: how a partitioned dataset is scored."""
+    func = click.option(
+        "--workers", type=click.IntRange(1, 1024), metavar="N",
+        help="With --engine dask and no --scheduler: worker processes of the local cluster. Default: the cores.",
+    )(func)
+    func = click.option(
+        "--scheduler", metavar="ADDRESS",
+        help="With --engine dask: a running Dask scheduler (tcp://host:8786). Default: a local cluster.",
+    )(func)
+    return click.option(
+        "--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+        help="How a dataset folder (--posts DIR) is scored: partition by partition here, or on a Dask cluster.",
+    )(func)

@@ -1,0 +1,135 @@
+"""The ``socialstage dataset`` command: write a Parquet dataset partitioned by organization."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+from rich.console import Console
+
+from socialstage.errors import SocialstageError
+from socialstage.options import db_option
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from collectors.records import Organization
+
+
+def _organizations(list_file: str | None, orgs_file: str | None) -> list[Organization] | None:
+    from socialstage.orgs import load_organizations
+    from socialstage.score import read_list
+
+    if list_file and orgs_file:
+        raise click.UsageError("give the organizations once: --list LIST.csv or --orgs FILE, not both")
+    if list_file:
+        return read_list(list_file)
+    return load_organizations(orgs_file) if orgs_file else None
+
+
+def _from_file(posts_file: str, orgs: list[Organization] | None, err: Console) -> tuple[pd.DataFrame, list]:
+    from collectors.files import read_posts
+    from socialstage.inputs import describe_rejects
+    from socialstage.score import brand_organizations
+
+    with err.status(f"Reading {posts_file}"):
+        result = read_posts(posts_file)
+    if result.posts.empty:
+        raise SocialstageError(f"no usable row in {result.path}: {describe_rejects(result)}")
+    if result.rejected:
+        err.print(f"{result.path.name}: {describe_rejects(result)}", markup=False, highlight=False)
+    if orgs is None:
+        if result.layout != "twcs":
+            raise SocialstageError(f"{result.path.name} is in the import format, which does not say who the "
+                                   "organizations are: give --list LIST.csv or --orgs FILE")
+        orgs = brand_organizations(result.brands)
+    return result.posts, orgs
+
+
+def _from_store(db: str | None, orgs: list[Organization]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import pandas as pd
+
+    from collectors.store import resolve_db_path
+    from socialstage.inputs import load_from_store, open_store
+
+    posts, profiles = [], []
+    with open_store(resolve_db_path(db), must_exist=True) as store:
+        for org in orgs:
+            found, accounts = load_from_store(store, org)
+            posts.append(found)
+            profiles.append(accounts)
+    frame = pd.concat(posts, ignore_index=True).drop_duplicates(["platform", "post_id"])
+    return frame, pd.concat(profiles, ignore_index=True)
+
+
+@click.command()
+@click.argument("out", metavar="DIR", type=click.Path(file_okay=False))
+@click.option("--posts", "posts_file", type=click.Path(dir_okay=False),
+              help="Posts file (import format or TWCS). Default: the store.")
+@click.option("--list", "list_file", type=click.Path(dir_okay=False),
+              help="The organizations, as a score list (org, platform, handle[, department]).")
+@click.option("--orgs", "orgs_file", type=click.Path(dir_okay=False), help="The organizations, as a TOML file.")
+@click.option("--simulated", type=click.IntRange(1, 100_000), metavar="N",
+              help="Instead: N simulated organizations per stage (seeded, as in the demo).")
+@click.option("--seed", default=7, show_default=True, help="Seed of the simulated organizations.")
+@click.option("--weeks", default=12, show_default=True, type=click.IntRange(4, 520), help="Weeks simulated (4+).")
+@db_option
+def dataset(out: str, posts_file: str | None, list_file: str | None, orgs_file: str | None, simulated: int | None,
+            seed: int, weeks: int, db: str | None) -> None:
+    """Write posts as a Parquet dataset partitioned by organization, for `score --posts DIR`.
+
+    One folder per organization (org=NAME, the name percent-encoded) holding its posts, the posts
+    addressed to it and the conversations it took part in, in the import format; _organizations.json
+    lists the organizations. The posts come from --posts FILE, the store (--db), or --simulated N.
+    The organizations from --list or --orgs (a TWCS file without them: every brand). DIR must be new
+    or empty; it is written whole or not at all.
+
+    \b
+    Example:
+        socialstage dataset brands-ds --posts twcs.csv
+        socialstage dataset competitors-ds --list competitors.csv --db brands.db
+        socialstage dataset sim-ds --simulated 20 --seed 3
+        socialstage score --posts sim-ds --engine dask --out scores.csv
+    """
+    from socialstage.dataset import write_dataset
+
+    err = Console(stderr=True, highlight=False, soft_wrap=False)
+    orgs = _organizations(list_file, orgs_file)
+    profiles = None
+    if simulated:
+        if posts_file or orgs:
+            raise click.UsageError("--simulated makes its own posts and organizations; drop --posts, --list, --orgs")
+        from collectors.simulated import posts_frame, simulate_orgs
+        from socialstage.inputs import profiles_frame
+
+        with err.status(f"Simulating {simulated * 7} organizations"):
+            sims = simulate_orgs(range(7), seed=seed, weeks=weeks, count_per_stage=simulated)
+        posts, orgs = posts_frame(sims), [s.organization for s in sims]
+        profiles = profiles_frame([a for s in sims for a in s.accounts])
+    elif posts_file:
+        posts, orgs = _from_file(posts_file, orgs, err)
+    elif orgs is None:
+        raise click.UsageError("say which organizations: --list LIST.csv or --orgs FILE (or --posts TWCS_FILE)")
+    else:
+        posts, profiles = _from_store(db, orgs)
+    if not orgs:
+        raise SocialstageError("no organizations to write; give --list LIST.csv or --orgs FILE")
+    with err.status(f"Writing {len(orgs)} organizations to {out}"):
+        summary = write_dataset(posts, orgs, out, profiles=profiles)
+    empty = sum(1 for n in summary.posts.values() if n == 0)
+    note = f" ({empty} with no posts)" if empty else ""
+    click.echo(f"Wrote {len(orgs)} organizations{note}, {summary.rows} post rows, to {summary.root}")
+
+
+def check_engine(engine: str, scheduler: str | None, workers: int | None, posts: str | None) -> bool:
+    """Whether ``posts`` is a dataset (a folder or a URL); click.UsageError for engine options that do not fit."""
+    from socialstage.dataset import is_dataset
+
+    dataset = bool(posts) and is_dataset(str(posts))
+    if engine == "dask" and not dataset:
+        raise click.UsageError("--engine dask scores a dataset folder: --posts DIR, written by `socialstage dataset`")
+    if engine != "dask" and (scheduler or workers):
+        raise click.UsageError("--scheduler and --workers go with --engine dask")
+    if scheduler and workers:
+        raise click.UsageError("--workers sizes the local cluster; with --scheduler the cluster's own workers run")
+    return dataset

@@ -1,0 +1,192 @@
+"""Scoring a dataset partitioned by organization (``socialstage.dataset``), partition by partition.
+
+Both engines run the same function, :func:`score_partition`, once per organization: read its partition, then
+:func:`socialstage.score.place_frame` over it (the same features, rubric and model as ``socialstage audit``).
+
+* ``local``: one partition after another in this process, so memory is bounded by the largest organization.
+* ``dask``: the same function mapped over the partitions on a Dask distributed cluster
+  (``socialstage.engine_dask``; dask is imported only then).
+
+Either way the rows come back unranked, one per organization; the caller ranks the whole list once
+(:func:`socialstage.score.rank_rows`), so both engines write the same output. A partition that cannot be read
+or placed becomes its organization's row with status ``error`` and never stops the batch; an organization with
+no partition in the dataset is ``no_data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from collectors.records import Organization
+from socialstage.dataset import PartitionMissingError, partition_name, partition_path, read_partition
+from socialstage.errors import SocialstageError
+from socialstage.score import ERROR, NO_DATA, failed_row, place_frame, row_records, rows_frame
+from socialstage.scoring import ModelChoice
+
+if TYPE_CHECKING:
+    from socialstage.score_batch import Batch
+
+logger = logging.getLogger(__name__)
+
+ENGINES = ("local", "dask")
+#: The longest message kept from an exception in an ``error`` row.
+MESSAGE_LIMIT = 300
+#: A function with the signature of :func:`socialstage.score.place_frame`.
+Placer = Callable[..., pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class PartitionJob:
+    """One organization to place from its partition of the dataset at ``root``, over a window."""
+
+    root: str
+    org: Organization
+    source: str
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line: its type and first line of message."""
+    text = " ".join(str(exc).split()) or exc.__class__.__name__
+    text = f"{exc.__class__.__name__}: {text}" if text != exc.__class__.__name__ else text
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
+
+
+def score_partition(job: PartitionJob, choice: ModelChoice, place: Placer = place_frame) -> pd.DataFrame:
+    """The row (a one-row frame) of ``job``'s organization placed over its partition; never raises for a
+    problem with the partition (it becomes an ``error`` row)."""
+    org = job.org
+    try:
+        posts, profiles = read_partition(job.root, org.name)
+    except PartitionMissingError:
+        return rows_frame([failed_row(org, NO_DATA, f"{job.source} has no partition {partition_name(org.name)}")])
+    except Exception as exc:  # pyarrow, fsspec and the OS raise many types for a damaged or unreachable file
+        logger.warning("%s: partition %s unreadable: %s", org.name, partition_name(org.name), one_line(exc))
+        return rows_frame([failed_row(org, ERROR, f"partition {partition_name(org.name)} could not be read "
+                                                  f"({one_line(exc)})")])
+    try:
+        return place(posts, [org], choice, source=job.source, profiles=profiles, since=job.since, until=job.until)
+    except SocialstageError:
+        raise  # a problem of the whole batch (an explicit --model that cannot be used)
+    except Exception as exc:  # one organization's failure never stops the batch
+        logger.warning("%s: could not be placed: %s", org.name, one_line(exc), exc_info=logger.isEnabledFor(10))
+        return rows_frame([failed_row(org, ERROR, f"could not be placed ({one_line(exc)})")])
+
+
+def jobs_for(root: str | Path, orgs: Sequence[Organization], *, since: datetime | None = None,
+             until: datetime | None = None) -> list[PartitionJob]:
+    """One job per organization of the dataset at ``root``."""
+    source = f"dataset {Path(str(root)).name or root}"
+    return [PartitionJob(str(root), org, source, since, until) for org in orgs]
+
+
+def iter_local(jobs: Sequence[PartitionJob], choice: ModelChoice) -> Iterator[tuple[int, pd.DataFrame]]:
+    """``(position in jobs, row)`` for each job, one partition at a time, in order."""
+    for position, job in enumerate(jobs):
+        yield position, score_partition(job, choice)
+
+
+def iter_rows(
+    jobs: Sequence[PartitionJob],
+    choice: ModelChoice,
+    *,
+    engine: str = "local",
+    model_option: str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """``(position in jobs, row)`` as each organization is placed (with ``dask``, in completion order).
+
+    ``model_option`` is the ``--model`` value ``choice`` was made from (the Dask workers load the same file);
+    ``scheduler`` the address of a Dask scheduler (else a local cluster of ``workers`` processes).
+    """
+    if engine == "local":
+        yield from iter_local(jobs, choice)
+    elif engine == "dask":
+        from socialstage.engine_dask import iter_dask
+
+        yield from iter_dask(jobs, choice, model_option=model_option, scheduler=scheduler, workers=workers)
+    else:
+        raise ValueError(f"unknown engine {engine!r}; one of {', '.join(ENGINES)}")
+
+
+def score_dataset(
+    jobs: Sequence[PartitionJob],
+    choice: ModelChoice,
+    *,
+    engine: str = "local",
+    model_option: str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    on_row: Callable[[int, pd.DataFrame], None] | None = None,
+) -> pd.DataFrame:
+    """The unranked rows of all jobs, in job order (``on_row`` is called as each one is done)."""
+    rows: list[pd.DataFrame | None] = [None] * len(jobs)
+    for position, row in iter_rows(jobs, choice, engine=engine, model_option=model_option, scheduler=scheduler,
+                                   workers=workers):
+        rows[position] = row
+        if on_row is not None:
+            on_row(position, row)
+    done = [row for row in rows if row is not None]
+    return pd.concat(done, ignore_index=True) if done else rows_frame([])
+
+
+def partition_identity(root: str | Path, org: str) -> str:
+    """The data part of a ``--resume`` fingerprint: a hash of the names and contents of the partition's files
+    (``dataset:missing`` when there is no partition)."""
+    path = partition_path(root, org)
+    digest = hashlib.sha256()
+    if "://" in path:
+        import fsspec
+
+        fs, base = fsspec.core.url_to_fs(path)
+        files = sorted(fs.find(base))
+        if not files:
+            return "dataset:missing"
+        for name in files:
+            digest.update(name.rsplit("/", 1)[-1].encode() + b"\0")
+            with fs.open(name, "rb") as handle:
+                digest.update(handle.read())
+        return f"dataset:{digest.hexdigest()}"
+    folder = Path(path)
+    if not folder.is_dir():
+        return "dataset:missing"
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(folder)).encode() + b"\0")
+        with file.open("rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+    return f"dataset:{digest.hexdigest()}"
+
+
+def score_dataset_batch(
+    batch: Batch,
+    root: str | Path,
+    *,
+    engine: str = "local",
+    model_option: str | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> pd.DataFrame:
+    """Score the batch's organizations from the dataset at ``root`` with ``engine``; each finished row is
+    journaled as it comes (``--resume`` keeps rows whose partition, model and window are unchanged). Ranked."""
+    batch.progress.start(len(batch.orgs))
+    todo: list[tuple[PartitionJob, str]] = []
+    for job in jobs_for(root, batch.orgs, since=batch.since, until=batch.until):
+        fp = batch.fingerprint(job.org, partition_identity(root, job.org.name))
+        if not batch.kept(job.org, fp):
+            todo.append((job, fp))
+    jobs = [job for job, _ in todo]
+    for position, row in iter_rows(jobs, batch.choice, engine=engine, model_option=model_option,
+                                   scheduler=scheduler, workers=workers):
+        batch.finish([(todo[position][1], row_records(row)[0])])
+    return batch.ranked()
