@@ -125,10 +125,21 @@ def model_option(func: F) -> F:
     )(func)
 
 
+def _report_folder_exists(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a report path in a folder that does not exist before any work is done."""
+    if value is not None:
+        from pathlib import Path
+
+        folder = Path(value).expanduser().parent
+        if not folder.is_dir():
+            raise click.BadParameter(f"the folder {str(folder)!r} does not exist; create it or choose another path")
+    return value
+
+
 def report_option(func: F) -> F:
     """``--report FILE.html``: also write a self-contained HTML report (plots inline, no network to view it)."""
     return click.option(
-        "--report", "report", type=click.Path(dir_okay=False), metavar="FILE.html",
+        "--report", "report", type=click.Path(dir_okay=False), metavar="FILE.html", callback=_report_folder_exists,
         help="Also write a self-contained HTML report (plots inline; opens with no network).",
     )(func)
 
