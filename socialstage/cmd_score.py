@@ -38,7 +38,7 @@ class ScoreProgress:
         self.live = console.is_terminal
         self._bar = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[problems]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+            TextColumn("{task.fields[problems]}"), TimeElapsedColumn(), TimeRemainingColumn(), TextColumn("left"),
             console=console, transient=True, disable=not self.live,
         )
         self._task: TaskID | None = None
