@@ -20,7 +20,7 @@ HOSTILE_TEXTS = (
     "<script>window.__pwned_text=1</script> This is terrible, the worst service ever.",
     '<img src=x onerror="window.__pwned_img=1"> Awful, still broken, I hate this. http://evil.example/x.js',
 )
-HOSTILE_REPLY = "</td></tr></table><script>window.__pwned_reply=1</script> Sorry about that! ^AB"
+HOSTILE_REPLY = "</td></tr></table><script>window.__pwned_reply=1</script> Sorry about that!"
 HOSTILE_DISPLAY_NAME = '<img src=x onerror="window.__pwned_name=1">Acme'
 HOSTILE_BIO = '<script>window.__pwned_bio=1</script><a href="javascript:window.__pwned_a=1">support</a>'
 HOSTILE_SVG_TEXT = "Worst support ever, terrible and useless."

@@ -170,7 +170,9 @@ def _evidence(result: AuditResult) -> list[dict[str, Any]]:
 
 def _period_row(period: dict[str, Any]) -> dict[str, Any]:
     enough = bool(period.get("enough_data")) and period.get("stage") is not None
-    return {"period": period.get("period"), "start": _date(period.get("start")), "end": _date(period.get("end")),
+    end = period.get("end")  # the exclusive end: the next period's start
+    last = None if end is None else pd.Timestamp(end) - pd.Timedelta(microseconds=1)
+    return {"period": period.get("period"), "start": _date(period.get("start")), "end": _date(last),
             "stage": f"{period['stage']} {period.get('stage_name') or STAGES[period['stage']].name}" if enough else "–",
             "journey": journey(period["stage"]) if enough else "–", "enough": enough,
             "reason": period.get("reason") or ""}

@@ -208,7 +208,9 @@ def departments_and_voices(org_posts: pd.DataFrame) -> Plot:
         right.grid(axis="y", visible=False)
         right.xaxis.get_major_locator().set_params(integer=True)
         alt = "; ".join(f"{d}: {int(counts.loc[d].sum())} posts, {int(voices[d])} voices" for d in counts.index[::-1])
-        return to_plot(fig, "departments", title, alt + ".")
+        caption = (f"{alt}. Voices: distinct agent signatures (a signed post of a general account counts for "
+                   "support) plus the accounts that never sign.")
+        return to_plot(fig, "departments", title, alt + ".", caption)
 
 
 def _voices(org_posts: pd.DataFrame) -> pd.Series:
