@@ -21,7 +21,7 @@ from rich.progress import (
 
 from collectors.base import DEFAULT_MAX_WAIT, duration_text
 from socialstage.errors import SocialstageError
-from socialstage.options import db_option, engine_options, model_option, window_options
+from socialstage.options import db_option, engine_options, model_option, report_option, window_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -157,6 +157,7 @@ def _summary(rows: pd.DataFrame, resumed: int) -> str:
 @click.option("--collect", "collect_first", is_flag=True, help="First collect each organization from X and Reddit.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the rows to a .csv, .parquet or .json file.")
 @click.option("--resume", is_flag=True, help="Keep the rows an earlier run scored on the same data and model.")
+@report_option
 @model_option
 @window_options
 @click.option(
@@ -168,7 +169,8 @@ def _summary(rows: pd.DataFrame, resumed: int) -> str:
 @click.pass_context
 def score(
     ctx: click.Context, list_file: str | None, posts_file: str | None, orgs_file: str | None, collect_first: bool,
-    out: str | None, resume: bool, model: str | None, since: datetime | None, until: datetime | None,
+    out: str | None, resume: bool, report: str | None, model: str | None, since: datetime | None,
+    until: datetime | None,
     max_wait: float, engine: str, scheduler: str | None, workers: int | None, db: str | None,
 ) -> None:
     """Place every organization of a list on the curve and rank them side by side.
@@ -183,7 +185,8 @@ def score(
     Finished rows are kept as they finish (beside --out, FILE.rows.jsonl); --resume keeps those scored
     on the same data, model and window. --posts DIR scores a dataset partitioned by organization (without
     a list: the organizations it holds) one partition at a time, or with --engine dask on a Dask cluster
-    (a local one, or --scheduler ADDRESS); both engines write the same rows.
+    (a local one, or --scheduler ADDRESS); both engines write the same rows. --report FILE.html also
+    writes the comparison as a self-contained HTML report (ranked table, stage distribution, key features).
 
     Exit codes: 0 all ok; 3 some rate_limited (rerun with --resume
     after the limit resets); 4 some no_data, not_found or error; 1 an error that stops the batch.
@@ -191,6 +194,7 @@ def score(
     \b
     Example:
         socialstage score --posts twcs.csv --out brands.csv
+        socialstage score competitors.csv --posts posts.csv --report competitors.html
         socialstage score competitors.csv --posts posts.csv --model none
         socialstage score competitors.csv --collect --out scores.parquet --max-wait 120
         socialstage score competitors.csv --collect --out scores.parquet --resume
@@ -249,6 +253,14 @@ def score(
             console.width = max(console.width, 120)
         _table(console, rows)
     err.print(_summary(rows, progress.resumed), markup=False, highlight=False)
+    if report:
+        from socialstage.report import write_score_report
+
+        named = Path(list_file or orgs_file or posts_file or "the store").name
+        source = Path(posts_file).name if posts_file else "live collection" if collect_first else "the store"
+        written = write_score_report(rows, report, title=f"Competitor comparison: {named}", source=source,
+                                     model=choice.name)
+        err.print(f"Wrote the report {written}", markup=False, highlight=False)
     code = exit_code(rows)
     if code:
         err.print("Some organizations were not scored (see their status and message); run the same command "

@@ -234,3 +234,14 @@ def test_cli_report_into_a_missing_folder_is_a_clean_error(run_cli, tmp_path: Pa
     assert result.exit_code == 2, result.output
     assert "nowhere" in result.stderr and "does not exist" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_cli_score_writes_the_comparison(run_cli, tmp_path: Path, fixtures_dir: Path) -> None:
+    report = tmp_path / "brands.html"
+    result = run_cli("score", "--posts", fixtures_dir / "twcs_layout.csv", "--model", "none", "--report", report)
+    assert result.exit_code == 0, result.output
+    assert f"Wrote the report {report}" in result.stderr
+    html = report.read_text(encoding="utf-8")
+    assert "Competitor comparison: twcs_layout.csv" in html
+    assert re.findall(r'<strong class="org">(.*?)</strong>', html) == ["AcmeCare"]
+    assert {"plot-stages", "plot-features"} <= parse(html).ids
