@@ -65,11 +65,6 @@ def partition_name(org: str) -> str:
     return f"{PARTITION_KEY}={encoded}"
 
 
-def partition_path(root: str | Path, org: str) -> str:
-    """Where the partition of ``org`` lives under ``root`` (a local folder or an fsspec URL such as s3://...)."""
-    return f"{str(root).rstrip('/')}/{partition_name(org)}"
-
-
 def _is_url(root: str | Path) -> bool:
     return "://" in str(root)
 
@@ -263,14 +258,19 @@ def _read_text(path: str) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
-def check_dataset(root: str | Path) -> None:
-    """Raise SocialstageError when ``root`` is not a folder (local datasets only; URLs are checked on read)."""
-    if not _is_url(root) and not Path(root).is_dir():
-        raise SocialstageError(f"{root}: no such dataset folder; write one with `socialstage dataset`")
-
-
 class PartitionMissingError(LookupError):
     """The dataset has no partition for an organization."""
+
+
+def partition_location(root: str | Path, org: str) -> tuple[Any, str]:
+    """``(filesystem, path)`` of ``org``'s partition: ``(None, local path)``, or an fsspec filesystem and the path
+    on it for a URL root. The path is never parsed as a URL, so the percent-encoded name is never decoded."""
+    if not _is_url(root):
+        return None, str(Path(root) / partition_name(org))
+    import fsspec
+
+    fs, base = fsspec.core.url_to_fs(str(root))
+    return fs, f"{base.rstrip('/')}/{partition_name(org)}"
 
 
 def read_partition(root: str | Path, org: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -279,17 +279,13 @@ def read_partition(root: str | Path, org: str) -> tuple[pd.DataFrame, pd.DataFra
     Raises PartitionMissingError when the dataset has no partition for ``org``; a damaged file raises what
     pyarrow raises.
     """
-    path = partition_path(root, org)
-    if not _is_url(path) and not Path(path).is_dir():
+    fs, path = partition_location(root, org)
+    exists = fs.isdir if fs is not None else os.path.isdir
+    if not exists(path):
         raise PartitionMissingError(f"the dataset has no partition {partition_name(org)}")
-    posts = pd.read_parquet(path)  # a folder: its files, except _-prefixed ones
+    posts = pd.read_parquet(path, filesystem=fs)  # a folder: its files, except _-prefixed ones
     posts = posts.drop(columns=[PARTITION_KEY], errors="ignore")
     posts["created_at"] = pd.to_datetime(posts["created_at"], utc=True)
     profiles_path = f"{path}/{PROFILES_FILE}"
-    profiles = None
-    if _is_url(path) or Path(profiles_path).is_file():
-        try:
-            profiles = pd.read_parquet(profiles_path)
-        except FileNotFoundError:
-            profiles = None
-    return posts, profiles
+    found = fs.exists(profiles_path) if fs is not None else os.path.isfile(profiles_path)
+    return posts, pd.read_parquet(profiles_path, filesystem=fs) if found else None

@@ -112,11 +112,20 @@ def _distributed() -> Any:
     return distributed
 
 
+def quiet_dask_logs() -> None:
+    """Dask's own INFO and WARNING lines (workers starting, closing) only with ``-v``: stderr is for the
+    progress bar and what the user must know."""
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        for name in ("distributed", "dask"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def connect(stack: ExitStack, scheduler: str | None, workers: int | None) -> Any:
     """A ``distributed.Client`` on ``scheduler``, or on a new local cluster of ``workers`` processes (closed
     with ``stack``). SocialstageError when the scheduler cannot be reached or has no workers."""
     distributed = _distributed()
     Client, LocalCluster = distributed.Client, distributed.LocalCluster
+    quiet_dask_logs()
 
     if scheduler is None:
         cluster = stack.enter_context(LocalCluster(

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from collectors.records import Organization
-from socialstage.dataset import PartitionMissingError, partition_name, partition_path, read_partition
+from socialstage.dataset import PartitionMissingError, partition_location, partition_name, read_partition
 from socialstage.errors import SocialstageError
 from socialstage.score import ERROR, NO_DATA, failed_row, place_frame, row_records, rows_frame
 from socialstage.scoring import ModelChoice
@@ -143,28 +143,23 @@ def score_dataset(
 def partition_identity(root: str | Path, org: str) -> str:
     """The data part of a ``--resume`` fingerprint: a hash of the names and contents of the partition's files
     (``dataset:missing`` when there is no partition)."""
-    path = partition_path(root, org)
+    fs, path = partition_location(root, org)
     digest = hashlib.sha256()
-    if "://" in path:
-        import fsspec
-
-        fs, base = fsspec.core.url_to_fs(path)
-        files = sorted(fs.find(base))
-        if not files:
+    if fs is None:  # a local folder (fsspec comes with the dask extra only)
+        folder = Path(path)
+        if not folder.is_dir():
             return "dataset:missing"
-        for name in files:
-            digest.update(name.rsplit("/", 1)[-1].encode() + b"\0")
-            with fs.open(name, "rb") as handle:
-                digest.update(handle.read())
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(file.relative_to(folder).as_posix().encode() + b"\0")
+            with file.open("rb") as handle:
+                for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                    digest.update(block)
         return f"dataset:{digest.hexdigest()}"
-    folder = Path(path)
-    if not folder.is_dir():
+    if not fs.isdir(path):
         return "dataset:missing"
-    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(file.relative_to(folder)).encode() + b"\0")
-        with file.open("rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
-                digest.update(block)
+    for name in sorted(fs.find(path)):
+        digest.update(name.removeprefix(path).lstrip("/").encode() + b"\0")
+        digest.update(fs.cat_file(name))
     return f"dataset:{digest.hexdigest()}"
 
 

@@ -30,19 +30,20 @@ from socialstage.cli import cli
 from socialstage.dataset import (
     ORGS_FILE,
     POSTS_FILE,
+    partition_location,
     partition_name,
-    partition_path,
     read_organizations,
     read_partition,
     write_dataset,
 )
-from socialstage.engines import jobs_for, score_partition
+from socialstage.engines import jobs_for, score_dataset, score_partition
 from socialstage.errors import SocialstageError
 from socialstage.inputs import profiles_frame
 from socialstage.scoring import choose_model
 
 HOSTILE_NAME = "../escape"
-WEEKS = 5
+WEEKS = 4
+STAGES = (0, 2, 5, 6)
 
 
 def run(*args: str | Path) -> Result:
@@ -52,7 +53,7 @@ def run(*args: str | Path) -> Result:
 @pytest.fixture(scope="module")
 def corpus() -> tuple[pd.DataFrame, list[Organization], pd.DataFrame]:
     """Simulated organizations at every stage, one of them named like a path escape; their posts and profiles."""
-    sims = [*simulate_orgs(range(7), seed=11, weeks=WEEKS), simulate_org(4, seed=11, name=HOSTILE_NAME, weeks=WEEKS)]
+    sims = [*simulate_orgs(STAGES, seed=11, weeks=WEEKS), simulate_org(3, seed=11, name=HOSTILE_NAME, weeks=WEEKS)]
     return posts_frame(sims), [s.organization for s in sims], profiles_frame([a for s in sims for a in s.accounts])
 
 
@@ -100,8 +101,8 @@ def test_the_dask_engine_writes_exactly_what_the_local_engine_writes(
     local = score(list_csv, dataset_dir, tmp_path / "local.parquet", "local")
     dask = score(list_csv, dataset_dir, tmp_path / "dask.parquet", "dask", "--scheduler", scheduler)
     assert_frame_equal(local, dask, check_exact=True)
-    assert list(local["status"]) == ["ok"] * 8
-    assert list(local["rank"]) == list(range(1, 9))
+    assert list(local["status"]) == ["ok"] * 5
+    assert list(local["rank"]) == list(range(1, 6))
     assert HOSTILE_NAME in set(local["org"])
     assert local["stage"].nunique() >= 4  # organizations at several stages, placed by the shipped model
     assert local["p_participating"].notna().all()
@@ -121,8 +122,8 @@ def test_a_partition_holds_what_its_features_need(
 
 
 def test_hostile_organization_names_stay_inside_the_dataset(tmp_path: Path) -> None:
-    names = [HOSTILE_NAME, "..", ".", "a/b", "org=x/../../y", "C:\\evil", "~x", "%7Ex", "Ünïcode ✓", "x" * 300,
-             "é" * 200]
+    names = [HOSTILE_NAME, "..", ".", "a/b", "org=x/../../y", "a/../../../etc", "C:\\evil", "~x", "%7Ex",
+             "Ünïcode ✓", "x" * 300, "é" * 200]
     orgs = [Organization(name, (OrgAccount("twitter", f"h{i}"),)) for i, name in enumerate(names)]
     root = tmp_path / "ds"
     write_dataset(posts_frame([]), orgs, root)
@@ -131,7 +132,10 @@ def test_hostile_organization_names_stay_inside_the_dataset(tmp_path: Path) -> N
     for path in tmp_path.rglob("*"):
         assert path.resolve().is_relative_to(root.resolve()) or path == root
     for name in names:
-        assert Path(partition_path(root, name)).parent == root
+        assert Path(partition_location(root, name)[1]).parent == root
+        fs, path = partition_location(root.as_uri(), name)  # a URL root: the name is not decoded
+        assert fs.isdir(path) and Path(path).parent == root
+        assert read_partition(root.as_uri(), name)[0].empty
         assert len(partition_name(name).encode()) < 255
         assert read_partition(root, name)[0].empty
     assert [o.name for o in read_organizations(root)] == names
@@ -143,21 +147,31 @@ def test_a_corrupt_partition_is_an_error_row_with_either_engine(
 ) -> None:
     damaged = tmp_path / "damaged"
     shutil.copytree(dataset_dir, damaged)
-    (damaged / partition_name("demo-measuring") / POSTS_FILE).write_bytes(b"PAR1 this is not parquet")
-    local = score(None, damaged, tmp_path / "local.parquet", "local")  # the organizations of the dataset
-    dask = score(list_csv, damaged, tmp_path / "dask.parquet", "dask", "--scheduler", scheduler)
+    part = damaged / partition_name("demo-participating") / POSTS_FILE
+    good = part.read_bytes()
+    part.write_bytes(b"PAR1 this is not parquet")
+    local = score(None, damaged, tmp_path / "local.parquet", "local", "--model", "none")  # the dataset's orgs
+    dask = score(list_csv, damaged, tmp_path / "dask.parquet", "dask", "--scheduler", scheduler, "--model", "none")
     assert_frame_equal(local, dask, check_exact=True)
-    row = local.set_index("org").loc["demo-measuring"]
+    row = local.set_index("org").loc["demo-participating"]
     assert row["status"] == "error"
-    assert "could not be read" in row["message"] and partition_name("demo-measuring") in row["message"]
-    assert (local["status"] == "ok").sum() == 7
+    assert "could not be read" in row["message"] and partition_name("demo-participating") in row["message"]
+    assert (local["status"] == "ok").sum() == 4
+    part.write_bytes(good)  # repaired: --resume keeps the four rows and scores the repaired partition only
+    resumed = run("score", list_csv, "--posts", damaged, "--out", tmp_path / "dask.parquet", "--engine", "dask",
+                  "--scheduler", scheduler, "--model", "none", "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert "5 ok; 4 kept from an earlier run" in resumed.stderr
+    assert (pd.read_parquet(tmp_path / "dask.parquet")["status"] == "ok").all()
 
 
 def test_an_organization_without_a_partition_is_no_data(dataset_dir: Path) -> None:
-    [job] = jobs_for(dataset_dir, [Organization("Nobody", (OrgAccount("twitter", "nobody"),))])
-    row = score_partition(job, choose_model("none"))
-    assert row.loc[0, "status"] == "no_data"
-    assert "no partition org=Nobody" in row.loc[0, "message"]
+    unaware = read_organizations(dataset_dir)[0]
+    jobs = jobs_for(dataset_dir, [Organization("Nobody", (OrgAccount("twitter", "nobody"),)), unaware])
+    rows = score_dataset(jobs, choose_model("none"))
+    assert list(rows["org"]) == ["Nobody", unaware.name] and list(rows["status"]) == ["no_data", "ok"]
+    assert "no partition org=Nobody" in rows.loc[0, "message"]
+    assert rows.loc[1, "stage"] == "Unaware"
 
 
 def test_an_unreachable_scheduler_is_a_one_line_error(
@@ -181,7 +195,7 @@ def test_the_model_travels_as_its_skops_file_and_is_loaded_once_per_worker(datas
     assert engine_dask.worker_choice(spec) is loaded
     table = pd.DataFrame([dict.fromkeys(choice.model.features, 0.5)])
     assert_frame_equal(loaded.model.probabilities(table), choice.model.probabilities(table), check_exact=True)
-    [job] = jobs_for(dataset_dir, [read_organizations(dataset_dir)[3]])
+    [job] = jobs_for(dataset_dir, [read_organizations(dataset_dir)[2]])
     assert pickle.loads(pickle.dumps(job)) == job
     assert_frame_equal(engine_dask.score_on_worker(job, spec), score_partition(job, choice), check_exact=True)
     assert engine_dask.ModelSpec.of(choose_model("none"), "none").skops is None
