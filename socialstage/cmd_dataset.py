@@ -73,22 +73,25 @@ def _from_store(db: str | None, orgs: list[Organization]) -> tuple[pd.DataFrame,
               help="Instead: N simulated organizations per stage (seeded, as in the demo).")
 @click.option("--seed", default=7, show_default=True, help="Seed of the simulated organizations.")
 @click.option("--weeks", default=12, show_default=True, type=click.IntRange(4, 520), help="Weeks simulated (4+).")
+@click.option("--add", is_flag=True, help="Add these organizations to the dataset DIR (written in chunks).")
 @db_option
 def dataset(out: str, posts_file: str | None, list_file: str | None, orgs_file: str | None, simulated: int | None,
-            seed: int, weeks: int, db: str | None) -> None:
+            seed: int, weeks: int, add: bool, db: str | None) -> None:
     """Write posts as a Parquet dataset partitioned by organization, for `score --posts DIR`.
 
     One folder per organization (org=NAME, the name percent-encoded) holding its posts, the posts
     addressed to it and the conversations it took part in, in the import format; _organizations.json
     lists the organizations. The posts come from --posts FILE, the store (--db), or --simulated N.
     The organizations from --list or --orgs (a TWCS file without them: every brand). DIR must be new
-    or empty; it is written whole or not at all.
+    or empty; it is written whole or not at all. --add adds organizations to an existing dataset (each
+    chunk with all the posts by and to its organizations), for corpora too big to write at once.
 
     \b
     Example:
         socialstage dataset brands-ds --posts twcs.csv
         socialstage dataset competitors-ds --list competitors.csv --db brands.db
         socialstage dataset sim-ds --simulated 20 --seed 3
+        socialstage dataset brands-ds --add --posts more-brands.csv --list more-brands-list.csv
         socialstage score --posts sim-ds --engine dask --out scores.csv
     """
     from socialstage.dataset import write_dataset
@@ -115,10 +118,11 @@ def dataset(out: str, posts_file: str | None, list_file: str | None, orgs_file: 
     if not orgs:
         raise SocialstageError("no organizations to write; give --list LIST.csv or --orgs FILE")
     with err.status(f"Writing {len(orgs)} organizations to {out}"):
-        summary = write_dataset(posts, orgs, out, profiles=profiles)
+        summary = write_dataset(posts, orgs, out, profiles=profiles, add=add)
     empty = sum(1 for n in summary.posts.values() if n == 0)
     note = f" ({empty} with no posts)" if empty else ""
-    click.echo(f"Wrote {len(orgs)} organizations{note}, {summary.rows} post rows, to {summary.root}")
+    verb = "Added" if add else "Wrote"
+    click.echo(f"{verb} {len(orgs)} organizations{note}, {summary.rows} post rows, to {summary.root}")
 
 
 def check_engine(engine: str, scheduler: str | None, workers: int | None, posts: str | None) -> bool:

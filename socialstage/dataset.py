@@ -37,7 +37,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from collectors.records import POST_COLUMNS, OrgAccount, Organization, normalize_platform
+from collectors.records import POST_COLUMNS, OrgAccount, Organization, normalize_handle, normalize_platform
 from features.frames import ENRICHMENT_COLUMNS, prepare
 from socialstage import __version__
 from socialstage.errors import SocialstageError
@@ -163,46 +163,78 @@ def write_dataset(
     root: str | Path,
     *,
     profiles: pd.DataFrame | None = None,
+    add: bool = False,
 ) -> DatasetSummary:
     """Write ``posts`` (import-format columns) as a dataset partitioned by the organizations ``orgs``.
 
     Each organization gets a partition, an empty one when nothing is by or to it. ``root`` must not exist
     or be an empty folder: the dataset is written beside it and moved into place at the end, so an interrupted
-    write leaves no half dataset. ``profiles`` (platform, handle, display_name, bio) are kept per partition.
+    write leaves no half dataset. With ``add``, ``root`` may also be a dataset, and ``orgs`` (not yet in it)
+    are added: a corpus too big for memory is written in chunks of organizations, each chunk with all the
+    posts by and to its organizations. Each partition is moved in whole, then the list of organizations is
+    replaced at once. ``profiles`` (platform, handle, display_name, bio) are kept per partition.
     """
     root = Path(root)
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
-        raise SocialstageError(f"{root} already exists and is not an empty folder; name a new folder for the dataset")
-    _check_names(orgs)
+    existing = _existing(root) if add else None
+    if existing is None and root.exists() and (not root.is_dir() or any(root.iterdir())):
+        hint = "" if add else ", or add to a dataset with --add"
+        raise SocialstageError(f"{root} already exists and is not an empty folder or a socialstage dataset; name a "
+                               f"new folder for the dataset{hint}")
+    entries = list((existing or {}).get("organizations", []))
+    _check_names([*(Organization(str(e["name"])) for e in entries), *orgs])
     columns = list(POST_COLUMNS) + [c for c in ENRICHMENT_COLUMNS if c in posts.columns]
     data = posts.reindex(columns=columns).reset_index(drop=True)
     data["created_at"] = pd.to_datetime(data["created_at"], utc=True)
     selected = partition_posts(data, orgs)
+    account_profiles = _profiles_by_org(profiles, orgs)
     root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root if existing else root.parent))
     try:
-        entries = []
         for org in orgs:
             folder = staging / partition_name(org.name)
             folder.mkdir()
             part = selected[org.name] if len(selected[org.name]) else data.iloc[:0]
             part.to_parquet(folder / POSTS_FILE, index=False)
-            own_profiles = _profiles_of(profiles, org)
-            if own_profiles is not None:
-                own_profiles.to_parquet(folder / PROFILES_FILE, index=False)
+            if org.name in account_profiles:
+                account_profiles[org.name].to_parquet(folder / PROFILES_FILE, index=False)
             entries.append({**organization_entry(org), "partition": partition_name(org.name), "posts": len(part)})
         manifest = {"format": FORMAT, "partitioning": "hive", "key": PARTITION_KEY,
-                    "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "created_at": (existing or {}).get("created_at", datetime.now(UTC).isoformat(timespec="seconds")),
                     "socialstage_version": __version__, "organizations": entries}
-        (staging / ORGS_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        if root.exists():
-            root.rmdir()
-        os.replace(staging, root)
+        text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        if existing is None:
+            (staging / ORGS_FILE).write_text(text, encoding="utf-8")
+            if root.exists():
+                root.rmdir()
+            os.replace(staging, root)
+        else:
+            for org in orgs:
+                target = root / partition_name(org.name)
+                if target.exists():  # left by an interrupted --add: never listed, so never read
+                    shutil.rmtree(target)
+                os.replace(staging / partition_name(org.name), target)
+            (staging / ORGS_FILE).write_text(text, encoding="utf-8")
+            os.replace(staging / ORGS_FILE, root / ORGS_FILE)
+            staging.rmdir()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     logger.info("wrote %d organizations to %s", len(orgs), root)
     return DatasetSummary(root, {o.name: len(selected[o.name]) for o in orgs})
+
+
+def _existing(root: Path) -> dict[str, Any] | None:
+    """The manifest of the dataset at ``root``, or None when there is no dataset there."""
+    path = root / ORGS_FILE
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SocialstageError(f"{path}: not a socialstage dataset manifest ({exc}); name a new folder") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise SocialstageError(f"{path}: not a {FORMAT} manifest; name a new folder")
+    return manifest
 
 
 def _check_names(orgs: Sequence[Organization]) -> None:
@@ -216,14 +248,18 @@ def _check_names(orgs: Sequence[Organization]) -> None:
                                    "case-insensitive); rename one of them")
 
 
-def _profiles_of(profiles: pd.DataFrame | None, org: Organization) -> pd.DataFrame | None:
+def _profiles_by_org(profiles: pd.DataFrame | None, orgs: Sequence[Organization]) -> dict[str, pd.DataFrame]:
+    """The profiles of each organization's accounts (organizations without any are left out)."""
     if profiles is None or profiles.empty:
-        return None
-    data = profiles.reindex(columns=PROFILE_COLUMNS).astype(object)
-    keys = pd.Series(list(zip(data["platform"].astype(str).map(normalize_platform),
-                              data["handle"].astype(str).str.lstrip("@").str.lower(), strict=True)))
-    mine = data[keys.isin(org.keys).to_numpy()]
-    return None if mine.empty else mine.reset_index(drop=True)
+        return {}
+    data = profiles.reindex(columns=PROFILE_COLUMNS).astype(object).reset_index(drop=True)
+    keys = pd.MultiIndex.from_arrays([data["platform"].astype(str).map(normalize_platform),
+                                      data["handle"].astype(str).map(normalize_handle)])
+    owners = pd.DataFrame([(org.name, *key) for org in orgs for key in org.keys],
+                          columns=["org", "platform", "handle_key"])
+    rows = pd.DataFrame({"platform": keys.get_level_values(0), "handle_key": keys.get_level_values(1),
+                         "row": range(len(data))}).merge(owners, on=["platform", "handle_key"])
+    return {name: data.iloc[sorted(group["row"])].reset_index(drop=True) for name, group in rows.groupby("org")}
 
 
 def organization_entry(org: Organization) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import ast
 import csv
 import json
 import pickle
+import re
 import shutil
 import socket
 from collections.abc import Callable, Iterator
@@ -234,6 +235,25 @@ def test_dask_is_imported_only_inside_the_dask_engine() -> None:
         if path.name != "engine_dask.py":
             assert "import distributed" not in path.read_text(encoding="utf-8"), path
     assert "from socialstage.engine_dask import" in (package / "engines.py").read_text(encoding="utf-8")
+
+
+def test_a_dataset_written_in_chunks_equals_one_written_at_once(
+    corpus: tuple[pd.DataFrame, list[Organization], pd.DataFrame], dataset_dir: Path, tmp_path: Path
+) -> None:
+    posts, orgs, profiles = corpus
+    root = tmp_path / "chunked"
+    for chunk in (orgs[:2], orgs[2:]):
+        slugs = tuple(re.sub(r"[^a-z0-9]+", "-", o.name.lower()).strip("-") + "-" for o in chunk)
+        mine = posts[posts["post_id"].str.startswith(slugs)]  # the simulator's post ids start with the slug
+        assert 0 < len(mine) < len(posts)
+        write_dataset(mine, chunk, root, profiles=profiles, add=True)
+    assert read_organizations(root) == read_organizations(dataset_dir)
+    for org in orgs:
+        for ours, theirs in zip(read_partition(root, org.name), read_partition(dataset_dir, org.name), strict=True):
+            assert_frame_equal(ours, theirs, check_exact=True)
+    with pytest.raises(SocialstageError, match="same name"):
+        write_dataset(posts, orgs[:1], root, add=True)
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == []  # no staging left
 
 
 def test_writing_into_a_folder_that_holds_files_is_refused(tmp_path: Path) -> None:
