@@ -162,7 +162,8 @@ def test_trajectory_is_plotted_and_short_periods_say_so(hostile: AuditResult) ->
     table = html[html.index('id="trajectory"'):]
     table = table[table.index("<tbody>"):table.index("</tbody>")]
     rows = re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
-    assert [r.split("</td>")[0].strip().removeprefix("<td>") for r in rows] == ["2026-Q1", "2026-Q2", "2026-Q3"]
+    assert [re.search(r"<td[^>]*>(.*?)</td>", r).group(1) for r in rows] == ["2026-Q1", "2026-Q2", "2026-Q3"]
+    assert "31 Mar 2026" in rows[0]  # the period's last day, not the next period's start
     assert "too little data" in rows[1] and "too quiet: 2 organization posts" in rows[1] and "Participating" in rows[0]
     assert "Actively Engaging" in rows[2] and "Measurable" in rows[2]
 
