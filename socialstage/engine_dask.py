@@ -166,7 +166,7 @@ def iter_dask(
         client = connect(stack, scheduler, workers)
         if not jobs:
             return
-        logger.info("scoring %d partitions on %s", len(jobs), client.dashboard_link or client.scheduler.address)
+        logger.info("scoring %d partitions on the Dask cluster at %s", len(jobs), client.scheduler.address)
         shared = client.scatter(spec, broadcast=True)
         futures = client.map(score_on_worker, list(jobs), spec=shared, pure=False, retries=1)
         position = {future.key: number for number, future in enumerate(futures)}

@@ -84,9 +84,11 @@ def score_partition(job: PartitionJob, choice: ModelChoice, place: Placer = plac
 
 def jobs_for(root: str | Path, orgs: Sequence[Organization], *, since: datetime | None = None,
              until: datetime | None = None) -> list[PartitionJob]:
-    """One job per organization of the dataset at ``root``."""
-    source = f"dataset {Path(str(root)).name or root}"
-    return [PartitionJob(str(root), org, source, since, until) for org in orgs]
+    """One job per organization of the dataset at ``root`` (a local path made absolute, so that workers started
+    elsewhere find it at the same path on shared storage)."""
+    source = f"dataset {Path(str(root).rstrip('/')).name or root}"
+    location = str(root) if "://" in str(root) else str(Path(root).resolve())
+    return [PartitionJob(location, org, source, since, until) for org in orgs]
 
 
 def iter_local(jobs: Sequence[PartitionJob], choice: ModelChoice) -> Iterator[tuple[int, pd.DataFrame]]:
