@@ -29,7 +29,7 @@ from classifier.errors import ClassifierError
 from classifier.fileio import file_sha256
 from classifier.persistence import DEFAULT_MODEL, card_path, load_model
 from socialstage import __version__
-from socialstage.engines import PartitionJob, one_line, score_partition
+from socialstage.engines import PartitionJob, chunks, one_line, score_partitions
 from socialstage.errors import SocialstageError
 from socialstage.score import ERROR, failed_row, rows_frame
 from socialstage.scoring import DEFAULT, ModelChoice
@@ -86,13 +86,15 @@ def worker_choice(spec: ModelSpec) -> ModelChoice:
         return loaded
 
 
-def score_on_worker(job: PartitionJob, spec: ModelSpec) -> pd.DataFrame:
-    """The task: the job's row, with the model loaded once per worker."""
+def score_on_worker(jobs: list[PartitionJob], spec: ModelSpec) -> list[pd.DataFrame]:
+    """The task: the jobs' rows (:func:`socialstage.engines.score_partitions`), with the model loaded once per
+    worker."""
     try:
         choice = worker_choice(spec)
     except (ClassifierError, OSError) as exc:
-        return rows_frame([failed_row(job.org, ERROR, f"the worker could not load the model ({one_line(exc)})")])
-    return score_partition(job, choice)
+        message = f"the worker could not load the model ({one_line(exc)})"
+        return [rows_frame([failed_row(job.org, ERROR, message)]) for job in jobs]
+    return score_partitions(jobs, choice)
 
 
 def worker_version() -> str:
@@ -130,7 +132,7 @@ def connect(stack: ExitStack, scheduler: str | None, workers: int | None) -> Any
     if scheduler is None:
         cluster = stack.enter_context(LocalCluster(
             n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-            dashboard_address=None, silence_logs=logging.ERROR,
+            dashboard_address=":0", silence_logs=logging.ERROR,
         ))
         return stack.enter_context(Client(cluster))
     try:
@@ -168,15 +170,18 @@ def iter_dask(
             return
         logger.info("scoring %d partitions on the Dask cluster at %s", len(jobs), client.scheduler.address)
         shared = client.scatter(spec, broadcast=True)
-        futures = client.map(score_on_worker, list(jobs), spec=shared, pure=False, retries=1)
-        position = {future.key: number for number, future in enumerate(futures)}
+        runs = chunks(len(jobs))
+        futures = client.map(score_on_worker, [[jobs[i] for i in run] for run in runs], spec=shared, pure=False,
+                             retries=1)
+        run_of = {future.key: run for run, future in zip(runs, futures, strict=True)}
         for future in as_completed(futures):
-            number = position[future.key]
+            run = run_of[future.key]
             try:
-                row = future.result()
+                rows = future.result()
             except SocialstageError:
                 raise
-            except Exception as exc:  # a lost worker, a scheduler gone: this organization's row says so
-                row = rows_frame([failed_row(jobs[number].org, ERROR, f"the Dask task failed ({one_line(exc)})")])
+            except Exception as exc:  # a lost worker, a scheduler gone: these organizations' rows say so
+                message = f"the Dask task failed ({one_line(exc)})"
+                rows = [rows_frame([failed_row(jobs[i].org, ERROR, message)]) for i in run]
             future.release()
-            yield number, row
+            yield from zip(run, rows, strict=True)

@@ -16,6 +16,7 @@ import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -25,7 +26,7 @@ from pandas.testing import assert_frame_equal
 import socialstage
 from collectors.records import OrgAccount, Organization
 from collectors.simulated import posts_frame, simulate_org, simulate_orgs
-from socialstage import engine_dask
+from socialstage import engine_dask, engines
 from socialstage.audit import audit_posts
 from socialstage.cli import cli
 from socialstage.dataset import (
@@ -37,9 +38,10 @@ from socialstage.dataset import (
     read_partition,
     write_dataset,
 )
-from socialstage.engines import jobs_for, score_dataset, score_partition
+from socialstage.engines import jobs_for, score_dataset, score_partition, score_partitions
 from socialstage.errors import SocialstageError
 from socialstage.inputs import profiles_frame
+from socialstage.score import place_frame
 from socialstage.scoring import choose_model
 
 HOSTILE_NAME = "../escape"
@@ -84,7 +86,7 @@ def list_csv(corpus: tuple[pd.DataFrame, list[Organization], pd.DataFrame],
 def scheduler() -> Iterator[str]:
     """The address of a local Dask cluster of two single-threaded workers, for the whole module."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0",
                                   silence_logs=40) as cluster:
         yield cluster.scheduler_address
 
@@ -97,8 +99,9 @@ def score(list_csv: Path | None, dataset: Path, out: Path, *engine: str) -> pd.D
 
 
 def test_the_dask_engine_writes_exactly_what_the_local_engine_writes(
-    list_csv: Path, dataset_dir: Path, scheduler: str, tmp_path: Path
+    list_csv: Path, dataset_dir: Path, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(engines, "PARTITIONS_PER_TASK", 2)  # three tasks for the two workers
     local = score(list_csv, dataset_dir, tmp_path / "local.parquet", "local")
     dask = score(list_csv, dataset_dir, tmp_path / "dask.parquet", "dask", "--scheduler", scheduler)
     assert_frame_equal(local, dask, check_exact=True)
@@ -166,6 +169,25 @@ def test_a_corrupt_partition_is_an_error_row_with_either_engine(
     assert (pd.read_parquet(tmp_path / "dask.parquet")["status"] == "ok").all()
 
 
+def test_partitions_placed_together_get_the_rows_they_get_alone(dataset_dir: Path) -> None:
+    jobs = jobs_for(dataset_dir, read_organizations(dataset_dir))
+    choice = choose_model(None)
+    together = score_partitions(jobs, choice)
+    assert len(together) == len(jobs) == 5
+    for job, row in zip(jobs, together, strict=True):
+        assert_frame_equal(row, score_partition(job, choice), check_exact=True)
+
+    def fragile(posts: pd.DataFrame, orgs: list[Organization], *args: Any, **kwargs: Any) -> pd.DataFrame:
+        if any(o.name == "demo-participating" for o in orgs):
+            raise ValueError("cannot place this one")
+        return place_frame(posts, orgs, *args, **kwargs)
+
+    rows = pd.concat(score_partitions(jobs, choice, place=fragile), ignore_index=True)
+    assert list(rows["status"]) == ["ok", "error", "ok", "ok", "ok"]
+    assert rows.loc[1, "message"] == "could not be placed (ValueError: cannot place this one)"
+    assert_frame_equal(rows.drop(index=1), pd.concat(together, ignore_index=True).drop(index=1), check_exact=True)
+
+
 def test_an_organization_without_a_partition_is_no_data(dataset_dir: Path) -> None:
     unaware = read_organizations(dataset_dir)[0]
     jobs = jobs_for(dataset_dir, [Organization("Nobody", (OrgAccount("twitter", "nobody"),)), unaware])
@@ -198,7 +220,8 @@ def test_the_model_travels_as_its_skops_file_and_is_loaded_once_per_worker(datas
     assert_frame_equal(loaded.model.probabilities(table), choice.model.probabilities(table), check_exact=True)
     [job] = jobs_for(dataset_dir, [read_organizations(dataset_dir)[2]])
     assert pickle.loads(pickle.dumps(job)) == job
-    assert_frame_equal(engine_dask.score_on_worker(job, spec), score_partition(job, choice), check_exact=True)
+    [row] = engine_dask.score_on_worker([job], spec)
+    assert_frame_equal(row, score_partition(job, choice), check_exact=True)
     assert engine_dask.ModelSpec.of(choose_model("none"), "none").skops is None
 
 
