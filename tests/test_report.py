@@ -246,3 +246,13 @@ def test_cli_score_writes_the_comparison(run_cli, tmp_path: Path, fixtures_dir: 
     assert "Competitor comparison: twcs_layout.csv" in html
     assert re.findall(r'<strong class="org">(.*?)</strong>', html) == ["AcmeCare"]
     assert {"plot-stages", "plot-features"} <= parse(html).ids
+
+
+def test_score_report_with_bare_rows_or_nothing_scored() -> None:
+    bare = render_score_report(pd.DataFrame({"org": ["A"], "status": ["ok"], "stage_index": [2], "rank": [1]}),
+                               title="bare")
+    assert re.findall(r'<strong class="org">(.*?)</strong>', bare) == ["A"] and "plot-features" in bare
+    failed = pd.DataFrame({"org": ["B"], "status": ["not_found"], "message": ["gone"], "stage_index": [None],
+                           "rank": [None]})
+    html = render_score_report(failed, title="none")
+    assert "No organization could be scored" in html and 'id="not-scored"' in html and "gone" in html

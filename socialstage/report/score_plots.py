@@ -61,7 +61,8 @@ def key_features(scored: pd.DataFrame) -> Plot:
         labels = [f"{int(r)}. {_short(o)}" for r, o in zip(shown["rank"], shown["org"], strict=True)]
         colours = [JOURNEY_COLOURS[journey(int(s))] for s in shown["stage_index"]]
         for ax, (column, label, kind) in zip(axes, COMPARED, strict=True):
-            values = pd.to_numeric(shown.get(column), errors="coerce").to_numpy(dtype=float)
+            given = shown[column] if column in shown else pd.Series(np.nan, index=shown.index)
+            values = pd.to_numeric(given, errors="coerce").to_numpy(dtype=float)
             scale = 100.0 if kind == "share" else 1.0
             ax.barh(positions, np.nan_to_num(values * scale), height=0.65, color=colours)
             for y, value in zip(positions, values, strict=True):
