@@ -12,12 +12,24 @@ def _share(frames: OrgFrames, flags: pd.Series) -> pd.Series:
     return frames.per_org(flags.groupby(frames.org_posts["org"]).mean())
 
 
+def _tracked(frames: OrgFrames) -> pd.Series:
+    posts = frames.org_posts
+    return frames.cached("tracked_links", lambda: textsig.tracked_links(posts["urls"], posts["text"]))
+
+
+def _asks(frames: OrgFrames) -> pd.Series:
+    return frames.cached("feedback_asks", lambda: textsig.feedback_asks(frames.org_posts["text"]))
+
+
+def _changes(frames: OrgFrames) -> pd.Series:
+    return frames.cached("feedback_changes", lambda: textsig.feedback_changes(frames.org_posts["text"]))
+
+
 def tracked_link_share(frames: OrgFrames) -> pd.Series:
     """Share of org posts with a tracked link: a link whose query has a campaign parameter
     (``utm_source=`` and the others in ``features/data/tracking_parameters.txt``) or whose host is
     an analytics shortener (``features/data/link_shorteners.txt``). No org posts: missing."""
-    posts = frames.org_posts
-    return _share(frames, textsig.tracked_links(posts["urls"], posts["text"]))
+    return _share(frames, _tracked(frames))
 
 
 def poll_share(frames: OrgFrames) -> pd.Series:
@@ -29,7 +41,7 @@ def feedback_ask_share(frames: OrgFrames) -> pd.Series:
     """Share of org posts that ask for feedback: a phrase from ``features/data/feedback_phrases.txt``
     (survey, tell us, rate your, review us ...), case-insensitive, as whole words with an optional
     inflection of the last word (``polls``, ``voted``; not ``pollution``). No org posts: missing."""
-    return _share(frames, textsig.feedback_asks(frames.org_posts["text"]))
+    return _share(frames, _asks(frames))
 
 
 def feedback_change_share(frames: OrgFrames) -> pd.Series:
@@ -37,17 +49,12 @@ def feedback_change_share(frames: OrgFrames) -> pd.Series:
     phrase from ``features/data/feedback_change_phrases.txt`` (you asked we, by popular demand, based on
     your feedback, we listened ...), case-insensitive, its words in order with only spaces or
     punctuation between them. No org posts: missing."""
-    return _share(frames, textsig.feedback_changes(frames.org_posts["text"]))
+    return _share(frames, _changes(frames))
 
 
 def measurement_share(frames: OrgFrames) -> pd.Series:
     """Share of org posts that carry any measurement mechanism or act on feedback: a tracked link, a
     poll, a feedback ask or a feedback-change report (each post counted once). No org posts: missing."""
     posts = frames.org_posts
-    flags = (
-        textsig.tracked_links(posts["urls"], posts["text"])
-        | posts["is_poll"].fillna(False).astype(bool)
-        | textsig.feedback_asks(posts["text"])
-        | textsig.feedback_changes(posts["text"])
-    )
+    flags = _tracked(frames) | posts["is_poll"].fillna(False).astype(bool) | _asks(frames) | _changes(frames)
     return _share(frames, flags)

@@ -32,11 +32,15 @@ Definitions (design section 6):
 * **sentiment** of inbound posts: an optional ``sentiment`` column of ``posts`` (stored scores) where
   present, else computed (``features.sentiment``); ``sentiment_class`` follows VADER's thresholds.
 * **message type** of org posts (information, action, dialogue): an optional ``message_type`` column of
-  ``posts`` (stored values) where it holds one of them, else classified (``features.message_types``).
+  ``posts`` (stored values) where it holds one of them (and, where ``message_type_addressed`` is given, the
+  post is addressed as that column says), else classified (``features.message_types``).
+* **signature** of org posts: an optional ``signature`` column (stored values, ``""`` for none) where present,
+  else read from the text. ``features.enrichment`` computes all these stored columns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -51,7 +55,8 @@ from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
 
 ANSWER_WINDOW = pd.Timedelta(days=7)
 #: Optional columns of a posts DataFrame that carry values computed earlier (stored with the posts).
-ENRICHMENT_COLUMNS: tuple[str, ...] = ("sentiment", "message_type")
+#: ``features.enrichment`` says what each holds; a missing cell is computed here.
+ENRICHMENT_COLUMNS: tuple[str, ...] = ("sentiment", "message_type", "message_type_addressed", "signature")
 ACCOUNT_COLUMNS = ["org", "platform", "handle", "handle_key", "department", "department_source", "department_match",
                    "department_reason"]
 
@@ -69,6 +74,15 @@ class OrgFrames:
     conversations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"platform": pd.Series(dtype=object), "conversation": pd.Series(dtype=object),
          "posts": pd.Series(dtype=float)}))
+
+    #: Values several features read (a text signal of the org posts), computed once: see :meth:`cached`.
+    memo: dict[str, pd.Series] = field(default_factory=dict, compare=False, repr=False)
+
+    def cached(self, name: str, compute: Callable[[], pd.Series]) -> pd.Series:
+        """``compute()``, computed the first time ``name`` is asked for and then remembered."""
+        if name not in self.memo:
+            self.memo[name] = compute()
+        return self.memo[name]
 
     def per_org(self, values: pd.Series, fill: float | None = None) -> pd.Series:
         """``values`` (indexed by org) re-indexed to every organization; absent ones get ``fill``."""
@@ -159,13 +173,13 @@ def empty_posts() -> pd.DataFrame:
 def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
     data = posts.reindex(columns=list(POST_COLUMNS) + list(ENRICHMENT_COLUMNS)).copy()
     data["sentiment"] = pd.to_numeric(data["sentiment"], errors="coerce").astype(float)
-    data["platform"] = data["platform"].astype(str).map(normalize_platform)
+    platforms = data["platform"].astype(str)
+    data["platform"] = platforms.map({name: normalize_platform(name) for name in platforms.unique()})
     data["created_at"] = pd.to_datetime(data["created_at"], utc=True)
     data["text"] = data["text"].fillna("").astype(str)
     data["author_key"] = data["author"].astype(str).str.lstrip("@").str.lower()
     for column in ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id"):
-        data[column] = data[column].astype(object).where(data[column].notna(), None)
-        data[column] = data[column].map(lambda v: None if v is None else str(v))
+        data[column] = _id_strings(data[column])
     authors = data.drop_duplicates(["platform", "post_id"]).set_index(["platform", "post_id"])["author_key"]
 
     def loaded_author(id_column: str) -> pd.Series:
@@ -177,8 +191,10 @@ def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
 
     is_reply = data["in_reply_to_id"].notna() | data["in_reply_to_author"].notna()
     reply_target = given("in_reply_to_author").fillna(loaded_author("in_reply_to_id"))
-    reply_target = reply_target.fillna(textsig.leading_mention(data["text"]).where(is_reply))
-    rt_prefix = data["text"].str.extract(r"^RT @([A-Za-z0-9_]{1,40}):", expand=False).str.lower()
+    reply_target = reply_target.fillna(_on_rows(textsig.leading_mention, data["text"], is_reply & reply_target.isna()))
+    reposts = data["repost_of_id"].notna()
+    rt_prefix = _on_rows(lambda text: text.str.extract(r"^RT @([A-Za-z0-9_]{1,40}):", expand=False).str.lower(),
+                         data["text"], reposts)
     repost_target = given("repost_of_author").fillna(loaded_author("repost_of_id")).fillna(rt_prefix)
     quote_target = given("quote_of_author").fillna(loaded_author("quote_of_id"))
     data["kind"] = np.select(
@@ -194,6 +210,22 @@ def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
     data["target"] = data["target"].where(pd.notna(data["target"]), None)
     data["conversation"] = _conversations(data)
     return data
+
+
+def _id_strings(values: pd.Series) -> pd.Series:
+    """Ids as Python strings (object dtype), a missing one as None."""
+    if isinstance(values.dtype, pd.StringDtype):  # already strings: no conversion per value
+        return values.astype(object).where(values.notna(), None)
+    values = values.astype(object).where(values.notna(), None)
+    return values.map(lambda v: None if v is None else str(v))
+
+
+def _on_rows(function: Callable[[pd.Series], pd.Series], text: pd.Series, rows: pd.Series) -> pd.Series:
+    """``function(text)`` where ``rows`` holds, missing elsewhere: a text pattern read only where it is used."""
+    values = pd.Series(np.nan, index=text.index, dtype=object)
+    if rows.any():
+        values[rows] = function(text[rows]).astype(object)
+    return values
 
 
 def _conversations(data: pd.DataFrame) -> pd.Series:
@@ -233,11 +265,22 @@ def _classify_org_posts(own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFram
         ["dialogue", "amplification"],
         "broadcast",
     )
-    own["signature"] = textsig.signatures(own["text"])
+    own["signature"] = _signatures(own)
     own["account_department"] = own["department"]
     signed_general = own["signature"].notna() & (own["department"] == DEFAULT_DEPARTMENT)
     own["department"] = own["department"].where(~signed_general, "support")
     return own
+
+
+def _signatures(own: pd.DataFrame) -> pd.Series:
+    """Stored signatures (``""``: none) where present, the others computed; none is missing."""
+    stored = own["signature"].astype(object)
+    todo = stored.isna()
+    if todo.all():
+        return textsig.signatures(own["text"])
+    if todo.any():
+        stored[todo] = textsig.signatures(own.loc[todo, "text"]).astype(object)
+    return stored.where(stored != "", np.nan)
 
 
 def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -246,8 +289,8 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
     by_target = by_target[by_target["kind"] == "reply"]
     parents = own[["org", "platform", "post_id"]].rename(columns={"post_id": "in_reply_to_id"})
     by_parent = data.merge(parents, on=["platform", "in_reply_to_id"])
-    mentioned = data[["platform", "post_id"]].assign(handle_key=textsig.mentions(data["text"]))
-    mentioned = mentioned.explode("handle_key").dropna(subset=["handle_key"])
+    handles = textsig.mention_rows(data["text"])
+    mentioned = data[["platform", "post_id"]].iloc[handles.index].assign(handle_key=handles.to_numpy())
     mentioned = mentioned.merge(keys, on=["platform", "handle_key"])[["org", "platform", "post_id"]]
     by_mention = data.merge(mentioned, on=["platform", "post_id"])
     candidates = pd.concat([by_target, by_parent, by_mention], ignore_index=True)

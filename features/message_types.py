@@ -270,13 +270,17 @@ def classify_messages(text: pd.Series, is_reply: pd.Series | None = None, method
 def org_post_types(org_posts: pd.DataFrame) -> pd.Series:
     """The message type of each org post (``text``, ``kind``, ``category``, optional ``message_type``).
 
-    A stored ``message_type`` that is one of ``MESSAGE_TYPES`` is kept; the other posts are classified with
-    the shipped method. A post is a reply when it answers someone else (category ``dialogue``; a reply to
-    oneself in a thread is not). A repost takes the type of the reposted text (its ``RT @name:`` marker is
-    not an address), a quote the type of its own comment.
+    A stored ``message_type`` that is one of ``MESSAGE_TYPES`` is kept (where an optional
+    ``message_type_addressed`` is given, only if it equals whether the post is a reply to someone else); the
+    other posts are classified with the shipped method. A post is a reply when it answers someone else
+    (category ``dialogue``; a reply to oneself in a thread is not). A repost takes the type of the reposted
+    text (its ``RT @name:`` marker is not an address), a quote the type of its own comment.
     """
     if "message_type" in org_posts.columns:
         stored = org_posts["message_type"].astype(object).where(org_posts["message_type"].isin(MESSAGE_TYPES))
+        if "message_type_addressed" in org_posts.columns:  # typed as addressed or not: keep it only if it still is
+            flag = org_posts["message_type_addressed"]
+            stored = stored.where(flag.isna() | (flag.astype(object) == (org_posts["category"] == "dialogue")))
     else:
         stored = pd.Series(None, index=org_posts.index, dtype=object)
     todo = stored.isna()

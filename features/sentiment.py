@@ -24,10 +24,13 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+if TYPE_CHECKING:  # imported when first scoring: an audit with stored scores never loads VADER
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,8 @@ _NOISE_RE = r"(?i)(?:https?://|www\.)\S+|(?<![\w@/])@[A-Za-z0-9_]{1,40}|(?<![\w/
 @cache
 def analyzer() -> SentimentIntensityAnalyzer:
     """The process's VADER analyzer (its lexicon is read once)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
     return SentimentIntensityAnalyzer()
 
 

@@ -6,9 +6,11 @@ Every pattern is compiled once and applied to a whole Series at a time (no per-p
 from __future__ import annotations
 
 import re
-from functools import cache
+from collections.abc import Callable
+from functools import cache, wraps
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 #: @handle mentions (X handles: letters, digits, underscore) and u/name mentions (Reddit names may also
@@ -39,6 +41,22 @@ _NOT_NAMES = frozenset({
 })
 
 
+def per_distinct(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    """``function`` of a text Series, run once per distinct text and spread back (texts repeat: templates,
+    reposts); the result has ``text``'s index and what ``function`` gives an empty input for name and dtype."""
+
+    @wraps(function)
+    def distinct(text: pd.Series) -> pd.Series:
+        template = function(text.iloc[:0])
+        if text.empty:
+            return template
+        codes, uniques = pd.factorize(_strings(text))
+        values = function(pd.Series(uniques)).to_numpy()
+        return pd.Series(values[codes], index=text.index, dtype=template.dtype, name=template.name)
+
+    return distinct
+
+
 def _strings(values: pd.Series) -> pd.Series:
     """``values`` as strings, a missing value as the empty string (also for an empty Series)."""
     return values.fillna("").astype(str)
@@ -50,6 +68,21 @@ def mentions(text: pd.Series) -> pd.Series:
     return found.map(lambda pairs: [(at or user).lower() for at, user in pairs])
 
 
+def mention_rows(text: pd.Series) -> pd.Series:
+    """Every mention of :func:`mentions`, one row each (lowercase handle), indexed by the position of its text
+    in ``text``, in order. Each distinct text is searched once, and only if it holds ``@`` or ``u/``."""
+    codes, uniques = pd.factorize(_strings(text))
+    distinct = pd.Series(uniques, dtype=object)
+    searched = distinct.str.contains("@", regex=False) | distinct.str.contains("u/", regex=False)
+    handles = pd.Series([[]] * len(distinct), dtype=object)
+    if searched.any():
+        handles[searched] = mentions(distinct[searched])
+    rows = pd.Series(handles.to_numpy()[codes], dtype=object).explode().dropna()
+    return pd.Series(rows.to_numpy(dtype=object), index=rows.index.to_numpy(dtype=np.int64), dtype=object,
+                     name="handle_key")
+
+
+@per_distinct
 def leading_mention(text: pd.Series) -> pd.Series:
     """The first handle a reply text opens with (``@name ...``), lowercase, or missing."""
     return _strings(text).str.extract(r"^\s*@([A-Za-z0-9_]{1,40})", expand=False).str.lower()
@@ -60,6 +93,7 @@ def strip_trailer(text: pd.Series) -> pd.Series:
     return _strings(text).str.replace(_TRAILER_RE, "", regex=True)
 
 
+@per_distinct
 def signatures(text: pd.Series) -> pd.Series:
     """The agent sign-off each text ends with (``^AB``, ``*AB``, ``-Name``, ``- Name``, ``/AB``, ``~AB``), or missing.
 
@@ -78,6 +112,7 @@ def signatures(text: pd.Series) -> pd.Series:
     return names.where(~names.str.lower().isin(_NOT_NAMES))
 
 
+@per_distinct
 def has_question(text: pd.Series) -> pd.Series:
     """True where the text contains a question mark outside links (``?`` in ``https://x.co/p?id=1`` is not one)."""
     return _strings(text).str.replace(r"https?://\S+", " ", regex=True).str.contains("?", regex=False)
@@ -100,12 +135,18 @@ def tracked_links(urls: pd.Series, text: pd.Series) -> pd.Series:
     ``data/link_shorteners.txt`` (bit.ly ...). Both lists are data: extend them without code.
     """
     links = _strings(urls) + " " + _strings(text)
+    return _has_tracked_link(links)
+
+
+@per_distinct
+def _has_tracked_link(links: pd.Series) -> pd.Series:
     params = "|".join(re.escape(p) for p in word_list("tracking_parameters"))
     hosts = "|".join(re.escape(h) for h in word_list("link_shorteners"))
     pattern = rf"(?i)https?://(?:www\.)?(?:(?:{hosts})/|\S*[?&](?:{params})=)"
     return links.str.contains(pattern, regex=True)
 
 
+@per_distinct
 def feedback_asks(text: pd.Series) -> pd.Series:
     """True where a post asks the audience for feedback: a phrase in ``data/feedback_phrases.txt`` as
     whole words, case-insensitive, the last word optionally inflected (``polls``, ``voted``,
@@ -125,6 +166,7 @@ def _normalized(text: pd.Series) -> pd.Series:
     return _strings(text).str.replace(r"[’‘ʼ]", "'", regex=True)
 
 
+@per_distinct
 def feedback_changes(text: pd.Series) -> pd.Series:
     """True where a post reports a change made because of feedback ("you asked, we changed"): a phrase
     in ``data/feedback_change_phrases.txt``, case-insensitive, as whole words in order, with any spaces
@@ -141,6 +183,7 @@ _WORD_RE = r"[A-Z][a-z']{1,19}(?:-[A-Z][a-z']{1,19})?"
 _NAME_RE = rf"{_WORD_RE}(?:\s{_WORD_RE})?"
 
 
+@per_distinct
 def addressed_names(text: pd.Series) -> pd.Series:
     """The name a reply addresses its reader by, or missing.
 

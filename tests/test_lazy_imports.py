@@ -1,0 +1,30 @@
+"""Heavy libraries load only in the commands that need them (the audit's start-up time depends on it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("tweepy", "praw", "matplotlib")
+
+
+def _loaded_after(code: str, modules: tuple[str, ...] = HEAVY) -> dict[str, bool]:
+    """Which of ``modules`` a fresh interpreter has imported after running ``code``."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps({{m: m in sys.modules for m in {list(modules)!r}}}))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_help_and_the_audit_module_do_not_import_heavy_libraries() -> None:
+    loaded = _loaded_after(
+        "from click.testing import CliRunner\nfrom socialstage.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\nimport socialstage.audit"
+    )
+    assert set(loaded) == set(HEAVY)
+    assert not any(loaded.values()), f"imported: {[m for m, on in loaded.items() if on]}"
+
+
+def test_the_probe_sees_an_import() -> None:
+    assert _loaded_after("import email.mime.text", ("email.mime.text", "tweepy")) == {
+        "email.mime.text": True, "tweepy": False}
