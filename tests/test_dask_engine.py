@@ -243,6 +243,8 @@ def test_the_dask_engine_needs_a_dataset_folder(tmp_path: Path, list_csv: Path) 
     posts_frame(simulate_orgs([2], weeks=4)).to_csv(posts, index=False)
     result = run("score", list_csv, "--posts", posts, "--engine", "dask")
     assert result.exit_code == 2 and "dataset" in result.output
+    result = run("score", list_csv, "--posts", tmp_path)  # a folder, but not a dataset
+    assert result.exit_code == 1 and "is a folder but not a dataset" in result.stderr
 
 
 def test_dask_is_imported_only_inside_the_dask_engine() -> None:
