@@ -8,15 +8,16 @@ Organization ``i`` is the simulator's organization at stage ``i % 7``, index ``i
 (``collectors.simulated``), over ``--weeks`` weeks (default 25: about 1,000 posts per organization). The
 corpus lives in ``bench/.cache/<key>/`` (git-ignored) where the key names the corpus version, the seed, the
 organizations, the weeks and a hash of the simulator's source: a change to any of them makes a new corpus.
-It is written in parts of ``PART_ORGS`` organizations (``posts/part-NNNNN.parquet``, each written whole or not
-at all), in parallel over the cores, so no process holds more than a part; an interrupted run resumes with
-the parts that are missing. ``orgs.json`` holds the organizations' definitions (name, stage, accounts with
-their departments), ``manifest.json`` (written last) the counts.
+It is written in parts of ``PART_ORGS`` organizations (``posts/part-NNNNN.parquet`` and the part's
+organizations' definitions ``.orgs.json``, each written whole or not at all), in parallel over the cores, so
+no process holds more than a part; an interrupted run resumes with the parts that are missing. ``orgs.json``
+holds all the definitions (name, stage, accounts with their departments), ``manifest.json`` (written last)
+the counts.
 
 ``--enrich`` writes ``enriched/part-NNNNN.parquet``: the same rows with the per-post enrichment columns of
 ``features.enrichment`` (signature and message type of the organizations' posts, sentiment of the others),
-computed once per post as a store does when collected posts enter it; the posts per second of that step go
-to ``manifest.json``.
+computed once per post as a store would when collected posts enter it (one part per process, every core;
+parts already written are kept); the posts per second of that step go to ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -105,18 +106,25 @@ class Corpus:
 
 
 def _simulate_part(corpus: Corpus, part: int) -> list[dict]:
-    """Write one part of posts atomically; return its organizations' definitions."""
+    """Write one part of posts and its organizations' definitions (each atomically, unless there); return the
+    definitions."""
+    path = corpus.part_path(corpus.posts_dir, part)
+    defined = path.with_suffix(".orgs.json")
+    if path.exists() and defined.exists():
+        return json.loads(defined.read_text())
     orgs = [simulated._simulate(i % 7, corpus.seed, i // 7, None, corpus.weeks, simulated.DEFAULT_START, None)
             for i in corpus.part_orgs(part)]
-    path = corpus.part_path(corpus.posts_dir, part)
     if not path.exists():
         table = pa.Table.from_pandas(simulated.posts_frame(orgs), preserve_index=False)
         tmp = path.with_suffix(".tmp")
         pq.write_table(table, tmp, row_group_size=50_000)
         tmp.replace(path)
-    return [{"name": o.organization.name, "stage": o.stage,
-             "accounts": [{"platform": a.platform, "handle": a.handle, "department": a.department}
-                          for a in o.organization.accounts]} for o in orgs]
+    definitions = [{"name": o.organization.name, "stage": o.stage,
+                    "accounts": [{"platform": a.platform, "handle": a.handle, "department": a.department}
+                                 for a in o.organization.accounts]} for o in orgs]
+    defined.with_suffix(".tmp").write_text(json.dumps(definitions))
+    defined.with_suffix(".tmp").replace(defined)
+    return definitions
 
 
 def generate(corpus: Corpus, processes: int | None = None) -> Path:
@@ -144,6 +152,8 @@ def _enrich_part(corpus: Corpus, part: int) -> tuple[int, float]:
     from features.enrichment import enrich
 
     source, target = corpus.part_path(corpus.posts_dir, part), corpus.part_path(corpus.enriched_dir, part)
+    if target.exists():
+        return 0, 0.0
     frame = pq.read_table(source).to_pandas()
     started = time.perf_counter()
     accounts = [key for org in corpus.organizations() for key in org.keys]
@@ -167,9 +177,11 @@ def enrich_corpus(corpus: Corpus, processes: int | None = None) -> dict:
     with ProcessPoolExecutor(max_workers=workers) as pool:
         done = list(pool.map(_enrich_part, [corpus] * corpus.parts, range(corpus.parts)))
     wall = time.perf_counter() - started
-    posts = sum(n for n, _ in done)
+    fresh = sum(n for n, _ in done)  # enriched by this run (parts of an interrupted run are kept)
+    posts = sum(pq.ParquetFile(p).metadata.num_rows for p in part_paths(corpus.enriched_dir))
     manifest.update({"enriched_posts": posts, "enrich_wall_s": round(wall, 1), "enrich_processes": workers,
-                     "enrich_posts_per_s": round(posts / wall), "enrich_cpu_s": round(sum(s for _, s in done), 1),
+                     "enrich_posts_per_s": round(fresh / wall), "enriched_by_last_run": fresh,
+                     "enrich_cpu_s": round(sum(s for _, s in done), 1),
                      "enrich_load_1min": os.getloadavg()[0]})
     (corpus.root / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return manifest
