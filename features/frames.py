@@ -171,7 +171,7 @@ def empty_posts() -> pd.DataFrame:
 
 
 def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
-    data = posts.reindex(columns=list(POST_COLUMNS) + list(ENRICHMENT_COLUMNS)).copy()
+    data = posts.reindex(columns=list(POST_COLUMNS) + list(ENRICHMENT_COLUMNS))  # copy-on-write: posts unchanged
     data["sentiment"] = pd.to_numeric(data["sentiment"], errors="coerce").astype(float)
     platforms = data["platform"].astype(str)
     data["platform"] = platforms.map({name: normalize_platform(name) for name in platforms.unique()})
@@ -285,23 +285,29 @@ def _signatures(own: pd.DataFrame) -> pd.Series:
 
 def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     keys = members[["org", "platform", "handle_key"]]
-    by_target = data.merge(keys, left_on=["platform", "target"], right_on=["platform", "handle_key"])
+    # candidates are found on a slim copy that carries each post's row; the whole rows are taken once at the end
+    slim = data[["platform", "post_id", "author_key", "target", "in_reply_to_id", "kind"]].assign(
+        row=np.arange(len(data)))
+    by_target = slim.merge(keys, left_on=["platform", "target"], right_on=["platform", "handle_key"])
     by_target = by_target[by_target["kind"] == "reply"]
     parents = own[["org", "platform", "post_id"]].rename(columns={"post_id": "in_reply_to_id"})
-    by_parent = data.merge(parents, on=["platform", "in_reply_to_id"])
+    by_parent = slim.merge(parents, on=["platform", "in_reply_to_id"])
     handles = textsig.mention_rows(data["text"])
     mentioned = data[["platform", "post_id"]].iloc[handles.index].assign(handle_key=handles.to_numpy())
     mentioned = mentioned.merge(keys, on=["platform", "handle_key"])[["org", "platform", "post_id"]]
-    by_mention = data.merge(mentioned, on=["platform", "post_id"])
-    candidates = pd.concat([by_target, by_parent, by_mention], ignore_index=True)
+    by_mention = slim.merge(mentioned, on=["platform", "post_id"])
+    found = ["org", "platform", "post_id", "author_key", "kind", "row"]
+    candidates = pd.concat([by_target[found], by_parent[found], by_mention[found]], ignore_index=True)
     candidates = candidates.drop_duplicates(["org", "platform", "post_id"])
     not_own = candidates.merge(
         keys.rename(columns={"handle_key": "author_key"}).assign(is_org=True),
         how="left", on=["org", "platform", "author_key"],
     )
-    inbound = not_own[not_own["is_org"].isna() & (not_own["kind"] != "repost")]
-    columns = ["org", "platform", "post_id", "author_key", "created_at", "text", "kind", "sentiment"]
-    return inbound[columns].assign(is_question=textsig.has_question(inbound["text"]))
+    chosen = not_own[not_own["is_org"].isna() & (not_own["kind"] != "repost")]
+    columns = ["platform", "post_id", "author_key", "created_at", "text", "kind", "sentiment"]
+    inbound = data[columns].iloc[chosen["row"].to_numpy()].reset_index(drop=True)
+    inbound.insert(0, "org", chosen["org"].to_numpy())
+    return inbound.assign(is_question=textsig.has_question(inbound["text"]))
 
 
 def _answer(inbound: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
