@@ -19,11 +19,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from classifier.errors import MissingFeaturesError
 from classifier.ordinal import OrdinalClassifier
-from classifier.stages import STAGES
+from classifier.stage_model import STAGE_INDICES, StageModelBase
 
-STAGE_INDICES: tuple[int, ...] = tuple(s.index for s in STAGES)
+__all__ = ["STAGE_INDICES", "StageModel", "default_estimator", "make_pipeline"]
 
 
 def default_estimator() -> LogisticRegression:
@@ -48,7 +47,7 @@ def make_pipeline(estimator: Any = None) -> Pipeline:
 
 
 @dataclass
-class StageModel:
+class StageModel(StageModelBase):
     """A fitted stage pipeline, the features it reads (in order) and its model card."""
 
     pipeline: Pipeline
@@ -68,26 +67,5 @@ class StageModel:
         """The stages the model was trained with labels of (the others always get probability 0)."""
         return [int(s) for s in self.pipeline[-1].classes_]
 
-    def matrix(self, table: pd.DataFrame) -> pd.DataFrame:
-        """The model's feature columns of ``table``, in training order; extra columns are ignored.
-
-        Raises MissingFeaturesError naming the absent features (a table computed before they existed).
-        """
-        absent = [name for name in self.features if name not in table.columns]
-        if absent:
-            raise MissingFeaturesError(
-                f"the feature table lacks {len(absent)} feature(s) the model was trained on: {', '.join(absent)}; "
-                "compute the features with the socialstage version that trained the model, or retrain it"
-            )
-        return table.loc[:, list(self.features)].astype(float)
-
-    def probabilities(self, table: pd.DataFrame) -> pd.DataFrame:
-        """One row per row of ``table``, one column per stage (0-6): non-negative, each row summing to one."""
-        proba = self.pipeline.predict_proba(self.matrix(table))
-        full = pd.DataFrame(0.0, index=table.index, columns=list(STAGE_INDICES))
-        full[self.stages_seen] = proba
-        return full
-
-    def predict(self, table: pd.DataFrame) -> pd.Series:
-        """The most probable stage of each row."""
-        return self.probabilities(table).idxmax(axis=1).astype(int)
+    def _stage_proba(self, matrix: pd.DataFrame) -> np.ndarray:
+        return self.pipeline.predict_proba(matrix)

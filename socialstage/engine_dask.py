@@ -27,6 +27,7 @@ import pandas as pd
 
 from classifier.errors import ClassifierError
 from classifier.fileio import file_sha256
+from classifier.linear import linear_path
 from classifier.persistence import DEFAULT_MODEL, card_path, load_model
 from socialstage import __version__
 from socialstage.engines import PartitionJob, chunks, one_line, score_partitions
@@ -51,6 +52,9 @@ class ModelSpec:
     sha256: str | None = None
     skops: bytes | None = None
     card: bytes | None = None
+    #: The model's array export (:mod:`classifier.linear`), when it has one: workers place with what the
+    #: client would place with.
+    linear: bytes | None = None
 
     @classmethod
     def of(cls, choice: ModelChoice, option: str | None) -> ModelSpec:
@@ -62,7 +66,9 @@ class ModelSpec:
         sha = file_sha256(path)
         if sha != choice.model.card.get("model_sha256"):
             raise SocialstageError(f"{path}: the model file changed while scoring began; run the command again")
-        return cls(choice.name, choice.explicit, choice.warning, sha, path.read_bytes(), card_path(path).read_bytes())
+        arrays = linear_path(path)
+        return cls(choice.name, choice.explicit, choice.warning, sha, path.read_bytes(), card_path(path).read_bytes(),
+                   arrays.read_bytes() if arrays.is_file() else None)
 
 
 _LOADED: dict[str, ModelChoice] = {}
@@ -80,6 +86,8 @@ def worker_choice(spec: ModelSpec) -> ModelChoice:
                 path = Path(folder) / "model.skops"
                 path.write_bytes(spec.skops)
                 card_path(path).write_bytes(spec.card or b"")
+                if spec.linear is not None:
+                    linear_path(path).write_bytes(spec.linear)
                 loaded = ModelChoice(load_model(path), spec.name, spec.explicit, spec.warning)
             _LOADED[spec.sha256] = loaded
             logger.info("worker %d loaded the model %s", os.getpid(), spec.name)

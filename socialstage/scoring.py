@@ -18,8 +18,8 @@ import pandas as pd
 
 from classifier.errors import ClassifierError
 from classifier.persistence import DEFAULT_MODEL, load_model
-from classifier.pipeline import StageModel
 from classifier.rubric import RUBRIC, next_steps_from
+from classifier.stage_model import StageModelBase
 from classifier.stages import STAGES
 from socialstage.audit import AuditResult
 from socialstage.errors import SocialstageError
@@ -33,7 +33,7 @@ DEFAULT = "default"
 class ModelChoice:
     """The model an audit uses (or None), what to call it, whether the user chose it, and any warning."""
 
-    model: StageModel | None
+    model: StageModelBase | None
     name: str
     explicit: bool
     warning: str | None = None

@@ -216,6 +216,7 @@ def test_the_model_travels_as_its_skops_file_and_is_loaded_once_per_worker(datas
     engine_dask._LOADED.clear()
     loaded = engine_dask.worker_choice(spec)
     assert engine_dask.worker_choice(spec) is loaded
+    assert spec.linear is not None and type(loaded.model) is type(choice.model)  # the same arrays as the client
     table = pd.DataFrame([dict.fromkeys(choice.model.features, 0.5)])
     assert_frame_equal(loaded.model.probabilities(table), choice.model.probabilities(table), check_exact=True)
     [job] = jobs_for(dataset_dir, [read_organizations(dataset_dir)[2]])
