@@ -13,8 +13,10 @@ model as ``socialstage audit``); :func:`rank_rows` ranks the ``ok`` rows of a wh
 deterministic, and neither depends on the order of its input rows, so a list can be placed in parts (per
 chunk, per Parquet partition) and ranked once.
 
-**Ranking rule.** Higher stage first; within a stage, higher ``response_rate`` first (an undefined rate
-ranks below any measured one); then more ``org_posts``; then the organization's name (case-insensitive,
+**Ranking rule.** Higher stage first; within a stage, higher expected stage first (:func:`expected_stage`: how
+firmly the model places the organization there, and which way it leans; a tiny sample placed with doubt ranks
+below a large one placed with confidence), then higher ``response_rate`` (an undefined rate ranks below any
+measured one); then more ``org_posts``; then the organization's name (case-insensitive,
 then exact). Ranks run 1..n over the ``ok`` rows with no ties; ``percentile`` is
 ``100 * (n - rank) / (n - 1)`` rounded to 0.1 (the first is 100, the last 0; a list of one is 100).
 """
@@ -206,10 +208,19 @@ def rows_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
 # -- ranking ----------------------------------------------------------------------------------------
 
 
+def expected_stage(row: Mapping[str, Any]) -> float:
+    """The probability-weighted stage (sum of stage x probability, to 6 decimals) when the row has the
+    model's probabilities; else its stage."""
+    probabilities = [plain(row.get(column)) for column in PROBABILITY_COLUMNS]
+    if any(p is None for p in probabilities):
+        return float(row["stage_index"])
+    return round(sum(index * p for index, p in enumerate(probabilities)), 6)
+
+
 def _rank_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
     rate, posts = plain(row["response_rate"]), plain(row["org_posts"])
-    return (-int(row["stage_index"]), rate is None, -(rate or 0.0), -(posts or 0.0), str(row["org"]).casefold(),
-            str(row["org"]))
+    return (-int(row["stage_index"]), -expected_stage(row), rate is None, -(rate or 0.0), -(posts or 0.0),
+            str(row["org"]).casefold(), str(row["org"]))
 
 
 def _rest_key(row: Mapping[str, Any]) -> tuple[Any, ...]:

@@ -255,6 +255,14 @@ def test_ranks_follow_stage_then_response_rate_then_posts_then_name() -> None:
     assert ranked["percentile"].iloc[6:].isna().all()
 
 
+def test_within_a_stage_a_confident_placement_ranks_above_a_doubtful_one() -> None:
+    sure, doubtful = placed("Sure", 5, 0.8, 200), placed("Doubtful", 5, 1.0, 7)
+    sure.update(dict.fromkeys(PROBABILITY_COLUMNS, 0.0), p_actively_engaging=0.95, p_propagating=0.05)
+    doubtful.update(dict.fromkeys(PROBABILITY_COLUMNS, 0.0), p_actively_engaging=0.6, p_listening=0.4)
+    ranked = rank_rows(rows_frame([doubtful, sure, placed("Rubric", 5, 1.0, 3)]))
+    assert list(ranked["org"]) == ["Sure", "Rubric", "Doubtful"]  # 5.05, 5 (no probabilities), 3.4
+
+
 @settings(max_examples=15, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_ranking_does_not_depend_on_the_order_of_the_rows(rng: random.Random) -> None:

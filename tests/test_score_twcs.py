@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from test_score import interrupt_then_resume
 
 from socialstage.cli import cli
-from socialstage.score import ROW_COLUMNS
+from socialstage.score import PROBABILITY_COLUMNS, ROW_COLUMNS, expected_stage
 
 TWCS_5K = Path(__file__).resolve().parents[1].parent / "shared/data/twcs/twcs_5k.csv"
 
@@ -33,7 +33,7 @@ def whole(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_every_brand_gets_one_row_ranked_by_stage_then_response_rate(whole: Path) -> None:
+def test_every_brand_gets_one_row_ranked_by_stage_then_expected_stage_then_response_rate(whole: Path) -> None:
     brands = {r["author_id"] for r in read(TWCS_5K) if r["inbound"] == "False" and r["author_id"]}
     rows = read(whole)
     assert list(rows[0]) == list(ROW_COLUMNS)
@@ -45,7 +45,13 @@ def test_every_brand_gets_one_row_ranked_by_stage_then_response_rate(whole: Path
     stages = [int(r["stage_index"]) for r in rows]
     assert stages == sorted(stages, reverse=True)
     for above, below in itertools.pairwise(rows):
-        if above["stage_index"] == below["stage_index"]:  # within a stage: answered more, or missing last
+        if above["stage_index"] != below["stage_index"]:
+            continue
+        lean_above, lean_below = (expected_stage({k: float(v) if v else None for k, v in r.items()
+                                                  if k in (*PROBABILITY_COLUMNS, "stage_index")})
+                                  for r in (above, below))
+        assert lean_above >= lean_below, (above["org"], below["org"])
+        if lean_above == lean_below:  # within a stage and lean: answered more, or missing last
             rate_above = float(above["response_rate"]) if above["response_rate"] else -1.0
             rate_below = float(below["response_rate"]) if below["response_rate"] else -1.0
             assert rate_above >= rate_below, (above["org"], below["org"])
