@@ -46,38 +46,60 @@ def _given(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), np.nan).str.lstrip("@").str.lower()
 
 
-def _enrich(posts: pd.DataFrame, accounts: frozenset[tuple[str, str]] | None = None) -> pd.DataFrame:
+def sentiment_candidates(posts: pd.DataFrame) -> pd.Series:
+    """Whether each post can be inbound to someone, so may need a sentiment: not a repost, and a reply or a
+    text that mentions a handle (prepare finds no other inbound post)."""
+    text = posts["text"].fillna("").astype(str)
+    reply = posts["in_reply_to_id"].notna() | posts["in_reply_to_author"].notna()
+    return ~posts["repost_of_id"].notna() & (reply | text.str.contains(_MENTION_RE, regex=True))
+
+
+def addressed(posts: pd.DataFrame, siblings: Iterable[tuple[str, str]] | None = None) -> pd.Series:
+    """Whether each (org) post is read as addressed to someone: a reply (not a repost or quote) whose target
+    (``in_reply_to_author``, else the handle the text opens with) is unknown or another author, and, with
+    ``siblings`` (the (platform, handle key) of every account of the post's organization), not one of them:
+    then it is what prepare calls a dialogue post (a reply to a sibling account is not)."""
+    text = posts["text"].fillna("").astype(str)
+    author = posts["author"].astype(str).str.lstrip("@").str.lower()
+    reply = posts["in_reply_to_id"].notna() | posts["in_reply_to_author"].notna()
+    target = _given(posts["in_reply_to_author"]).fillna(textsig.leading_mention(text).where(reply))
+    outward = target.isna() | (target != author)
+    if siblings is not None:
+        platform = posts["platform"].astype(str).map(normalize_platform)
+        outward &= target.isna() | ~pd.MultiIndex.from_arrays([platform, target]).isin(list(siblings))
+    return (reply & posts["repost_of_id"].isna() & posts["quote_of_id"].isna() & outward).astype(bool)
+
+
+def _enrich(posts: pd.DataFrame, accounts: frozenset[tuple[str, str]] | None = None,
+            siblings: bool = False) -> pd.DataFrame:
     text = posts["text"].fillna("").astype(str)
     author = posts["author"].astype(str).str.lstrip("@").str.lower()
     platform = posts["platform"].astype(str).map(normalize_platform)
     own = (pd.Series(pd.MultiIndex.from_arrays([platform, author]).isin(list(accounts)), index=posts.index)
            if accounts is not None else pd.Series(True, index=posts.index))
-    reply = posts["in_reply_to_id"].notna() | posts["in_reply_to_author"].notna()
-    repost = posts["repost_of_id"].notna()
-    quote = posts["quote_of_id"].notna()
     signature = pd.Series(np.nan, index=posts.index, dtype=object)
     types = pd.Series(None, index=posts.index, dtype=object)
-    addressed = pd.Series(False, index=posts.index, dtype=bool)
+    flags = pd.Series(False, index=posts.index, dtype=bool)
     if own.any():
         mine = text[own]
-        target = _given(posts.loc[own, "in_reply_to_author"]).fillna(textsig.leading_mention(mine).where(reply[own]))
-        # addressed as prepare decides for an org post whose target is not a sibling account: a reply (not a
-        # repost or quote) to someone else, an unknown target included
-        addressed[own] = reply[own] & ~repost[own] & ~quote[own] & (target.isna() | (target != author[own]))
+        # addressed as prepare decides for an org post whose target is not a sibling account (with
+        # ``siblings``: is none of ``accounts``): a reply (not a repost or quote) to someone else, an unknown
+        # target included
+        flags[own] = addressed(posts.loc[own], accounts if siblings else None)
         signature[own] = _distinct(mine, lambda t: textsig.signatures(t).fillna("").astype(object))
-        pairs = pd.DataFrame({"text": mine, "addressed": addressed[own]})
+        pairs = pd.DataFrame({"text": mine, "addressed": flags[own]})
         unique = pairs.drop_duplicates()
         typed = message_types.classify_messages(unique["text"], unique["addressed"]).astype(object)
         keys = pd.MultiIndex.from_frame(unique)
         types[own] = pd.Series(typed.to_numpy(), index=keys).reindex(pd.MultiIndex.from_frame(pairs)).to_numpy()
-    candidate = ~own & ~repost & (reply | text.str.contains(_MENTION_RE, regex=True))
-    if accounts is None:
-        candidate = ~repost & (reply | text.str.contains(_MENTION_RE, regex=True))
+    candidate = sentiment_candidates(posts)
+    if accounts is not None:
+        candidate &= ~own
     scores = pd.Series(np.nan, index=posts.index, dtype=float)
     if candidate.any():
         scores[candidate] = sentiments.compound(text[candidate], processes=1)
     return pd.DataFrame({"signature": signature, "message_type": types,
-                         "message_type_addressed": addressed.where(own), "sentiment": scores}, index=posts.index)
+                         "message_type_addressed": flags.where(own), "sentiment": scores}, index=posts.index)
 
 
 def _distinct(text: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -88,13 +110,16 @@ def _distinct(text: pd.Series, function: Callable[[pd.Series], pd.Series]) -> pd
 
 
 def enrich(posts: pd.DataFrame, accounts: Iterable[tuple[str, str]] | None = None,
-           processes: int | None = None) -> pd.DataFrame:
+           processes: int | None = None, *, siblings: bool = False) -> pd.DataFrame:
     """The enrichment columns (``ENRICHMENT_COLUMNS``) of ``posts`` (``POST_COLUMNS``), with its index.
 
     ``accounts``: the (platform, handle key) of every organization account when known (a collection knows
     them): signatures and message types are then computed for their posts only, sentiment for the others'
     only; the other cells stay missing (prepare computes them if they are ever needed). Without ``accounts``
-    every post gets a signature and a message type.
+    every post gets a signature and a message type. ``siblings``: ``accounts`` are one organization's, so an
+    org post replying to any of them is not addressed (:func:`addressed`), exactly as prepare reads it for
+    that organization; without it only a reply to oneself is not (right for a corpus of many organizations,
+    where a reply to another organization's account is dialogue).
 
     ``processes`` workers (None: one for fewer than :data:`PARALLEL_MIN_POSTS` posts, else one per CPU), each
     enriching a contiguous chunk of the posts.
@@ -104,10 +129,10 @@ def enrich(posts: pd.DataFrame, accounts: Iterable[tuple[str, str]] | None = Non
     workers = max(1, min(workers, len(posts)))
     keys = None if accounts is None else frozenset(accounts)
     if workers == 1:
-        return _enrich(posts, keys)
+        return _enrich(posts, keys, siblings)
     size = math.ceil(len(posts) / workers)
     chunks = [posts.iloc[i : i + size] for i in range(0, len(posts), size)]
     logger.info("enriching %d posts in %d processes", len(posts), workers)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return pd.concat(list(pool.map(_enrich, chunks, [keys] * len(chunks))))
+        return pd.concat(list(pool.map(_enrich, chunks, [keys] * len(chunks), [siblings] * len(chunks))))

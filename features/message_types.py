@@ -245,6 +245,15 @@ def message_type_version(method: str = "shipped") -> str:
     return f"model-{str(model_card().get('model', {}).get('sha256') or 'unknown')[:12]}/{rules}"
 
 
+def expected_version() -> str:
+    """:func:`message_type_version` of the shipped method as the model card names it, without loading the
+    model (a store checks its values against it cheaply). It differs from the real one only when the model
+    cannot be loaded, and then the values are computed again (with the rules) and stored with the real one."""
+    if shipped_method.cache_info().currsize or model_card().get("shipped") != "model":
+        return message_type_version()
+    return message_type_version("model")
+
+
 def classify_messages(text: pd.Series, is_reply: pd.Series | None = None, method: str = "shipped") -> pd.Series:
     """The message type (one of ``MESSAGE_TYPES``) of each text, with ``text``'s index.
 

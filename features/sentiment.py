@@ -60,6 +60,8 @@ def clean_text(text: pd.Series) -> pd.Series:
 
 
 def _score(texts: list[str]) -> list[float]:
+    if not texts:  # nothing to score: VADER is not loaded
+        return []
     scorer = analyzer()
     return [scorer.polarity_scores(t)["compound"] for t in texts]
 

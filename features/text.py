@@ -5,6 +5,7 @@ Every pattern is compiled once and applied to a whole Series at a time (no per-p
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from functools import cache, wraps
@@ -39,6 +40,10 @@ _NOT_NAMES = frozenset({
     "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "july", "september",
     "october", "november", "december",
 })
+#: Which reader made a stored signature (the store's ``signature_version``): bump the number when the code of
+#: :func:`signatures` changes meaning; the hash follows its patterns and word list by itself.
+SIGNATURE_VERSION = "signatures-1/" + hashlib.sha256("\n".join(
+    [_TRAILER_RE.pattern, _SIGNATURE_RE.pattern, *sorted(_NOT_NAMES)]).encode()).hexdigest()[:12]
 
 
 def per_distinct(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:

@@ -96,12 +96,14 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, climb:
     if save:
         from collectors.store import resolve_db_path
         from socialstage.inputs import open_store
+        from socialstage.stored_enrichment import enrich_stored
 
         with open_store(resolve_db_path(db), must_exist=False) as store:
             counts = store.upsert_posts(run.posts)
             store.upsert_accounts(a for sim in run.simulated for a in sim.accounts)
             for sim in run.simulated:
                 store.save_organization(sim.organization)
+            enrich_stored(store, [sim.organization for sim in run.simulated])  # once, as posts enter the store
         click.echo(f"Saved {counts.added} new posts and {len(run.simulated)} organizations to {store.path}", err=True)
     if fmt == "json":
         click.echo(to_json([

@@ -10,6 +10,7 @@ rejected credentials, the store).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,8 @@ if TYPE_CHECKING:  # the collectors load tweepy and praw: imported when a collec
     from collectors.base import Collector
     from collectors.ratelimit import Clock
     from collectors.store import Store
+
+logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_STOPPED, EXIT_PARTIAL = 0, 3, 4
 LIVE_PLATFORMS = ("twitter", "reddit")
@@ -135,7 +138,21 @@ def collect_organization(
     for report in outcome.reports:
         summary = {k: v for k, v in report.as_dict().items() if k not in ("platform", "account", "status")}
         store.save_collection(report.platform, report.account, report.status, summary)
+    _enrich_collected(store, org)
     return outcome
+
+
+def _enrich_collected(store: Store, org: Organization) -> None:
+    """Enrich the posts the collection stored (once, while the organization is known); if the store fails
+    here, nothing collected is lost: the first audit enriches them."""
+    import sqlite3
+
+    from socialstage.stored_enrichment import enrich_stored
+
+    try:
+        enrich_stored(store, [org])
+    except sqlite3.Error as exc:
+        logger.warning("the collected posts of %s were not enriched (%s); the first audit will do it", org.name, exc)
 
 
 def stored_notes(store: Store, org: Organization) -> list[str]:

@@ -11,9 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from collectors.files import ImportResult, read_posts
-from collectors.records import Account, Organization, normalize_handle
+from collectors.records import Account, Organization
 from collectors.store import Store, resolve_db_path
-from features.sentiment import SENTIMENT_VERSION, compound
 from socialstage.errors import SocialstageError
 from socialstage.orgs import (
     default_organization,
@@ -93,30 +92,13 @@ def profiles_frame(accounts: Sequence[Account]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["platform", "handle", "display_name", "bio"])
 
 
-def with_stored_sentiment(store: Store, posts: pd.DataFrame, org: Organization) -> pd.DataFrame:
-    """``posts`` with a ``sentiment`` column: stored scores of the current scorer where the store has them;
-    the posts not by the organization that lack one are scored now and the scores written back, so each
-    post is scored once in its life (the organization's own posts are not scored: no feature reads them)."""
-    stored = store.load_enrichment(posts[["platform", "post_id"]])
-    current = stored.loc[stored["sentiment_version"] == SENTIMENT_VERSION, ["platform", "post_id", "sentiment"]]
-    data = posts.drop(columns="sentiment", errors="ignore").merge(current, how="left", on=["platform", "post_id"])
-    known = pd.MultiIndex.from_frame(data[["platform", "post_id"]]).isin(
-        pd.MultiIndex.from_frame(current[["platform", "post_id"]]))
-    own = pd.MultiIndex.from_arrays([data["platform"], data["author"].astype(str).map(normalize_handle)]).isin(
-        list(org.keys))
-    todo = ~known & ~own
-    if todo.any():
-        data.loc[todo, "sentiment"] = compound(data.loc[todo, "text"])
-        with store.transaction():
-            store.save_enrichment(data.loc[todo], "sentiment", SENTIMENT_VERSION, commit=False)
-        logger.info("scored the sentiment of %d posts and stored it", int(todo.sum()))
-    return data
-
-
 def load_from_store(store: Store, org: Organization) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The posts by, to and about ``org`` with their sentiment (:func:`with_stored_sentiment`), and the
-    stored profiles of its accounts (for department inference)."""
-    posts = with_stored_sentiment(store, store.load_posts(org.keys), org)
+    """The posts by, to and about ``org`` with their stored enrichment, computed and stored where missing
+    (:func:`socialstage.stored_enrichment.with_stored_enrichment`), and the stored profiles of its accounts
+    (for department inference)."""
+    from socialstage.stored_enrichment import with_stored_enrichment
+
+    posts = with_stored_enrichment(store, store.load_posts(org.keys), org)
     return posts, profiles_frame(store.load_accounts(org.keys))
 
 

@@ -201,13 +201,13 @@ def _stored(store: Store, org: Organization) -> tuple[pd.DataFrame, pd.DataFrame
 
 def _place_stored(batch: Batch, store: Store, org: Organization, verified: bool = False,
                   note: str = "") -> tuple[str, dict[str, Any]]:
-    from socialstage.inputs import with_stored_sentiment
+    from socialstage.stored_enrichment import with_stored_enrichment
 
     posts, profiles, data_id = _stored(store, org)
     fp = batch.fingerprint(org, data_id)
 
     def place(orgs: list[Organization]) -> pd.DataFrame:
-        return place_frame(with_stored_sentiment(store, posts, org), orgs, batch.choice,
+        return place_frame(with_stored_enrichment(store, posts, org), orgs, batch.choice,
                            source=f"store {store.path.name}", profiles=profiles, since=batch.since,
                            until=batch.until, verified={org.name} if verified else ())
 

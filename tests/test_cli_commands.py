@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from classifier.stages import JOURNEY_CROSSWALK, STAGES
+from collectors.store import Store
 from features.registry import FEATURES
 from socialstage.cli import cli
 
@@ -76,6 +77,9 @@ def test_demo_export_writes_an_importable_posts_file(runner: CliRunner, tmp_path
 def test_demo_save_makes_the_organizations_auditable_from_the_store(runner: CliRunner, tmp_path: Path) -> None:
     db = tmp_path / "store.db"
     assert runner.invoke(cli, ["demo", "--save", "--db", str(db)]).exit_code == 0
+    with Store(db) as store:  # enriched as the posts entered the store: the organizations' posts are typed
+        enriched = store.load_enrichment()
+    assert enriched["message_type"].notna().sum() > 100 and enriched["sentiment"].notna().sum() > 100
     audited = runner.invoke(cli, ["audit", "demo-propagating", "--db", str(db), "--format", "json"])
     assert audited.exit_code == 0, audited.output
     data = json.loads(audited.output)

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from fake_reddit import FakeReddit
 from fake_x import FakeClock, FakeX
 
+from collectors.store import Store
 from socialstage.cli import cli
 
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAPlantedBearerTokenMustNeverLeak0042"
@@ -86,6 +87,9 @@ def test_collect_then_audit_gives_the_features_of_the_posts_served(apis: Apis) -
     result = apis.run("collect", "Acme", "--account", "x:AcmeHelp")
     assert result.exit_code == 0, result.output
     assert "x:AcmeHelp" in result.stdout and "ok" in result.stdout
+    with Store(apis.db) as store:  # enriched where the posts were stored: 8 org posts typed, 4 inbound scored
+        enriched = store.load_enrichment()
+    assert enriched["message_type"].notna().sum() == 8 and enriched["sentiment"].notna().sum() == 4
     audit = apis.run("audit", "Acme", "--format", "json", "--model", "none")
     assert audit.exit_code == 0, audit.output
     data = json.loads(audit.stdout)

@@ -11,6 +11,7 @@ import pytest
 
 from collectors.store import Store
 from features.sentiment import SENTIMENT_VERSION, compound, fill_missing, score_texts, sentiment_class
+from features.text import SIGNATURE_VERSION
 
 
 def test_classes_of_unmistakable_texts() -> None:
@@ -112,7 +113,12 @@ def test_audit_from_the_store_scores_once_and_reuses_stored_scores(run_cli, writ
     with Store(db) as store:
         stored = store.load_enrichment().set_index("post_id")
         # the customers' posts were scored and stored with the current version; the org's own post was not
-        assert sorted(stored.index) == ["1", "2"] and set(stored["sentiment_version"]) == {SENTIMENT_VERSION}
+        # (its sentiment and sentiment version stay NULL), though its message type and signature were stored
+        assert sorted(stored.index) == ["1", "2", "3"]
+        assert set(stored.loc[["1", "2"], "sentiment_version"]) == {SENTIMENT_VERSION}
+        assert pd.isna(stored.loc["3", "sentiment_version"]) and math.isnan(stored.loc["3", "sentiment"])
+        assert stored.loc["3", "message_type"] in ("information", "action", "dialogue")
+        assert stored.loc["3", "signature_version"] == SIGNATURE_VERSION
         assert stored.loc["1", "sentiment"] > 0 > stored.loc["2", "sentiment"]
         # a stored score is used as it is: make carol's praise read as a complaint
         store.save_enrichment(pd.DataFrame({"platform": ["twitter"], "post_id": ["1"], "sentiment": [-0.8]}),
