@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 
+from socialstage.cmd_score import list_organizations, read_batch_posts
 from socialstage.errors import SocialstageError
 from socialstage.options import db_option
 
@@ -15,36 +16,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from collectors.records import Organization
-
-
-def _organizations(list_file: str | None, orgs_file: str | None) -> list[Organization] | None:
-    from socialstage.orgs import load_organizations
-    from socialstage.score import read_list
-
-    if list_file and orgs_file:
-        raise click.UsageError("give the organizations once: --list LIST.csv or --orgs FILE, not both")
-    if list_file:
-        return read_list(list_file)
-    return load_organizations(orgs_file) if orgs_file else None
-
-
-def _from_file(posts_file: str, orgs: list[Organization] | None, err: Console) -> tuple[pd.DataFrame, list]:
-    from collectors.files import read_posts
-    from socialstage.inputs import describe_rejects
-    from socialstage.score import brand_organizations
-
-    with err.status(f"Reading {posts_file}"):
-        result = read_posts(posts_file)
-    if result.posts.empty:
-        raise SocialstageError(f"no usable row in {result.path}: {describe_rejects(result)}")
-    if result.rejected:
-        err.print(f"{result.path.name}: {describe_rejects(result)}", markup=False, highlight=False)
-    if orgs is None:
-        if result.layout != "twcs":
-            raise SocialstageError(f"{result.path.name} is in the import format, which does not say who the "
-                                   "organizations are: give --list LIST.csv or --orgs FILE")
-        orgs = brand_organizations(result.brands)
-    return result.posts, orgs
 
 
 def _from_store(db: str | None, orgs: list[Organization]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -98,7 +69,7 @@ def dataset(out: str, posts_file: str | None, list_file: str | None, orgs_file: 
     from socialstage.dataset import write_dataset
 
     err = Console(stderr=True, highlight=False, soft_wrap=False)
-    orgs = _organizations(list_file, orgs_file)
+    orgs = list_organizations(list_file, orgs_file, "--list LIST.csv")
     profiles = None
     if simulated:
         if posts_file or orgs:
@@ -111,7 +82,8 @@ def dataset(out: str, posts_file: str | None, list_file: str | None, orgs_file: 
         posts, orgs = posts_frame(sims), [s.organization for s in sims]
         profiles = profiles_frame([a for s in sims for a in s.accounts])
     elif posts_file:
-        posts, orgs = _from_file(posts_file, orgs, err)
+        read, orgs = read_batch_posts(posts_file, orgs, err, "--list LIST.csv or --orgs FILE")
+        posts = read.posts
     elif orgs is None:
         raise click.UsageError("say which organizations: --list LIST.csv or --orgs FILE (or --posts TWCS_FILE)")
     else:

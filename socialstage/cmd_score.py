@@ -89,18 +89,26 @@ class ScoreProgress:
             self._bar.update(self._wait, description=text)
 
 
-def _organizations(list_file: str | None, orgs_file: str | None) -> list[Organization] | None:
+def list_organizations(list_file: str | None, orgs_file: str | None,
+                       list_name: str = "LIST.csv") -> list[Organization] | None:
+    """The organizations of a list CSV or an organizations TOML file (not both); None when neither is given."""
     from socialstage.orgs import load_organizations
     from socialstage.score import read_list
 
     if list_file and orgs_file:
-        raise click.UsageError("give the organizations once: LIST.csv or --orgs FILE, not both")
+        raise click.UsageError(f"give the organizations once: {list_name} or --orgs FILE, not both")
     if list_file:
         return read_list(list_file)
     return load_organizations(orgs_file) if orgs_file else None
 
 
-def _read_posts(posts_file: str, orgs: list[Organization] | None, err: Console) -> tuple[Any, list[Organization]]:
+GIVE_ORGANIZATIONS = "a list (socialstage score LIST.csv --posts FILE) or an organizations file (--orgs FILE)"
+
+
+def read_batch_posts(posts_file: str, orgs: list[Organization] | None, err: Console,
+                     give: str = GIVE_ORGANIZATIONS) -> tuple[Any, list[Organization]]:
+    """The posts file read (rejected rows reported), and the organizations: ``orgs``, else every brand of a
+    TWCS file; an import-format file without ``orgs`` is an error that says to ``give`` them."""
     from collectors.files import read_posts
     from socialstage.inputs import describe_rejects
     from socialstage.score import brand_organizations
@@ -114,8 +122,7 @@ def _read_posts(posts_file: str, orgs: list[Organization] | None, err: Console) 
     if orgs is None:
         if result.layout != "twcs":
             raise SocialstageError(
-                f"{result.path.name} is in the import format, which does not say who the organizations are: "
-                "give a list (socialstage score LIST.csv --posts FILE) or an organizations file (--orgs FILE)"
+                f"{result.path.name} is in the import format, which does not say who the organizations are: give {give}"
             )
         orgs = brand_organizations(result.brands)
         if not orgs:
@@ -214,7 +221,7 @@ def score(
         output_format(out)
     if collect_first and posts_file:
         raise click.UsageError("--collect fills the store; it cannot be combined with --posts")
-    orgs = _organizations(list_file, orgs_file)
+    orgs = list_organizations(list_file, orgs_file)
     if orgs is None and not posts_file:
         raise click.UsageError("say what to score: socialstage score LIST.csv, --orgs FILE, or --posts TWCS_FILE")
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -223,7 +230,7 @@ def score(
     if dataset:
         orgs = orgs if orgs is not None else read_organizations(str(posts_file))
     elif posts_file:
-        read, orgs = _read_posts(posts_file, orgs, err)
+        read, orgs = read_batch_posts(posts_file, orgs, err)
     assert orgs is not None
     choice = choose_model(model)
     store_path = resolve_db_path(db)
