@@ -11,22 +11,25 @@ import click
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from collectors.base import DEFAULT_MAX_WAIT, duration_text
+from collectors.base import DEFAULT_MAX_WAIT
 from collectors.records import Organization
 from collectors.reddit_records import MORE_LIMIT
 from socialstage.collect import EXIT_OK, EXIT_STOPPED, CollectionOutcome, account_label, collect_organization
 from socialstage.errors import SocialstageError
 from socialstage.options import Moment, db_option, format_option, org_options
+from socialstage.progress import WaitCountdown
 
 if TYPE_CHECKING:
     from collectors.ratelimit import Clock
 
 
-class ProgressDisplay:
+class ProgressDisplay(WaitCountdown):
     """Progress bars on stderr (what is being fetched, and any wait with its countdown).
 
     On a terminal the bars are live and vanish when done; elsewhere each wait is one line.
     """
+
+    WAIT_STYLE = "[yellow]"
 
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -35,8 +38,7 @@ class ProgressDisplay:
                               console=console, transient=True)
         self._tasks: dict[str, TaskID] = {}
         self._counts: dict[tuple[str, str], tuple[int, int]] = {}
-        self._wait: TaskID | None = None
-        self._waiting: str | None = None
+        self._wait_bars = self._bars
 
     def __enter__(self) -> ProgressDisplay:
         if self.live:
@@ -58,24 +60,6 @@ class ProgressDisplay:
             self._bars.update(self._tasks[account], description=text)
         else:
             self._tasks[account] = self._bars.add_task(text, total=None)
-
-    def wait(self, message: str, seconds_left: float) -> None:
-        """Show a wait counting down."""
-        if not self.live:
-            if seconds_left > 0 and message != self._waiting:
-                self.console.print(f"{message} ({duration_text(seconds_left)})", markup=False, highlight=False)
-            self._waiting = message if seconds_left > 0 else None
-            return
-        if seconds_left <= 0:
-            if self._wait is not None:
-                self._bars.remove_task(self._wait)
-                self._wait = None
-            return
-        text = f"[yellow]{message}: {duration_text(seconds_left)} left"
-        if self._wait is None:
-            self._wait = self._bars.add_task(text, total=None)
-        else:
-            self._bars.update(self._wait, description=text)
 
 
 def resume_command(name: str | None, accounts: Sequence[str], orgs_file: str | None, db: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
 from rich.console import Console
@@ -19,9 +19,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from collectors.base import DEFAULT_MAX_WAIT, duration_text
+from collectors.base import DEFAULT_MAX_WAIT
 from socialstage.errors import SocialstageError
 from socialstage.options import db_option, engine_options, model_option, report_option, window_options
+from socialstage.progress import WaitCountdown
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,9 +30,11 @@ if TYPE_CHECKING:
     from collectors.records import Organization
 
 
-class ScoreProgress:
+class ScoreProgress(WaitCountdown):
     """A progress bar on stderr: organizations done of the total, problems so far, time left; and any
     collection page or rate-limit wait under way. On a terminal only; elsewhere each wait is one line."""
+
+    WAIT_FIELDS: ClassVar[dict[str, Any]] = {"problems": ""}
 
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -42,8 +45,7 @@ class ScoreProgress:
             console=console, transient=True, disable=not self.live,
         )
         self._task: TaskID | None = None
-        self._wait: TaskID | None = None
-        self._waiting: str | None = None
+        self._wait_bars = self._bar
         self.problems = self.resumed = 0
 
     def __enter__(self) -> ScoreProgress:
@@ -69,24 +71,6 @@ class ScoreProgress:
         """Say which account is being collected."""
         if self._task is not None:
             self._bar.update(self._task, description=f"Collecting {account} {endpoint}")
-
-    def wait(self, message: str, seconds_left: float) -> None:
-        """Count a wait down (a line per wait when not on a terminal)."""
-        if not self.live:
-            if seconds_left > 0 and message != self._waiting:
-                self.console.print(f"{message} ({duration_text(seconds_left)})", markup=False, highlight=False)
-            self._waiting = message if seconds_left > 0 else None
-            return
-        if seconds_left <= 0:
-            if self._wait is not None:
-                self._bar.remove_task(self._wait)
-                self._wait = None
-            return
-        text = f"{message}: {duration_text(seconds_left)} left"
-        if self._wait is None:
-            self._wait = self._bar.add_task(text, total=None, problems="")
-        else:
-            self._bar.update(self._wait, description=text)
 
 
 def list_organizations(list_file: str | None, orgs_file: str | None,
