@@ -197,7 +197,15 @@ def score(
     from socialstage.dataset import read_organizations
     from socialstage.engines import score_dataset_batch
     from socialstage.inputs import open_store
-    from socialstage.score_batch import Batch, CollectSettings, exit_code, score_collected, score_posts, score_store
+    from socialstage.score_batch import (
+        RESUMABLE,
+        Batch,
+        CollectSettings,
+        exit_code,
+        score_collected,
+        score_posts,
+        score_store,
+    )
     from socialstage.score_journal import Journal, file_identity, journal_path, output_format, write_rows
     from socialstage.scoring import choose_model
 
@@ -254,7 +262,11 @@ def score(
         err.print(f"Wrote the report {written}", markup=False, highlight=False)
     code = exit_code(rows)
     if code:
-        err.print("Some organizations were not scored (see their status and message); run the same command "
-                  "with --resume to keep the scored rows and retry the others.", markup=False, highlight=False)
+        retry = (~rows["status"].isin(RESUMABLE)).any()
+        hint = (" run the same command with --resume to keep the scored rows and retry the others." if retry else
+                " they have no posts in the data; --resume would not change that (collect them, or check the"
+                " handles).")
+        err.print("Some organizations were not scored (see their status and message);" + hint, markup=False,
+                  highlight=False)
     ctx.exit(code)
 

@@ -185,6 +185,7 @@ def test_score_an_import_format_file_with_an_organizations_file(
     assert acme["stage_index"] > globex["stage_index"]
     assert initech["status"] == "no_data" and initech["rank"] is None and initech["stage"] is None
     assert "no post by, to or about Initech" in initech["message"]
+    assert "--resume would not change that" in result.stderr and "retry the others" not in result.stderr
     # the same organizations given as a list, to the terminal
     listed = tmp_path / "list.csv"
     listed.write_text("org,platform,handle\nAcme,x,AcmeHelp\nGlobex,twitter,globex\n", encoding="utf-8")

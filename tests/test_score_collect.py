@@ -121,6 +121,7 @@ def test_missing_suspended_and_rate_limited_rows_are_marked_and_the_rest_scored(
     listed = write_list(world.folder, LIST)
     result = world.score(str(listed), "--out", str(out), "--max-wait", "60")
     assert result.exit_code == 3, result.output  # some rows rate_limited
+    assert "--resume to keep the scored rows and retry the others" in result.stderr
     rows = world.rows(out)
     assert {o: r["status"] for o, r in rows.items()} == {
         "Acme": "ok", "Globex": "ok", "Ghost": "not_found", "Gone": "not_found", "Slow": "rate_limited",
