@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import Corpus, part_paths
+from corpus import PART_ORGS, Corpus, part_paths
 from results_table import append_row
 
 COMPARED = ["org_posts", "broadcast_share", "inbound", "response_rate", "response_time_median_hours",
@@ -89,6 +89,54 @@ def child_features(root: Path, profile: str | None) -> dict:
             "rss_after_imports_gib": after_imports, "peak_rss_gib": _rss_gib()}
 
 
+def _features_of_parts(root: str, parts: list[int]) -> tuple[pd.DataFrame, dict]:
+    """Read the enriched parts ``parts`` and compute every feature of their organizations (one task of the
+    ``parts`` layout); returns the features and this worker's figures."""
+    import pyarrow.parquet as pq
+
+    from features import compute_features, prepare
+
+    started, cpu = time.perf_counter(), _cpu_s()
+    paths = list(part_paths(Path(root) / "enriched"))
+    posts = pq.ParquetDataset([str(paths[k]) for k in parts]).read().to_pandas()
+    read_s = time.perf_counter() - started
+    everyone = Corpus.organizations_at(Path(root))
+    orgs = [org for k in parts for org in everyone[k * PART_ORGS:(k + 1) * PART_ORGS]]
+    table = compute_features(prepare(posts, orgs))
+    return table, {"pid": os.getpid(), "posts": len(posts), "read_s": read_s,
+                   "in_memory_gib": posts.memory_usage(deep=True).sum() / 2**30,
+                   "seconds": time.perf_counter() - started, "cpu_s": _cpu_s() - cpu, "peak_rss_gib": _rss_gib()}
+
+
+def child_features_by_part(root: Path, processes: int, parts_per_task: int) -> dict:
+    """The ``parts`` layout: every feature of every organization, computed part group by part group (each part
+    holds its organizations' posts and the posts around them, like a dataset partition) in ``processes`` worker
+    processes. Peak memory is the sum of every worker's peak and this process's (an upper bound of what was
+    held at once)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    after_imports = _rss_gib()
+    count = len(list(part_paths(root / "enriched")))
+    groups = [list(range(k, min(k + parts_per_task, count))) for k in range(0, count, parts_per_task)]
+    started = time.perf_counter()
+    tables, figures = [], []
+    with ProcessPoolExecutor(processes) as pool:
+        for table, worker in pool.map(_features_of_parts, [str(root)] * len(groups), groups):
+            tables.append(table)
+            figures.append(worker)
+    features_s = time.perf_counter() - started
+    table = pd.concat(tables)
+    table.rename_axis("org").reset_index().to_parquet(root / "result-features.parquet")
+    peaks: dict[int, float] = {}
+    for worker in figures:
+        peaks[worker["pid"]] = max(peaks.get(worker["pid"], 0.0), worker["peak_rss_gib"])
+    read_s = sum(w["read_s"] for w in figures)
+    return {"posts": sum(w["posts"] for w in figures), "in_memory_gib": sum(w["in_memory_gib"] for w in figures),
+            "read_s": 0.0, "read_in_workers_cpu_s": read_s, "features_s": features_s,
+            "features_cpu_s": sum(w["cpu_s"] for w in figures), "rss_after_imports_gib": after_imports,
+            "peak_rss_gib": _rss_gib() + sum(peaks.values()), "workers": len(peaks)}
+
+
 def child_duckdb(root: Path) -> dict:
     """Run the SQL reference over the enriched Parquet parts; returns the figures."""
     import duckdb
@@ -126,7 +174,8 @@ def compare(root: Path) -> list[str]:
     return problems
 
 
-def run(corpus: Corpus, code: str, record: bool, profile: str | None) -> None:
+def run(corpus: Corpus, code: str, record: bool, profile: str | None, layout: str = "whole", processes: int = 1,
+        parts_per_task: int = 1) -> None:
     manifest = corpus.manifest()
     if not manifest.get("enriched_posts"):
         sys.exit(f"no enriched corpus at {corpus.root}; run: .venv/bin/python bench/corpus.py --orgs {corpus.orgs} "
@@ -134,6 +183,8 @@ def run(corpus: Corpus, code: str, record: bool, profile: str | None) -> None:
     figures = {}
     for part in ("features", "duckdb"):
         command = [sys.executable, __file__, "--child", part, "--root", str(corpus.root)]
+        if part == "features" and layout == "parts":
+            command += ["--layout", "parts", "--processes", str(processes), "--parts-per-task", str(parts_per_task)]
         if profile and part == "features":
             command += ["--profile", profile]
         load = os.getloadavg()[0]
@@ -169,16 +220,30 @@ def main() -> None:
     parser.add_argument("--code", default="after", help="label of the code measured (before/after a change)")
     parser.add_argument("--no-record", action="store_true", help="print, do not append to RESULTS.md")
     parser.add_argument("--profile", help="write a pyinstrument profile of the features process (HTML)")
+    parser.add_argument("--layout", choices=["whole", "parts"], default="whole",
+                        help="whole: one DataFrame of every post in one process; parts: part groups in worker "
+                             "processes (default whole)")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="worker processes of the parts layout (default: the cores)")
+    parser.add_argument("--parts-per-task", type=int, default=1, help="parts read and computed together (parts)")
     parser.add_argument("--child", choices=["features", "duckdb"], help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         root = Path(args.root)
-        figures = child_features(root, args.profile) if args.child == "features" else child_duckdb(root)
+        if args.child == "duckdb":
+            figures = child_duckdb(root)
+        elif args.layout == "parts":
+            figures = child_features_by_part(root, args.processes, args.parts_per_task)
+        else:
+            figures = child_features(root, args.profile)
         print(json.dumps(figures))
         return
     for orgs in args.orgs or [1000]:
-        run(Corpus(orgs, args.seed, args.weeks), args.code, not args.no_record, args.profile)
+        code = args.code if args.layout == "whole" else (
+            f"{args.code}, by part ({args.parts_per_task} per task, {args.processes} processes)")
+        run(Corpus(orgs, args.seed, args.weeks), code, not args.no_record, args.profile, args.layout,
+            args.processes, args.parts_per_task)
 
 
 if __name__ == "__main__":

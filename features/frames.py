@@ -180,11 +180,11 @@ def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
     data["author_key"] = data["author"].astype(str).str.lstrip("@").str.lower()
     for column in ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id"):
         data[column] = _id_strings(data[column])
-    authors = data.drop_duplicates(["platform", "post_id"]).set_index(["platform", "post_id"])["author_key"]
+    loaded = _loaded_rows(data, ("in_reply_to_id", "repost_of_id", "quote_of_id"))
+    authors = np.append(data["author_key"].to_numpy(dtype=object), np.nan)  # row -1: not loaded
 
     def loaded_author(id_column: str) -> pd.Series:
-        index = pd.MultiIndex.from_arrays([data["platform"], data[id_column]])
-        return pd.Series(authors.reindex(index).to_numpy(), index=data.index)
+        return pd.Series(authors[loaded[id_column]], index=data.index, dtype=object)
 
     def given(column: str) -> pd.Series:
         return data[column].astype(object).where(data[column].notna(), np.nan).str.lstrip("@").str.lower()
@@ -208,8 +208,23 @@ def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
         None,
     )
     data["target"] = data["target"].where(pd.notna(data["target"]), None)
-    data["conversation"] = _conversations(data)
+    data["conversation"] = _conversations(data, loaded["in_reply_to_id"])
     return data
+
+
+def _loaded_rows(data: pd.DataFrame, id_columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """For each of ``id_columns``: the row of the first loaded post with that platform and ``post_id``, -1 where
+    none is loaded (or the id is missing). One integer coding of every id, then array look-ups."""
+    columns = ("post_id", *id_columns)
+    platforms, _ = pd.factorize(data["platform"])
+    stride = int(platforms.max()) + 1 if len(platforms) else 1
+    codes, uniques = pd.factorize(np.concatenate([data[c].to_numpy(dtype=object) for c in columns]))
+    keys = np.where(codes >= 0, codes.astype(np.int64) * stride + np.tile(platforms, len(columns)), -1)
+    keys = keys.reshape(len(columns), len(data))
+    first = np.full(len(uniques) * stride + 1, -1, dtype=np.int64)  # the last slot: a missing id
+    rows = np.flatnonzero(keys[0] >= 0)[::-1]
+    first[keys[0][rows]] = rows  # written last to first: the first row of each id stays
+    return {column: first[keys[i + 1]] for i, column in enumerate(id_columns)}
 
 
 def _id_strings(values: pd.Series) -> pd.Series:
@@ -228,12 +243,10 @@ def _on_rows(function: Callable[[pd.Series], pd.Series], text: pd.Series, rows: 
     return values
 
 
-def _conversations(data: pd.DataFrame) -> pd.Series:
-    """The conversation key of each post (module docstring): reply chains followed by pointer jumping."""
-    first = pd.Series(np.arange(len(data)), index=pd.MultiIndex.from_arrays([data["platform"], data["post_id"]]))
-    first = first[~first.index.duplicated()]
-    parent = first.reindex(pd.MultiIndex.from_arrays([data["platform"], data["in_reply_to_id"]])).to_numpy()
-    up = np.where(np.isnan(parent), np.arange(len(data)), np.nan_to_num(parent)).astype(np.int64)
+def _conversations(data: pd.DataFrame, parent: np.ndarray) -> pd.Series:
+    """The conversation key of each post (module docstring): reply chains followed by pointer jumping.
+    ``parent`` is the row of each post's loaded parent, -1 for none."""
+    up = np.where(parent < 0, np.arange(len(data)), parent).astype(np.int64)
     for _ in range(64):  # 2**64 steps: any chain; a cycle (corrupt data) stops at some post of the cycle
         jumped = up[up]
         if np.array_equal(jumped, up):

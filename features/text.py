@@ -13,6 +13,8 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: @handle mentions (X handles: letters, digits, underscore) and u/name mentions (Reddit names may also
 #: hold hyphens); a mention is not part of an e-mail address or a URL path.
@@ -60,6 +62,41 @@ def per_distinct(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Ser
         return pd.Series(values[codes], index=text.index, dtype=template.dtype, name=template.name)
 
     return distinct
+
+
+#: Whitespace as Python's ``\\s`` matches it in ASCII text, spelled for RE2 (whose ``\\s`` misses ``\\x0b`` and
+#: ``\\x1c``-``\\x1f``).
+ASCII_SPACE = r"[\t-\r\x1c-\x20]"
+
+
+def screened(superset: str | Callable[[], str]) -> Callable[[Callable[[pd.Series], pd.Series]], Callable]:
+    """Run a text function only on texts that may match, found first by one fast RE2 pass (pyarrow).
+
+    ``superset`` (or a function giving it, read once) is an RE2 pattern, matched case-insensitively anywhere in
+    the text, that every ASCII text the function finds something in also matches. Texts that are not ASCII are
+    always passed to the function (RE2 and Python differ outside ASCII). Every other text gets the function's
+    value for the empty string (its "nothing found"). So the result equals the function's on every text; the
+    tests check this on generated texts."""
+
+    def decorate(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+        @wraps(function)
+        def screen(text: pd.Series) -> pd.Series:
+            nothing = function(pd.Series([""], dtype=object))
+            if text.empty:
+                return nothing.iloc[:0].set_axis(text.index)
+            pattern = superset() if callable(superset) else superset
+            strings = pa.array(_strings(text).to_numpy(dtype=object), type=pa.large_string())
+            maybe = pc.or_(pc.match_substring_regex(strings, pattern, ignore_case=True),
+                           pc.invert(pc.string_is_ascii(strings))).to_numpy(zero_copy_only=False)
+            values = pd.Series(np.repeat(nothing.to_numpy(), len(text)), index=text.index, dtype=nothing.dtype,
+                               name=nothing.name)
+            if maybe.any():
+                values[maybe] = function(text[maybe]).to_numpy()
+            return values
+
+        return screen
+
+    return decorate
 
 
 def _strings(values: pd.Series) -> pd.Series:
@@ -118,6 +155,7 @@ def signatures(text: pd.Series) -> pd.Series:
 
 
 @per_distinct
+@screened(r"\?")
 def has_question(text: pd.Series) -> pd.Series:
     """True where the text contains a question mark outside links (``?`` in ``https://x.co/p?id=1`` is not one)."""
     return _strings(text).str.replace(r"https?://\S+", " ", regex=True).str.contains("?", regex=False)
@@ -143,15 +181,20 @@ def tracked_links(urls: pd.Series, text: pd.Series) -> pd.Series:
     return _has_tracked_link(links)
 
 
-@per_distinct
-def _has_tracked_link(links: pd.Series) -> pd.Series:
+def _tracked_link_regex(not_space: str = r"\S") -> str:
     params = "|".join(re.escape(p) for p in word_list("tracking_parameters"))
     hosts = "|".join(re.escape(h) for h in word_list("link_shorteners"))
-    pattern = rf"(?i)https?://(?:www\.)?(?:(?:{hosts})/|\S*[?&](?:{params})=)"
-    return links.str.contains(pattern, regex=True)
+    return rf"https?://(?:www\.)?(?:(?:{hosts})/|{not_space}*[?&](?:{params})=)"
 
 
 @per_distinct
+@screened(lambda: _tracked_link_regex(not_space=f"[^{ASCII_SPACE[1:-1]}]"))
+def _has_tracked_link(links: pd.Series) -> pd.Series:
+    return links.str.contains(f"(?i){_tracked_link_regex()}", regex=True)
+
+
+@per_distinct
+@screened(lambda: "|".join(re.escape(p) for p in word_list("feedback_phrases")))
 def feedback_asks(text: pd.Series) -> pd.Series:
     """True where a post asks the audience for feedback: a phrase in ``data/feedback_phrases.txt`` as
     whole words, case-insensitive, the last word optionally inflected (``polls``, ``voted``,
@@ -172,6 +215,7 @@ def _normalized(text: pd.Series) -> pd.Series:
 
 
 @per_distinct
+@screened(lambda: _phrase_regex("feedback_change_phrases", separator="[^A-Za-z0-9]+"))
 def feedback_changes(text: pd.Series) -> pd.Series:
     """True where a post reports a change made because of feedback ("you asked, we changed"): a phrase
     in ``data/feedback_change_phrases.txt``, case-insensitive, as whole words in order, with any spaces
@@ -188,7 +232,15 @@ _WORD_RE = r"[A-Z][a-z']{1,19}(?:-[A-Z][a-z']{1,19})?"
 _NAME_RE = rf"{_WORD_RE}(?:\s{_WORD_RE})?"
 
 
+def _addressed_superset() -> str:
+    """What every ASCII text :func:`addressed_names` finds a name in matches (RE2, case-insensitive)."""
+    greetings = _phrase_regex("name_greetings", separator=f"{ASCII_SPACE}+")
+    return (rf"^(?:{ASCII_SPACE}*\.?@[A-Za-z0-9_]{{1,40}})*[{ASCII_SPACE[1:-1]},:]*(?:{greetings}),?"
+            rf"{ASCII_SPACE}+[A-Z]")
+
+
 @per_distinct
+@screened(_addressed_superset)
 def addressed_names(text: pd.Series) -> pd.Series:
     """The name a reply addresses its reader by, or missing.
 

@@ -1,0 +1,54 @@
+"""The RE2 screens in front of the text signals (``features.text.screened``) never change a result."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from features import text as textsig
+
+#: Pieces that make texts close to every pattern: phrases of the word lists, greetings, names, mentions,
+#: links, the separators and whitespace RE2 and Python disagree on, and non-ASCII look-alikes.
+PIECES = [
+    *textsig.word_list("feedback_phrases")[:12], *textsig.word_list("feedback_change_phrases")[:12],
+    *textsig.word_list("name_greetings"), *textsig.word_list("tracking_parameters")[:5],
+    *textsig.word_list("link_shorteners")[:5],
+    "Jane", "Anne-Marie", "O'neil", "Doe", "there", "DM", "@acme", ".@AcmeHelp", "u/bob", "https://", "http://www.",
+    "?", "=", "&", "/", ".", ",", "!", ":", "-", "—", "’", "'", " ", "  ", "\n", "\t", "\x0b", "\x1c", "\u00a0",
+    "É", "é", "ſ", "K", "s", "ed", "ing", "x",
+]
+texts = st.lists(st.sampled_from(PIECES), max_size=10).map("".join)
+SCREENED = [textsig.feedback_asks, textsig.feedback_changes, textsig.addressed_names, textsig.has_question,
+            textsig._has_tracked_link]
+
+
+def _unscreened(function):
+    """The text function behind ``per_distinct`` and ``screened``."""
+    return function.__wrapped__.__wrapped__
+
+
+@pytest.mark.parametrize("function", SCREENED, ids=lambda f: f.__name__)
+@settings(max_examples=150, deadline=None)
+@given(batch=st.lists(texts, min_size=1, max_size=12))
+def test_screen_keeps_every_result(function, batch: list[str]) -> None:
+    series = pd.Series(batch, dtype=object)
+    screened = function(series)
+    plain = _unscreened(function)(series)
+    assert screened.index.equals(series.index)
+    pd.testing.assert_series_equal(screened.astype(object).reset_index(drop=True),
+                                   plain.astype(object).reset_index(drop=True), check_names=False)
+
+
+@pytest.mark.parametrize(("function", "text", "found"), [
+    (textsig.feedback_asks, "Please take our survey today", True),
+    (textsig.feedback_changes, "You asked. We listened!", True),
+    (textsig.addressed_names, "@bob\x0bHi Jane, sorted now", "Jane"),
+    (textsig.has_question, "Any news?", True),
+    (textsig._has_tracked_link, "see https://example.com/a\x1c?utm_source=x", False),
+])
+def test_screen_passes_what_the_function_finds(function, text: str, found) -> None:
+    """Texts that hold a match (or whitespace RE2 reads differently) reach the function."""
+    assert function(pd.Series([text, "nothing here"])).tolist()[0] == found
+    assert _unscreened(function)(pd.Series([text])).tolist()[0] == found
