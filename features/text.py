@@ -106,21 +106,33 @@ def _strings(values: pd.Series) -> pd.Series:
 
 def mentions(text: pd.Series) -> pd.Series:
     """Lists of lowercase handles mentioned in each text (``@name`` or ``u/name``)."""
-    found = _strings(text).str.findall(MENTION_RE)
-    return found.map(lambda pairs: [(at or user).lower() for at, user in pairs])
+    find = _MENTION.findall
+    return pd.Series([[(at or user).lower() for at, user in find(t)] for t in _strings(text)], index=text.index,
+                     dtype=object)
+
+
+#: :data:`MENTION_RE` with the look-behind of ``@`` after it (the same matches; the search skips to each ``@``).
+_MENTION = re.compile(MENTION_RE.replace(r"(?<![\w@/])@", r"@(?<![\w@/]@)", 1))
 
 
 def mention_rows(text: pd.Series) -> pd.Series:
     """Every mention of :func:`mentions`, one row each (lowercase handle), indexed by the position of its text
     in ``text``, in order. Each distinct text is searched once, and only if it holds ``@`` or ``u/``."""
     codes, uniques = pd.factorize(_strings(text))
-    distinct = pd.Series(uniques, dtype=object)
-    searched = distinct.str.contains("@", regex=False) | distinct.str.contains("u/", regex=False)
-    handles = pd.Series([[]] * len(distinct), dtype=object)
-    if searched.any():
-        handles[searched] = mentions(distinct[searched])
-    rows = pd.Series(handles.to_numpy()[codes], dtype=object).explode().dropna()
-    return pd.Series(rows.to_numpy(dtype=object), index=rows.index.to_numpy(dtype=np.int64), dtype=object,
+    distinct = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
+    searched = np.flatnonzero(pc.or_(pc.match_substring(distinct, "@"), pc.match_substring(distinct, "u/"))
+                              .to_numpy(zero_copy_only=False))
+    find = _MENTION.findall
+    found = [[(at or user).lower() for at, user in find(t)] for t in distinct.take(searched).to_pylist()]
+    counts = np.zeros(len(uniques) + 1, dtype=np.int64)  # per distinct text (the last: a missing text)
+    counts[searched] = [len(handles) for handles in found]
+    starts = np.zeros_like(counts)
+    starts[searched] = np.cumsum(counts[searched]) - counts[searched]
+    flat = np.array([h for handles in found for h in handles], dtype=object)
+    per_row = counts[codes]
+    rows = np.repeat(np.arange(len(codes), dtype=np.int64), per_row)
+    within = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    return pd.Series(flat[np.repeat(starts[codes], per_row) + within], index=rows, dtype=object,
                      name="handle_key")
 
 
