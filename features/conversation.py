@@ -96,8 +96,8 @@ def conversation_depth(frames: OrgFrames) -> pd.Series:
     count, so a conversation is measured whole. A lone original post is a conversation of 1. No such
     conversation: missing."""
     own = frames.org_posts[frames.org_posts["kind"] != "repost"]
-    taken = own.drop_duplicates(["org", "platform", "conversation"])[["org", "platform", "conversation"]]
-    sized = taken.merge(frames.conversations, how="left", on=["platform", "conversation"])
+    taken = own.drop_duplicates(["org", "conversation_key"])[["org", "conversation_key"]]
+    sized = taken.merge(frames.conversations[["conversation_key", "posts"]], how="left", on="conversation_key")
     return frames.per_org(sized.groupby("org")["posts"].mean())
 
 

@@ -52,6 +52,7 @@ from features import message_types
 from features import sentiment as sentiments
 from features import text as textsig
 from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
+from features.post_keys import NO_PARENT, conversation_keys, conversation_roots, first_of_each, post_keys
 
 ANSWER_WINDOW = pd.Timedelta(days=7)
 #: Optional columns of a posts DataFrame that carry values computed earlier (stored with the posts).
@@ -70,10 +71,11 @@ class OrgFrames:
     org_posts: pd.DataFrame
     inbound: pd.DataFrame
     windows: pd.DataFrame
-    #: Loaded non-repost posts per (platform, conversation): columns platform, conversation, posts.
+    #: Loaded non-repost posts per (platform, conversation): columns platform, conversation, conversation_key
+    #: (``features.post_keys``, as in ``org_posts``), posts.
     conversations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         {"platform": pd.Series(dtype=object), "conversation": pd.Series(dtype=object),
-         "posts": pd.Series(dtype=float)}))
+         "conversation_key": pd.Series(dtype=np.int64), "posts": pd.Series(dtype=float)}))
 
     #: Values several features read (a text signal of the org posts), computed once: see :meth:`cached`.
     memo: dict[str, pd.Series] = field(default_factory=dict, compare=False, repr=False)
@@ -180,11 +182,11 @@ def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
     data["author_key"] = data["author"].astype(str).str.lstrip("@").str.lower()
     for column in ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id"):
         data[column] = _id_strings(data[column])
-    loaded = _loaded_rows(data, ("in_reply_to_id", "repost_of_id", "quote_of_id"))
+    keys = post_keys(data)
     authors = np.append(data["author_key"].to_numpy(dtype=object), np.nan)  # row -1: not loaded
 
     def loaded_author(id_column: str) -> pd.Series:
-        return pd.Series(authors[loaded[id_column]], index=data.index, dtype=object)
+        return pd.Series(authors[keys.loaded_row(id_column)], index=data.index, dtype=object)
 
     def given(column: str) -> pd.Series:
         return data[column].astype(object).where(data[column].notna(), np.nan).str.lstrip("@").str.lower()
@@ -208,23 +210,12 @@ def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
         None,
     )
     data["target"] = data["target"].where(pd.notna(data["target"]), None)
-    data["conversation"] = _conversations(data, loaded["in_reply_to_id"])
+    root = conversation_roots(keys.loaded_row("in_reply_to_id"))
+    data["conversation"] = _conversations(data, root)
+    data["post_key"] = keys.keys["post_id"]
+    data["reply_key"] = np.where(keys.keys["in_reply_to_id"] < 0, NO_PARENT, keys.keys["in_reply_to_id"])
+    data["conversation_key"] = conversation_keys(keys, root)
     return data
-
-
-def _loaded_rows(data: pd.DataFrame, id_columns: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """For each of ``id_columns``: the row of the first loaded post with that platform and ``post_id``, -1 where
-    none is loaded (or the id is missing). One integer coding of every id, then array look-ups."""
-    columns = ("post_id", *id_columns)
-    platforms, _ = pd.factorize(data["platform"])
-    stride = int(platforms.max()) + 1 if len(platforms) else 1
-    codes, uniques = pd.factorize(np.concatenate([data[c].to_numpy(dtype=object) for c in columns]))
-    keys = np.where(codes >= 0, codes.astype(np.int64) * stride + np.tile(platforms, len(columns)), -1)
-    keys = keys.reshape(len(columns), len(data))
-    first = np.full(len(uniques) * stride + 1, -1, dtype=np.int64)  # the last slot: a missing id
-    rows = np.flatnonzero(keys[0] >= 0)[::-1]
-    first[keys[0][rows]] = rows  # written last to first: the first row of each id stays
-    return {column: first[keys[i + 1]] for i, column in enumerate(id_columns)}
 
 
 def _id_strings(values: pd.Series) -> pd.Series:
@@ -243,15 +234,8 @@ def _on_rows(function: Callable[[pd.Series], pd.Series], text: pd.Series, rows: 
     return values
 
 
-def _conversations(data: pd.DataFrame, parent: np.ndarray) -> pd.Series:
-    """The conversation key of each post (module docstring): reply chains followed by pointer jumping.
-    ``parent`` is the row of each post's loaded parent, -1 for none."""
-    up = np.where(parent < 0, np.arange(len(data)), parent).astype(np.int64)
-    for _ in range(64):  # 2**64 steps: any chain; a cycle (corrupt data) stops at some post of the cycle
-        jumped = up[up]
-        if np.array_equal(jumped, up):
-            break
-        up = jumped
+def _conversations(data: pd.DataFrame, up: np.ndarray) -> pd.Series:
+    """The conversation of each post (module docstring), ``up`` the row of the first post of its reply chain."""
 
     def at_root(column: str) -> pd.Series:
         return pd.Series(data[column].to_numpy(dtype=object)[up], index=data.index, dtype=object)
@@ -262,9 +246,14 @@ def _conversations(data: pd.DataFrame, parent: np.ndarray) -> pd.Series:
 
 def _conversation_sizes(data: pd.DataFrame) -> pd.DataFrame:
     """Loaded non-repost posts per (platform, conversation): reposts are not turns of a conversation."""
-    turns = data[data["kind"] != "repost"].drop_duplicates(["platform", "post_id"])
-    sizes = turns.groupby(["platform", "conversation"]).size().rename("posts").astype(float)
-    return sizes.reset_index()
+    rows = np.flatnonzero(data["kind"].to_numpy(dtype=object) != "repost")
+    rows = rows[first_of_each(data["post_key"].to_numpy()[rows])]  # each post once
+    keys = data["conversation_key"].to_numpy()[rows]
+    rows, keys = rows[keys >= 0], keys[keys >= 0]
+    conversations, first, posts = np.unique(keys, return_index=True, return_counts=True)
+    return pd.DataFrame({"platform": data["platform"].to_numpy(dtype=object)[rows[first]],
+                         "conversation": data["conversation"].to_numpy(dtype=object)[rows[first]],
+                         "conversation_key": conversations, "posts": posts.astype(float)})
 
 
 def _classify_org_posts(own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
@@ -299,16 +288,15 @@ def _signatures(own: pd.DataFrame) -> pd.Series:
 def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
     keys = members[["org", "platform", "handle_key"]]
     # candidates are found on a slim copy that carries each post's row; the whole rows are taken once at the end
-    slim = data[["platform", "post_id", "author_key", "target", "in_reply_to_id", "kind"]].assign(
+    slim = data[["platform", "post_id", "post_key", "author_key", "target", "reply_key", "kind"]].assign(
         row=np.arange(len(data)))
-    by_target = slim.merge(keys, left_on=["platform", "target"], right_on=["platform", "handle_key"])
-    by_target = by_target[by_target["kind"] == "reply"]
-    parents = own[["org", "platform", "post_id"]].rename(columns={"post_id": "in_reply_to_id"})
-    by_parent = slim.merge(parents, on=["platform", "in_reply_to_id"])
+    replies = slim[slim["kind"] == "reply"]
+    by_target = replies.merge(keys, left_on=["platform", "target"], right_on=["platform", "handle_key"])
+    by_parent = slim.merge(own[["org", "post_key"]].rename(columns={"post_key": "reply_key"}), on="reply_key")
     handles = textsig.mention_rows(data["text"])
-    mentioned = data[["platform", "post_id"]].iloc[handles.index].assign(handle_key=handles.to_numpy())
-    mentioned = mentioned.merge(keys, on=["platform", "handle_key"])[["org", "platform", "post_id"]]
-    by_mention = slim.merge(mentioned, on=["platform", "post_id"])
+    mentioned = data[["platform", "post_key"]].iloc[handles.index].assign(handle_key=handles.to_numpy())
+    mentioned = mentioned.merge(keys, on=["platform", "handle_key"])[["org", "post_key"]]
+    by_mention = slim.merge(mentioned, on="post_key")
     found = ["org", "platform", "post_id", "author_key", "kind", "row"]
     candidates = pd.concat([by_target[found], by_parent[found], by_mention[found]], ignore_index=True)
     candidates = candidates.drop_duplicates(["org", "platform", "post_id"])
@@ -317,20 +305,26 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
         how="left", on=["org", "platform", "author_key"],
     )
     chosen = not_own[not_own["is_org"].isna() & (not_own["kind"] != "repost")]
-    columns = ["platform", "post_id", "author_key", "created_at", "text", "kind", "sentiment"]
+    columns = ["platform", "post_id", "post_key", "author_key", "created_at", "text", "kind", "sentiment"]
     inbound = data[columns].iloc[chosen["row"].to_numpy()].reset_index(drop=True)
     inbound.insert(0, "org", chosen["org"].to_numpy())
     return inbound.assign(is_question=textsig.has_question(inbound["text"]))
 
 
 def _answer(inbound: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
-    replies = own.loc[own["kind"] == "reply", ["org", "platform", "in_reply_to_id", "created_at"]]
-    replies = replies.rename(columns={"in_reply_to_id": "post_id", "created_at": "reply_at"})
-    pairs = inbound[["org", "platform", "post_id", "created_at"]].merge(replies, on=["org", "platform", "post_id"])
+    replies = own[own["kind"] == "reply"]
+    org_codes, _ = pd.factorize(np.concatenate([inbound["org"].to_numpy(dtype=object),
+                                                replies["org"].to_numpy(dtype=object)]))
+    stride = max(inbound["post_key"].to_numpy().max(initial=0), replies["reply_key"].to_numpy().max(initial=0)) + 1
+    asked = org_codes[:len(inbound)] * stride + inbound["post_key"].to_numpy()  # org and post as one key
+    answering = org_codes[len(inbound):] * stride + replies["reply_key"].to_numpy()
+    answering[replies["reply_key"].to_numpy() < 0] = -1
+    pairs = pd.DataFrame({"asked": asked, "created_at": inbound["created_at"].array}).merge(
+        pd.DataFrame({"asked": answering, "reply_at": replies["created_at"].array}), on="asked")
     delay = pairs["reply_at"] - pairs["created_at"]
     pairs = pairs[(delay >= pd.Timedelta(0)) & (delay <= ANSWER_WINDOW)]
-    first = pairs.groupby(["org", "platform", "post_id"], as_index=False)["reply_at"].min()
-    inbound = inbound.merge(first, how="left", on=["org", "platform", "post_id"])
+    first = pairs.groupby("asked")["reply_at"].min()
+    inbound = inbound.assign(reply_at=first.reindex(asked).array)
     inbound["answered"] = inbound["reply_at"].notna()
     inbound["response_hours"] = (inbound["reply_at"] - inbound["created_at"]).dt.total_seconds() / 3600.0
     return inbound

@@ -1,0 +1,87 @@
+"""Integer keys of posts, their parents and their conversations, so that joins over posts are array look-ups.
+
+Every id of the posts (``post_id``, ``in_reply_to_id``, ``repost_of_id``, ``quote_of_id``, ``conversation_id``)
+is coded once, together with its platform: two keys are equal exactly when platform and id are. ``MISSING``
+marks an absent id; a missing ``in_reply_to_id`` is ``NO_PARENT`` instead, so that it never joins a post whose
+own id is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MISSING = -1
+NO_PARENT = -2
+ID_COLUMNS = ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id")
+
+
+@dataclass(frozen=True)
+class PostKeys:
+    """The keys of one posts table, row by row (``keys[column]``), and where each post is first loaded."""
+
+    keys: dict[str, np.ndarray]
+    #: For every key, the first row whose ``post_id`` has it (``MISSING`` where none); its last slot answers
+    #: :data:`MISSING` and :data:`NO_PARENT` look-ups.
+    first_row: np.ndarray
+
+    def loaded_row(self, column: str) -> np.ndarray:
+        """For each row, the first loaded post whose id is the row's ``column`` (``MISSING`` where none)."""
+        keys = self.keys[column]
+        return self.first_row[np.where(keys < 0, len(self.first_row) - 1, keys)]
+
+
+def post_keys(data: pd.DataFrame) -> PostKeys:
+    """Code the ids of ``data`` (a posts table with normalized platforms and ids as strings or None)."""
+    platforms, _ = pd.factorize(data["platform"])
+    stride = int(platforms.max()) + 1 if len(platforms) else 1
+    codes, uniques = pd.factorize(np.concatenate([data[c].to_numpy(dtype=object) for c in ID_COLUMNS]))
+    coded = np.where(codes >= 0, codes.astype(np.int64) * stride + np.tile(platforms, len(ID_COLUMNS)), MISSING)
+    keys = dict(zip(ID_COLUMNS, coded.reshape(len(ID_COLUMNS), len(data)), strict=True))
+    first = np.full(len(uniques) * stride + 1, MISSING, dtype=np.int64)
+    rows = np.flatnonzero(keys["post_id"] >= 0)[::-1]
+    first[keys["post_id"][rows]] = rows  # written last to first: the first row of each id stays
+    return PostKeys(keys, first)
+
+
+def conversation_roots(parent: np.ndarray) -> np.ndarray:
+    """The first post of each row's reply chain among the loaded posts, from each row's loaded parent row
+    (``MISSING``: none), by pointer jumping; a cycle (corrupt data) stops at some post of the cycle."""
+    up = np.where(parent < 0, np.arange(len(parent)), parent).astype(np.int64)
+    for _ in range(64):  # 2**64 steps: any chain
+        jumped = up[up]
+        if np.array_equal(jumped, up):
+            break
+        up = jumped
+    return up
+
+
+def conversation_keys(keys: PostKeys, root: np.ndarray) -> np.ndarray:
+    """Each row's conversation as a key: its ``conversation_id``, else its root's ``conversation_id``, else the
+    root's ``in_reply_to_id``, else the root's own id (``features.frames``' definition)."""
+    chosen = keys.keys["conversation_id"].copy()
+    for column, at in (("conversation_id", root), ("in_reply_to_id", root), ("post_id", root)):
+        candidate = keys.keys[column][at]
+        chosen = np.where(chosen < 0, candidate, chosen)
+    return chosen
+
+
+def first_of_each(keys: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each distinct key, in order of position."""
+    _, first = np.unique(keys, return_index=True)
+    return np.sort(first)
+
+
+def join_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of positions ``(i, j)`` with ``left[i] == right[j]`` (an inner join of two key arrays; negative
+    keys never join), ordered by ``i`` then ``j``."""
+    order = np.argsort(right, kind="stable")
+    ordered = right[order]
+    start = np.searchsorted(ordered, left, side="left")
+    stop = np.searchsorted(ordered, left, side="right")
+    counts = np.where(left >= 0, stop - start, 0)
+    lefts = np.repeat(np.arange(len(left), dtype=np.int64), counts)
+    within = np.arange(len(lefts), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return lefts, order[np.repeat(start, counts) + within]
