@@ -85,7 +85,7 @@ def screened(superset: str | Callable[[], str]) -> Callable[[Callable[[pd.Series
             if text.empty:
                 return nothing.iloc[:0].set_axis(text.index)
             pattern = superset() if callable(superset) else superset
-            strings = pa.array(_strings(text).to_numpy(dtype=object), type=pa.large_string())
+            strings = _arrow(text)
             maybe = pc.or_(pc.match_substring_regex(strings, pattern, ignore_case=True),
                            pc.invert(pc.string_is_ascii(strings))).to_numpy(zero_copy_only=False)
             values = pd.Series(np.repeat(nothing.to_numpy(), len(text)), index=text.index, dtype=nothing.dtype,
@@ -97,6 +97,14 @@ def screened(superset: str | Callable[[], str]) -> Callable[[Callable[[pd.Series
         return screen
 
     return decorate
+
+
+def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """``values`` as Arrow strings, a missing value as the empty string (no copy when already Arrow-backed)."""
+    strings = _strings(values)
+    if hasattr(strings.array, "__arrow_array__"):
+        return pa.chunked_array(strings.array.__arrow_array__())
+    return pa.array(strings.to_numpy(dtype=object), type=pa.large_string())
 
 
 def _strings(values: pd.Series) -> pd.Series:
@@ -119,7 +127,7 @@ def mention_rows(text: pd.Series) -> pd.Series:
     """Every mention of :func:`mentions`, one row each (lowercase handle), indexed by the position of its text
     in ``text``, in order. Each distinct text is searched once, and only if it holds ``@`` or ``u/``."""
     codes, uniques = pd.factorize(_strings(text))
-    distinct = pa.array(np.asarray(uniques, dtype=object), type=pa.large_string())
+    distinct = _arrow(pd.Series(uniques))
     searched = np.flatnonzero(pc.or_(pc.match_substring(distinct, "@"), pc.match_substring(distinct, "u/"))
                               .to_numpy(zero_copy_only=False))
     find = _MENTION.findall
@@ -236,23 +244,25 @@ def feedback_changes(text: pd.Series) -> pd.Series:
     return _normalized(text).str.contains(rf"(?i)(?<![\w'])(?:{pattern})(?![\w'])", regex=True)
 
 
-#: The start of a reply: any leading @mentions (``.@name`` too), then spaces.
-_LEADING_MENTIONS_RE = r"^(?:\s*\.?@[A-Za-z0-9_]{1,40})*[\s,:]*"
 #: A name: a capital then 1-19 lowercase letters or apostrophes (``Jane``, ``O'neil``), parts joined by a
 #: hyphen (``Anne-Marie``), optionally a second such word (``Jane Doe``). All capitals (``DM``) is no name.
 _WORD_RE = r"[A-Z][a-z']{1,19}(?:-[A-Z][a-z']{1,19})?"
-_NAME_RE = rf"{_WORD_RE}(?:\s{_WORD_RE})?"
 
 
-def _addressed_superset() -> str:
-    """What every ASCII text :func:`addressed_names` finds a name in matches (RE2, case-insensitive)."""
-    greetings = _phrase_regex("name_greetings", separator=f"{ASCII_SPACE}+")
-    return (rf"^(?:{ASCII_SPACE}*\.?@[A-Za-z0-9_]{{1,40}})*[{ASCII_SPACE[1:-1]},:]*(?:{greetings}),?"
-            rf"{ASCII_SPACE}+[A-Z]")
+def _addressed_pattern(space: str = r"\s", end: str = "$") -> str:
+    """The pattern of :func:`addressed_names`; ``space`` and ``end`` spell ``\\s`` and ``$`` (Python's by
+    default). With ``end=None`` the closing look-ahead becomes a group that consumes (RE2 has no look-ahead;
+    the pattern is anchored at the start and only the name is kept, so the name found is the same)."""
+    greetings = _phrase_regex("name_greetings", separator=f"{space}+")
+    word = _WORD_RE
+    mentions = rf"^(?:{space}*\.?@[A-Za-z0-9_]{{1,40}})*[{space.strip('[]')},:]*"
+    name = rf"(?i:{greetings}),?{space}+(?P<name>{word}(?:{space}{word})?)"
+    if end is None:
+        return rf"{mentions}{name}(?:{space}*(?:[,!.:;?]|[-–—]{space}|\n?\z))"
+    return rf"{mentions}{name}(?={space}*(?:[,!.:;?]|[-–—]{space}|{end}))"
 
 
 @per_distinct
-@screened(_addressed_superset)
 def addressed_names(text: pd.Series) -> pd.Series:
     """The name a reply addresses its reader by, or missing.
 
@@ -264,12 +274,27 @@ def addressed_names(text: pd.Series) -> pd.Series:
     ``Sorry Jane Doe.``. Words in ``data/name_stop_words.txt`` (``there``, ``all``, ``team`` ...)
     and the sign-off stop words (``Friday``, ``Thanks`` ...) are not names. The returned value is
     the name, e.g. ``Jane``.
+
+    ASCII texts are read by RE2 (pyarrow), the others by Python's ``re``; the tests check both give the same.
     """
-    greetings = _phrase_regex("name_greetings")
-    pattern = (
-        rf"{_LEADING_MENTIONS_RE}(?i:{greetings}),?\s+(?P<name>{_NAME_RE})(?=\s*(?:[,!.:;?]|[-–—]\s|$))"
-    )
-    names = _normalized(text).str.extract(pattern, expand=True)["name"]
+    strings = _strings(text)
+    arrow = _arrow(strings)
+    ascii_text = pc.string_is_ascii(arrow).to_numpy(zero_copy_only=False)
+    found = pc.struct_field(pc.extract_regex(arrow, _addressed_pattern(ASCII_SPACE, end=None)), "name")
+    names = pd.Series(found.to_numpy(zero_copy_only=False), index=text.index, dtype=object)
+    if not ascii_text.all():
+        names[~ascii_text] = _python_addressed_names(strings[~ascii_text]).to_numpy()
+    return _named(names)
+
+
+def _python_addressed_names(text: pd.Series) -> pd.Series:
+    """The names :func:`addressed_names` reads, by Python's ``re`` (stop words not yet removed)."""
+    return _normalized(text).str.extract(_addressed_pattern(), expand=True)["name"].astype(object)
+
+
+def _named(names: pd.Series) -> pd.Series:
+    """``names`` without stop words (their first word in ``data/name_stop_words.txt`` or the sign-off stop words)."""
+    names = names.astype(object).where(names.notna(), np.nan)
     first = names.fillna("").astype(str).str.split(" ").str[0].str.lower()
     stop = first.isin(set(word_list("name_stop_words")) | _NOT_NAMES)
-    return names.astype(object).where(names.notna() & ~stop)
+    return names.where(names.notna() & ~stop)
