@@ -293,7 +293,7 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
     replies = slim[slim["kind"] == "reply"]
     by_target = replies.merge(keys, left_on=["platform", "target"], right_on=["platform", "handle_key"])
     by_parent = slim.merge(own[["org", "post_key"]].rename(columns={"post_key": "reply_key"}), on="reply_key")
-    handles = textsig.mention_rows(data["text"])
+    handles = textsig.mention_rows(data["text"], set(keys["handle_key"]))
     mentioned = data[["platform", "post_key"]].iloc[handles.index].assign(handle_key=handles.to_numpy())
     mentioned = mentioned.merge(keys, on=["platform", "handle_key"])[["org", "post_key"]]
     by_mention = slim.merge(mentioned, on="post_key")

@@ -15,7 +15,8 @@ PIECES = [
     *textsig.word_list("feedback_phrases")[:12], *textsig.word_list("feedback_change_phrases")[:12],
     *textsig.word_list("name_greetings"), *textsig.word_list("tracking_parameters")[:5],
     *textsig.word_list("link_shorteners")[:5],
-    "Jane", "Anne-Marie", "O'neil", "Doe", "there", "DM", "@acme", ".@AcmeHelp", "@", "u/bob", "/u/Ann-B", "//u/x",
+    "Jane", "Anne-Marie", "O'neil", "Doe", "there", "DM", "@acme", ".@AcmeHelp", "@ACMEhelp", "@",
+    "u/bob", "joe_1", "Ann-B", "/u/Ann-B", "//u/x",
     "a@b.c", "https://", "http://www.",
     "?", "=", "&", "/", ".", ",", "!", ":", "-", "—", "’", "'", " ", "  ", "\n", "\t", "\x0b", "\x1c", "\u00a0",
     "É", "é", "ſ", "K", "s", "ed", "ing", "x",
@@ -77,3 +78,15 @@ def test_mention_rows_are_every_mention_of_the_pattern(batch: list[str | None]) 
                 for at, user in re.findall(textsig.MENTION_RE, text or "")]
     rows = textsig.mention_rows(pd.Series(batch, dtype=object))
     assert list(zip(rows.index.tolist(), rows.tolist(), strict=True)) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(batch=st.lists(st.one_of(texts, st.none()), max_size=12),
+       handles=st.sets(st.sampled_from(["acme", "acmehelp", "bob", "ann-b", "x", "joe_1"]), max_size=4))
+def test_mention_rows_of_some_handles_list_every_mention_of_them(batch: list[str | None], handles: set[str]) -> None:
+    """Screening by handles keeps every mention of those handles."""
+    every = textsig.mention_rows(pd.Series(batch, dtype=object))
+    some = textsig.mention_rows(pd.Series(batch, dtype=object), handles)
+    wanted = every[every.isin(handles)]
+    kept = some[some.isin(handles)]
+    assert list(zip(kept.index, kept, strict=True)) == list(zip(wanted.index, wanted, strict=True))
