@@ -180,16 +180,16 @@ def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
     data["created_at"] = pd.to_datetime(data["created_at"], utc=True)
     data["text"] = data["text"].fillna("").astype(str)
     data["author_key"] = data["author"].astype(str).str.lstrip("@").str.lower()
+    keys = post_keys(data)
     for column in ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id"):
         data[column] = _id_strings(data[column])
-    keys = post_keys(data)
     authors = np.append(data["author_key"].to_numpy(dtype=object), np.nan)  # row -1: not loaded
 
     def loaded_author(id_column: str) -> pd.Series:
         return pd.Series(authors[keys.loaded_row(id_column)], index=data.index, dtype=object)
 
     def given(column: str) -> pd.Series:
-        return data[column].astype(object).where(data[column].notna(), np.nan).str.lstrip("@").str.lower()
+        return data[column].astype("str").str.lstrip("@").str.lower().astype(object)  # as author_key
 
     is_reply = data["in_reply_to_id"].notna() | data["in_reply_to_author"].notna()
     reply_target = given("in_reply_to_author").fillna(loaded_author("in_reply_to_id"))

@@ -34,10 +34,10 @@ class PostKeys:
 
 
 def post_keys(data: pd.DataFrame) -> PostKeys:
-    """Code the ids of ``data`` (a posts table with normalized platforms and ids as strings or None)."""
+    """Code the ids of ``data`` (a posts table with normalized platforms; an id is read as its string)."""
     platforms, _ = pd.factorize(data["platform"])
     stride = int(platforms.max()) + 1 if len(platforms) else 1
-    codes, uniques = pd.factorize(np.concatenate([data[c].to_numpy(dtype=object) for c in ID_COLUMNS]))
+    codes, uniques = pd.factorize(pd.concat([data[c].astype("str") for c in ID_COLUMNS], ignore_index=True))
     coded = np.where(codes >= 0, codes.astype(np.int64) * stride + np.tile(platforms, len(ID_COLUMNS)), MISSING)
     keys = dict(zip(ID_COLUMNS, coded.reshape(len(ID_COLUMNS), len(data)), strict=True))
     first = np.full(len(uniques) * stride + 1, MISSING, dtype=np.int64)

@@ -309,6 +309,6 @@ def _python_addressed_names(text: pd.Series) -> pd.Series:
 def _named(names: pd.Series) -> pd.Series:
     """``names`` without stop words (their first word in ``data/name_stop_words.txt`` or the sign-off stop words)."""
     names = names.astype(object).where(names.notna(), np.nan)
-    first = names.fillna("").astype(str).str.split(" ").str[0].str.lower()
-    stop = first.isin(set(word_list("name_stop_words")) | _NOT_NAMES)
-    return names.where(names.notna() & ~stop)
+    stop_words = set(word_list("name_stop_words")) | _NOT_NAMES
+    stop = [isinstance(name, str) and name.split(" ")[0].lower() in stop_words for name in names.to_numpy()]
+    return names.where(names.notna() & ~np.array(stop, dtype=bool))
