@@ -110,8 +110,9 @@ def accounts_frame(orgs: list[Organization], profiles: pd.DataFrame | None = Non
     profile = _profiles(profiles).reindex(pd.MultiIndex.from_frame(frame[["platform", "handle_key"]]))
     display_name = pd.Series(profile["display_name"].to_numpy(), index=frame.index, dtype=object)
     bio = pd.Series(profile["bio"].to_numpy(), index=frame.index, dtype=object)
-    inferred = infer_departments(frame["handle"], display_name, bio)
     given = frame["given"].notna()
+    unknown = ~given  # departments are inferred only where none is given
+    inferred = infer_departments(frame["handle"][unknown], display_name[unknown], bio[unknown]).reindex(frame.index)
     frame["department"] = frame["given"].where(given, inferred["department"])
     frame["department_source"] = np.where(given, "given", inferred["department_source"].fillna("default"))
     frame["department_match"] = inferred["department_match"].where(~given)
