@@ -52,7 +52,7 @@ from features import message_types
 from features import sentiment as sentiments
 from features import text as textsig
 from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
-from features.post_keys import NO_PARENT, conversation_keys, conversation_roots, first_of_each, post_keys
+from features.post_keys import NO_PARENT, conversation_keys, conversation_roots, first_of_each, join_rows, post_keys
 
 ANSWER_WINDOW = pd.Timedelta(days=7)
 #: Optional columns of a posts DataFrame that carry values computed earlier (stored with the posts).
@@ -287,28 +287,43 @@ def _signatures(own: pd.DataFrame) -> pd.Series:
 
 
 def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    keys = members[["org", "platform", "handle_key"]]
-    # candidates are found on a slim copy that carries each post's row; the whole rows are taken once at the end
-    slim = data[["platform", "post_id", "post_key", "author_key", "target", "reply_key", "kind"]].assign(
-        row=np.arange(len(data)))
-    replies = slim[slim["kind"] == "reply"]
-    by_target = replies.merge(keys, left_on=["platform", "target"], right_on=["platform", "handle_key"])
-    by_parent = slim.merge(own[["org", "post_key"]].rename(columns={"post_key": "reply_key"}), on="reply_key")
-    handles = textsig.mention_rows(data["text"], set(keys["handle_key"]))
-    mentioned = data[["platform", "post_key"]].iloc[handles.index].assign(handle_key=handles.to_numpy())
-    mentioned = mentioned.merge(keys, on=["platform", "handle_key"])[["org", "post_key"]]
-    by_mention = slim.merge(mentioned, on="post_key")
-    found = ["org", "platform", "post_id", "author_key", "kind", "row"]
-    candidates = pd.concat([by_target[found], by_parent[found], by_mention[found]], ignore_index=True)
-    candidates = candidates.drop_duplicates(["org", "platform", "post_id"])
-    not_own = candidates.merge(
-        keys.rename(columns={"handle_key": "author_key"}).assign(is_org=True),
-        how="left", on=["org", "platform", "author_key"],
-    )
-    chosen = not_own[not_own["is_org"].isna() & (not_own["kind"] != "repost")]
+    """The inbound posts of each organization (module docstring), joined on integer keys: accounts are coded
+    by platform and handle, posts by ``post_key``. Rows come in the order of the joins they are found by."""
+    handles = textsig.mention_rows(data["text"], set(members["handle_key"]))
+    mention_rows = handles.index.to_numpy(dtype=np.int64)
+    platforms, _ = pd.factorize(pd.concat([data["platform"], members["platform"]], ignore_index=True))
+    names, _ = pd.factorize(pd.concat([data["author_key"], data["target"], handles, members["handle_key"]],
+                                      ignore_index=True).astype(object))
+    stride = int(platforms.max(initial=0)) + 1
+    coded = np.where(names >= 0, names.astype(np.int64) * stride, -1)
+    n, found = len(data), len(handles)
+    post_platform, member_platform = platforms[:n], platforms[n:]
+    author = coded[:n] + post_platform
+    target = np.where(coded[n:2 * n] >= 0, coded[n:2 * n] + post_platform, -1)
+    mention = coded[2 * n:2 * n + found] + post_platform[mention_rows]
+    member = coded[2 * n + found:] + member_platform
+    orgs, org_names = pd.factorize(members["org"])
+    post_key = data["post_key"].to_numpy()
+    kind = data["kind"].to_numpy(dtype=object)
+
+    replies = np.flatnonzero(kind == "reply")
+    reply_rows, reply_members = join_rows(target[replies], member)
+    parent_rows, parents = join_rows(data["reply_key"].to_numpy(), own["post_key"].to_numpy())
+    mention_at, mention_members = join_rows(mention, member)
+    mention_posts, mentioned = join_rows(post_key, post_key[mention_rows[mention_at]])
+    rows = np.concatenate([replies[reply_rows], parent_rows, mention_posts])
+    org = np.concatenate([orgs[reply_members], org_names.get_indexer(own["org"].to_numpy()[parents]),
+                          orgs[mention_members[mentioned]]]).astype(np.int64)
+    # each (org, post) once, its first row kept; then not the org's own posts, and never a repost
+    each = first_of_each(org * (int(post_key.max(initial=0)) + 2) + post_key[rows] + 1)
+    rows, org = rows[each], org[each]
+    accounts = int(max(author.max(initial=0), member.max(initial=0))) + 1
+    is_own = np.isin(org * accounts + author[rows], orgs.astype(np.int64) * accounts + member)
+    keep = ~is_own & (kind[rows] != "repost")
+    rows, org = rows[keep], org[keep]
     columns = ["platform", "post_id", "post_key", "author_key", "created_at", "text", "kind", "sentiment"]
-    inbound = data[columns].iloc[chosen["row"].to_numpy()].reset_index(drop=True)
-    inbound.insert(0, "org", chosen["org"].to_numpy())
+    inbound = data[columns].iloc[rows].reset_index(drop=True)
+    inbound.insert(0, "org", org_names.to_numpy(dtype=object)[org])
     return inbound.assign(is_question=textsig.has_question(inbound["text"]))
 
 
