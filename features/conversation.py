@@ -96,9 +96,10 @@ def conversation_depth(frames: OrgFrames) -> pd.Series:
     count, so a conversation is measured whole. A lone original post is a conversation of 1. No such
     conversation: missing."""
     own = frames.org_posts[frames.org_posts["kind"] != "repost"]
-    taken = own.drop_duplicates(["org", "conversation_key"])[["org", "conversation_key"]]
-    sized = taken.merge(frames.conversations[["conversation_key", "posts"]], how="left", on="conversation_key")
-    return frames.per_org(sized.groupby("org")["posts"].mean())
+    taken = own[["org", "conversation_key"]].drop_duplicates()
+    sizes = frames.conversations.set_index("conversation_key")["posts"]
+    posts = sizes.reindex(taken["conversation_key"].to_numpy()).to_numpy()
+    return frames.per_org(pd.Series(posts).groupby(taken["org"].to_numpy()).mean())
 
 
 def _sentiment_response_rate(frames: OrgFrames, label: str) -> pd.Series:

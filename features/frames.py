@@ -176,8 +176,8 @@ def empty_posts() -> pd.DataFrame:
 def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
     data = posts.reindex(columns=list(POST_COLUMNS) + list(ENRICHMENT_COLUMNS))  # copy-on-write: posts unchanged
     data["sentiment"] = pd.to_numeric(data["sentiment"], errors="coerce").astype(float)
-    platforms = data["platform"].astype(str)
-    data["platform"] = platforms.map({name: normalize_platform(name) for name in platforms.unique()})
+    codes, platforms = pd.factorize(data["platform"].astype(str))
+    data["platform"] = np.array([normalize_platform(name) for name in platforms], dtype=object)[codes]
     data["created_at"] = pd.to_datetime(data["created_at"], utc=True)
     data["text"] = data["text"].fillna("").astype(str)
     data["author_key"] = data["author"].astype(str).str.lstrip("@").str.lower()
@@ -238,11 +238,10 @@ def _on_rows(function: Callable[[pd.Series], pd.Series], text: pd.Series, rows: 
 def _conversations(data: pd.DataFrame, up: np.ndarray) -> pd.Series:
     """The conversation of each post (module docstring), ``up`` the row of the first post of its reply chain."""
 
-    def at_root(column: str) -> pd.Series:
-        return pd.Series(data[column].to_numpy(dtype=object)[up], index=data.index, dtype=object)
-
-    key = data["conversation_id"].fillna(at_root("conversation_id")).fillna(at_root("in_reply_to_id"))
-    return key.fillna(at_root("post_id"))
+    key = data["conversation_id"].to_numpy(dtype=object)
+    for column in ("conversation_id", "in_reply_to_id", "post_id"):  # the first of these the chain has
+        key = np.where(pd.isna(key), data[column].to_numpy(dtype=object)[up], key)
+    return pd.Series(key, index=data.index, dtype=object)
 
 
 def _conversation_sizes(data: pd.DataFrame) -> pd.DataFrame:
@@ -292,16 +291,19 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
     handles = textsig.mention_rows(data["text"], set(members["handle_key"]))
     mention_rows = handles.index.to_numpy(dtype=np.int64)
     platforms, _ = pd.factorize(pd.concat([data["platform"], members["platform"]], ignore_index=True))
-    names, _ = pd.factorize(pd.concat([data["author_key"], data["target"], handles, members["handle_key"]],
-                                      ignore_index=True).astype(object))
-    stride = int(platforms.max(initial=0)) + 1
-    coded = np.where(names >= 0, names.astype(np.int64) * stride, -1)
-    n, found = len(data), len(handles)
-    post_platform, member_platform = platforms[:n], platforms[n:]
-    author = coded[:n] + post_platform
-    target = np.where(coded[n:2 * n] >= 0, coded[n:2 * n] + post_platform, -1)
-    mention = coded[2 * n:2 * n + found] + post_platform[mention_rows]
-    member = coded[2 * n + found:] + member_platform
+    n, stride = len(data), int(platforms.max(initial=0)) + 1
+    post_platform = platforms[:n]
+    handle_index = pd.Index(members["handle_key"].unique())  # only the accounts' handles can join
+
+    def coded(values: pd.Series, platform: np.ndarray) -> np.ndarray:
+        """Handles as account keys (platform and handle), -1 for a handle that is no account's."""
+        found = handle_index.get_indexer(values.astype(object))
+        return np.where(found >= 0, found.astype(np.int64) * stride + platform, -1)
+
+    author = coded(data["author_key"], post_platform)
+    target = coded(data["target"], post_platform)
+    mention = coded(handles, post_platform[mention_rows])
+    member = coded(members["handle_key"], platforms[n:])
     orgs, org_names = pd.factorize(members["org"])
     post_key = data["post_key"].to_numpy()
     kind = data["kind"].to_numpy(dtype=object)
@@ -317,8 +319,8 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
     # each (org, post) once, its first row kept; then not the org's own posts, and never a repost
     each = first_of_each(org * (int(post_key.max(initial=0)) + 2) + post_key[rows] + 1)
     rows, org = rows[each], org[each]
-    accounts = int(max(author.max(initial=0), member.max(initial=0))) + 1
-    is_own = np.isin(org * accounts + author[rows], orgs.astype(np.int64) * accounts + member)
+    accounts = int(member.max(initial=0)) + 2  # an author that is no account (-1) stays apart
+    is_own = np.isin(org * accounts + author[rows] + 1, orgs.astype(np.int64) * accounts + member + 1)
     keep = ~is_own & (kind[rows] != "repost")
     rows, org = rows[keep], org[keep]
     columns = ["platform", "post_id", "post_key", "author_key", "created_at", "text", "kind", "sentiment"]
