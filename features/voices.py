@@ -12,9 +12,12 @@ def distinct_signatures(frames: OrgFrames) -> pd.Series:
     """Number of distinct (account, sign-off) pairs among org posts: agent sign-offs such as
     ``^AB``, ``*AB``, ``-Name``, ``/AB``, ``~AB`` at the end of a post, before any link or page
     counter (see ``features.text.signatures``). Empty: 0."""
-    signed = frames.org_posts.dropna(subset=["signature"])
-    pairs = signed.drop_duplicates(["org", "platform", "account", "signature"])
-    return frames.per_org(pairs.groupby("org").size(), fill=0.0)
+    def count() -> pd.Series:
+        signed = frames.org_posts.dropna(subset=["signature"])
+        pairs = signed.drop_duplicates(["org", "platform", "account", "signature"])
+        return frames.per_org(pairs.groupby("org").size(), fill=0.0)
+
+    return frames.cached("distinct_signatures", count).copy()  # distinct_voices adds to it
 
 
 def distinct_voices(frames: OrgFrames) -> pd.Series:
