@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -89,6 +90,12 @@ def child_features(root: Path, profile: str | None) -> dict:
             "rss_after_imports_gib": after_imports, "peak_rss_gib": _rss_gib()}
 
 
+@cache
+def _organizations(root: str) -> list:
+    """The corpus's organizations, read once per worker process."""
+    return Corpus.organizations_at(Path(root))
+
+
 def _features_of_parts(root: str, parts: list[int]) -> tuple[pd.DataFrame, dict]:
     """Read the enriched parts ``parts`` and compute every feature of their organizations (one task of the
     ``parts`` layout); returns the features and this worker's figures."""
@@ -100,7 +107,7 @@ def _features_of_parts(root: str, parts: list[int]) -> tuple[pd.DataFrame, dict]
     paths = list(part_paths(Path(root) / "enriched"))
     posts = pq.ParquetDataset([str(paths[k]) for k in parts]).read().to_pandas()
     read_s = time.perf_counter() - started
-    everyone = Corpus.organizations_at(Path(root))
+    everyone = _organizations(root)
     orgs = [org for k in parts for org in everyone[k * PART_ORGS:(k + 1) * PART_ORGS]]
     table = compute_features(prepare(posts, orgs))
     return table, {"pid": os.getpid(), "posts": len(posts), "read_s": read_s,
