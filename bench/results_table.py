@@ -8,16 +8,15 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
 def append_row(header: str, columns: str, row: str, path: Path = RESULTS) -> None:
-    """Add ``row`` at the end of the table under ``header`` (a ``## ...`` line), creating the section, with
+    """Add ``row`` at the end of the first table under ``header`` (a ``## ...`` line), creating the section, with
     ``columns`` (the table's header and rule lines), at the end of the file when it is not there yet."""
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else ["# Benchmark results"]
     if header not in lines:
         lines += ["", header, "", *columns.splitlines()]
         lines.append(row)
     else:
-        end = lines.index(header) + 1
-        while end < len(lines) and (not lines[end].strip() or not lines[end].startswith("## ")):
-            end += 1
-        last = max(i for i in range(lines.index(header), end) if lines[i].startswith("|"))
+        last = next(i for i in range(lines.index(header), len(lines)) if lines[i].startswith("|"))
+        while last + 1 < len(lines) and lines[last + 1].startswith("|"):
+            last += 1  # the end of the section's first table (the figures; later tables are summaries)
         lines.insert(last + 1, row)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
