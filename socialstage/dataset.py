@@ -36,6 +36,7 @@ from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from collectors.records import POST_COLUMNS, OrgAccount, Organization, normalize_handle, normalize_platform
 from features.frames import ENRICHMENT_COLUMNS, prepare
@@ -319,8 +320,10 @@ def read_partition(root: str | Path, org: str) -> tuple[pd.DataFrame, pd.DataFra
     exists = fs.isdir if fs is not None else os.path.isdir
     if not exists(path):
         raise PartitionMissingError(f"the dataset has no partition {partition_name(org)}")
-    posts = pd.read_parquet(path, filesystem=fs)  # a folder: its files, except _-prefixed ones
-    posts = posts.drop(columns=[PARTITION_KEY], errors="ignore")
+    # a folder: its files, except _-prefixed ones; read by pyarrow directly (pandas' reader costs twice as much)
+    posts = pq.read_table(path, filesystem=fs, partitioning=None).to_pandas()
+    if PARTITION_KEY in posts.columns:
+        posts = posts.drop(columns=[PARTITION_KEY])
     posts["created_at"] = pd.to_datetime(posts["created_at"], utc=True)
     profiles_path = f"{path}/{PROFILES_FILE}"
     found = fs.exists(profiles_path) if fs is not None else os.path.isfile(profiles_path)

@@ -42,8 +42,8 @@ ENGINES = ("local", "dask")
 MESSAGE_LIMIT = 300
 #: Partitions placed together in one call (one Dask task): placing organizations together costs a fraction of
 #: placing them one by one (the fixed cost of a placement dominates small partitions), and memory is bounded
-#: by this many partitions.
-PARTITIONS_PER_TASK = 20
+#: by this many partitions (100 simulated organizations of ~1,000 posts: under 1 GB, bench/RESULTS.md).
+PARTITIONS_PER_TASK = 100
 #: A function with the signature of :func:`socialstage.score.place_frame`.
 Placer = Callable[..., pd.DataFrame]
 

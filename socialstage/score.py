@@ -187,7 +187,7 @@ def plain(value: Any) -> Any:
 def row_records(rows: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows as plain dicts (:func:`plain` values), in the contract's column order."""
     return [{c: plain(v) for c, v in zip(ROW_COLUMNS, values, strict=True)}
-            for values in rows.reindex(columns=list(ROW_COLUMNS)).itertuples(index=False, name=None)]
+            for values in rows.reindex(columns=list(ROW_COLUMNS)).to_numpy(dtype=object)]
 
 
 def rows_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
