@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/corpus.py --orgs 1000 --enrich     # once: ~1M posts, then enriched
     .venv/bin/python bench/bench_scale.py --orgs 1000 --orgs 10000
+    .venv/bin/python bench/bench_scale.py --orgs 1000 --orgs 10000 --layout parts   # part by part, every core
     .venv/bin/python bench/bench_scale.py --orgs 1000 --profile /tmp/features.html --no-record
 
 For each corpus (``bench/corpus.py``; its enriched copy must exist) two separate processes run one after the
@@ -9,7 +10,9 @@ other, so that each one's peak memory is its own (``ru_maxrss`` of the process: 
 included; the figure after imports is recorded too):
 
 * **features**: read the enriched Parquet parts into one posts DataFrame (pyarrow), then ``features.prepare`` +
-  ``features.compute_features`` for every organization, the audit's code path;
+  ``features.compute_features`` for every organization, the audit's code path; with ``--layout parts``, the
+  same per part (100 organizations with their posts and the posts around them, as in a partition of
+  ``socialstage dataset``) in ``--processes`` worker processes, whose peak memories are summed;
 * **duckdb**: ``bench/scale_sql.py`` over the same Parquet files (all cores).
 
 Both write their per-organization aggregates; this script checks that they agree (counts and shares exactly,
