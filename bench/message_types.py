@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/message_types.py            # evaluate, append to RESULTS.md, write model + card
     .venv/bin/python bench/message_types.py --dry-run  # evaluate and print only
+    .venv/bin/python bench/message_types.py --export-arrays  # only (re)write the shipped model's array export
 
 Data: ``../shared/data/corporate_messaging/corporate_messaging_6_accounts.csv`` (2,252 tweets of six corporate
 accounts, crowd-labeled Information / Action / Dialogue / Exclude). Rows labeled "Exclude" (not in English or
@@ -22,8 +23,10 @@ the grid after a first run without it (model 0.635, rules 0.614), which RESULTS.
 
 The shipped classifier is whichever of rules and model has the higher pooled out-of-fold macro F1. If the
 model wins it is refitted on all rows (its parameters chosen by the same leave-one-account-out over all six
-accounts) and written to ``features/models/message_type.skops``; the model card
-``features/models/message_type.json`` is written either way, and a section is appended to ``RESULTS.md``.
+accounts) and written to ``features/models/message_type.skops``, with its array export
+``message_type.arrays.json`` beside it (``features.message_type_arrays``: the same predictions with NumPy only,
+checked against the pipeline on every row); the model card ``features/models/message_type.json`` is written either
+way, and a section is appended to ``RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 from sklearn.model_selection import LeaveOneGroupOut
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from features import message_type_arrays as mta
 from features import message_types as mt
 from features import text as textsig
 
@@ -251,12 +255,42 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def write_arrays(model: Pipeline, model_path: Path, check_texts: list[str]) -> Path:
+    """Write the array export of ``model`` (saved at ``model_path``) beside it, checked against the pipeline on
+    ``check_texts`` (and on texts of its own terms); exit when the export is refused or differs."""
+    try:
+        return mta.write_arrays(mta.export_arrays(model, check_texts), model_path)
+    except ValueError as error:
+        mta.arrays_path(model_path).unlink(missing_ok=True)
+        sys.exit(f"Error: no array export of {model_path.name}: {error}")
+
+
+def export_shipped_arrays(data_path: Path) -> None:
+    """(Re)write the array export of the shipped model file, checked on the model text of every labeled row
+    (both forms, with and without rule markers) when the data is beside the checkout."""
+    model_path = MODELS / mt.MODEL_FILE
+    if not model_path.is_file():
+        sys.exit(f"Error: {model_path} not found (the rules ship)")
+    texts = []
+    if data_path.exists():
+        data = load_corporate_messaging(data_path)
+        texts = [text for column in MODEL_TEXT_COLUMNS.values() for text in data[column]]
+    else:
+        print(f"{data_path} not found: checked on texts of the model's own terms only")
+    print(f"wrote {write_arrays(mt.load_model(model_path), model_path, texts)} (checked on {len(texts)} rows)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--dry-run", action="store_true", help="evaluate and print; write nothing")
+    parser.add_argument("--export-arrays", action="store_true",
+                        help="only write the array export of the shipped model file (no evaluation)")
     args = parser.parse_args()
+    if args.export_arrays:
+        export_shipped_arrays(args.data)
+        return
     if not args.data.exists():
         sys.exit(f"Error: {args.data} not found (it lives in ../shared/data beside the checkout)")
     raw = pd.read_csv(args.data)
@@ -305,14 +339,17 @@ def main() -> None:
             model_path.unlink()
             sys.exit(f"Error: the model holds types outside TRUSTED_TYPES: {sorted(untrusted)}")
         mt.load_model(model_path)
+        write_arrays(final_model, model_path, [t for c in MODEL_TEXT_COLUMNS.values() for t in data[c]])
     elif model_path.exists():
         model_path.unlink()
+        mta.arrays_path(model_path).unlink(missing_ok=True)
     card = model_card(raw, data, results, accounts, chosen_per_fold, shipped, final_params, final_grid, in_sample,
                       transfer, difference, model_path if final_model is not None else None)
     (MODELS / mt.CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     with RESULTS.open("a", encoding="utf-8") as handle:
         handle.write("\n" + section)
-    print(f"wrote {MODELS / mt.CARD_FILE}" + (f" and {model_path}" if final_model is not None else ""))
+    print(f"wrote {MODELS / mt.CARD_FILE}" + (f", {model_path} and its array export" if final_model is not None
+                                              else ""))
 
 
 def counts(raw: pd.DataFrame, data: pd.DataFrame) -> dict[str, object]:

@@ -14,7 +14,9 @@ Two classifiers, both vectorized over a text Series:
 * :func:`rule_types`: word lists kept as data in ``features/data/message_*.txt`` (extend them without code);
 * the shipped text model (``features/models/message_type.skops``, a scikit-learn pipeline read with skops
   and an explicit list of trusted types, so loading never executes code), described by its model card
-  ``features/models/message_type.json``.
+  ``features/models/message_type.json``. It is used through its array export beside it
+  (``message_type.arrays.json``, :mod:`features.message_type_arrays`: same predictions with NumPy only, read
+  only when made from that very model file), so that typing posts imports neither skops nor scikit-learn.
 
 :func:`classify_messages` is the public entry point; its default method, ``"shipped"``, is whichever of the two
 the model card says did better on accounts it was not trained on (``bench/message_types.py`` decides it).
@@ -35,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from features import text as textsig
+from features.message_type_arrays import MessageTypeArrays, arrays_path, read_arrays
 
 logger = logging.getLogger(__name__)
 
@@ -208,9 +211,26 @@ def load_model(path: str | Path | None = None) -> Any:
         return load(packaged, trusted=list(TRUSTED_TYPES))
 
 
+def _packaged_arrays() -> MessageTypeArrays | None:
+    """The array export of the packaged model, or None when there is none or it was made from another model file
+    (then the skops pipeline is loaded)."""
+    model, export = _package_file(MODEL_FILE), _package_file(arrays_path(MODEL_FILE).name)
+    try:
+        if not model.is_file() or not export.is_file():
+            return None
+        with resources.as_file(export) as path:
+            return read_arrays(path, hashlib.sha256(model.read_bytes()).hexdigest())
+    except (OSError, ValueError) as error:
+        logger.warning("message types: array export of %s unreadable (%s); the skops model is used", MODEL_FILE, error)
+        return None
+
+
 @cache
 def _packaged_model() -> Any:
-    return load_model()
+    """The shipped model: its array export when that matches the packaged model file, else the skops pipeline
+    (:func:`load_model`). Both predict the same types."""
+    arrays = _packaged_arrays()
+    return arrays if arrays is not None else load_model()
 
 
 @cache
