@@ -157,9 +157,10 @@ def _result(org: Organization, frames: OrgFrames, table: pd.DataFrame, source: s
     )
 
 
-def check_presence(posts: pd.DataFrame, org: Organization, source: str) -> None:
-    """Raise SocialstageError when no post in ``posts`` is by, to, or mentions the organization."""
-    frames = prepare(posts, [org], sentiment=False)
+def check_presence(posts: pd.DataFrame, org: Organization, source: str, frames: OrgFrames | None = None) -> None:
+    """Raise SocialstageError when no post in ``posts`` is by, to, or mentions the organization. ``frames``: the
+    organization's preparation of ``posts`` without a window, when there is one already (it is not redone)."""
+    frames = frames if frames is not None else prepare(posts, [org], sentiment=False)
     if len(frames.org_posts) or len(frames.inbound):
         return
     handles = ", ".join(f"{a.platform}:{a.handle}" for a in org.accounts) or "no accounts"

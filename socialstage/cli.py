@@ -252,9 +252,13 @@ def _audit_one(
     from socialstage.inputs import load_inputs
 
     loaded = load_inputs(org_label, posts_file, accounts, orgs_file, db)
-    check_presence(loaded.posts, loaded.org, loaded.source)
+    windowed = since is not None or until is not None
+    if windowed:  # presence is checked over every post, not only the window's
+        check_presence(loaded.posts, loaded.org, loaded.source)
     result = audit_posts(loaded.posts, [loaded.org], source=loaded.source, since=since, until=until,
                          profiles=loaded.profiles)[0]
+    if not windowed:  # without a window the audit's own preparation holds every post by, to or about it
+        check_presence(loaded.posts, loaded.org, loaded.source, frames=result.frames)
     result.warnings[:0] = loaded.warnings
     if not posts_file:
         from socialstage.collect import notes_from_store
