@@ -200,11 +200,10 @@ def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
                          data["text"], reposts)
     repost_target = given("repost_of_author").fillna(loaded_author("repost_of_id")).fillna(rt_prefix)
     quote_target = given("quote_of_author").fillna(loaded_author("quote_of_id"))
-    data["kind"] = np.select(
-        [data["repost_of_id"].notna(), data["quote_of_id"].notna(), is_reply],
-        ["repost", "quote", "reply"],
-        "original",
-    )
+    kind = np.where(is_reply.to_numpy(), "reply", "original").astype(object)
+    kind[data["quote_of_id"].notna().to_numpy()] = "quote"
+    kind[data["repost_of_id"].notna().to_numpy()] = "repost"  # the first that holds: repost, quote, reply
+    data["kind"] = kind
     data["target"] = np.select(
         [data["kind"] == "repost", data["kind"] == "quote", data["kind"] == "reply"],
         [repost_target, quote_target, reply_target],
@@ -330,7 +329,7 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
 
 
 def _answer(inbound: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
-    replies = own[own["kind"] == "reply"]
+    replies = own.loc[own["kind"] == "reply", ["org", "reply_key", "created_at"]]
     org_codes, _ = pd.factorize(np.concatenate([inbound["org"].to_numpy(dtype=object),
                                                 replies["org"].to_numpy(dtype=object)]))
     stride = max(inbound["post_key"].to_numpy().max(initial=0), replies["reply_key"].to_numpy().max(initial=0)) + 1
@@ -382,9 +381,15 @@ def _utc(moment: datetime) -> pd.Timestamp:
 def in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``frame`` inside their org's window (both ends inclusive), with ``week``: the 7-day period
     of the window they fall in."""
-    bounds = windows.reindex(frame["org"].to_numpy()).set_axis(frame.index)
-    keep = (frame["created_at"] >= bounds["start"]) & (frame["created_at"] <= bounds["end"])
-    frame, bounds = frame[keep].copy(), bounds[keep]
-    offset = (frame["created_at"] - bounds["start"]).dt.total_seconds()
-    frame["week"] = np.minimum(np.floor(offset / (7 * 86400.0)), bounds["weeks"].astype(float) - 1)
+    at = windows.index.get_indexer(frame["org"].to_numpy())  # -1: an org without a window (no row is kept)
+
+    def bound(column: str) -> pd.Series:
+        return pd.Series(windows[column].array.take(at, allow_fill=True), index=frame.index)
+
+    start, end = bound("start"), bound("end")
+    keep = (frame["created_at"] >= start) & (frame["created_at"] <= end)
+    weeks = np.append(windows["weeks"].to_numpy(dtype=float), np.nan)[at][keep.to_numpy()]
+    frame = frame[keep].copy()
+    offset = (frame["created_at"] - start[keep]).dt.total_seconds()
+    frame["week"] = np.minimum(np.floor(offset / (7 * 86400.0)), weeks - 1)
     return frame
