@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,20 @@ def _isolated_user_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     """No test reads $SOCIALSTAGE_DB from the environment or writes to the real per-user store."""
     monkeypatch.delenv("SOCIALSTAGE_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg_data")))
+
+
+@pytest.fixture
+def fresh_caches() -> Iterator[None]:
+    """Clear the message types' cached card, model and choice before and after a test that changes what is
+    installed."""
+    from features import message_types as mt
+
+    caches = (mt.model_card, mt._packaged_model, mt.shipped_method, mt.message_type_version)
+    for cached in caches:
+        cached.cache_clear()
+    yield
+    for cached in caches:
+        cached.cache_clear()
 
 
 @pytest.fixture

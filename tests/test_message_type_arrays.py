@@ -49,16 +49,6 @@ def arrays() -> MessageTypeArrays:
     return loaded
 
 
-@pytest.fixture
-def fresh_caches():
-    caches = (mt.model_card, mt._packaged_model, mt.shipped_method, mt.message_type_version)
-    for cached in caches:
-        cached.cache_clear()
-    yield
-    for cached in caches:
-        cached.cache_clear()
-
-
 def model_texts(text: pd.Series, is_reply: pd.Series | None = None) -> list[str]:
     """The texts as the shipped model reads them, with and without the rule markers."""
     return [t for markers in (True, False) for t in mt.model_text(text, is_reply, rule_markers=markers)]

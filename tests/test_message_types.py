@@ -153,17 +153,6 @@ def test_loading_refuses_an_untrusted_type(tmp_path: Path) -> None:
         mt.load_model(path)
 
 
-@pytest.fixture
-def fresh_caches():
-    """Clear the cached card, model and choice before and after a test that changes what is installed."""
-    caches = (mt.model_card, mt._packaged_model, mt.shipped_method, mt.message_type_version)
-    for cached in caches:
-        cached.cache_clear()
-    yield
-    for cached in caches:
-        cached.cache_clear()
-
-
 def test_a_missing_model_falls_back_to_the_rules_with_a_warning(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fresh_caches: None
 ) -> None:
