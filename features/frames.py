@@ -52,7 +52,15 @@ from features import message_types
 from features import sentiment as sentiments
 from features import text as textsig
 from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
-from features.post_keys import NO_PARENT, conversation_keys, conversation_roots, first_of_each, join_rows, post_keys
+from features.post_keys import (
+    NO_PARENT,
+    conversation_keys,
+    conversation_roots,
+    first_of_each,
+    join_rows,
+    pair_keys,
+    post_keys,
+)
 
 ANSWER_WINDOW = pd.Timedelta(days=7)
 #: Optional columns of a posts DataFrame that carry values computed earlier (stored with the posts).
@@ -315,11 +323,12 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
     rows = np.concatenate([replies[reply_rows], parent_rows, mention_posts])
     org = np.concatenate([orgs[reply_members], org_names.get_indexer(own["org"].to_numpy()[parents]),
                           orgs[mention_members[mentioned]]]).astype(np.int64)
-    # each (org, post) once, its first row kept; then not the org's own posts, and never a repost
-    each = first_of_each(org * (int(post_key.max(initial=0)) + 2) + post_key[rows] + 1)
+    # each (org, post) once, its first row kept (a post without an id is one post: its key shifted to 0); then
+    # not the org's own posts, and never a repost
+    each = first_of_each(pair_keys(org, post_key[rows] + 1))
     rows, org = rows[each], org[each]
-    accounts = int(member.max(initial=0)) + 2  # an author that is no account (-1) stays apart
-    is_own = np.isin(org * accounts + author[rows] + 1, orgs.astype(np.int64) * accounts + member + 1)
+    accounts = len(handle_index) * stride  # more than any account key
+    is_own = np.isin(pair_keys(org, author[rows], accounts), pair_keys(orgs, member, accounts))
     keep = ~is_own & (kind[rows] != "repost")
     rows, org = rows[keep], org[keep]
     columns = ["platform", "post_id", "post_key", "author_key", "created_at", "text", "kind", "sentiment"]
@@ -332,10 +341,10 @@ def _answer(inbound: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
     replies = own.loc[own["kind"] == "reply", ["org", "reply_key", "created_at"]]
     org_codes, _ = pd.factorize(np.concatenate([inbound["org"].to_numpy(dtype=object),
                                                 replies["org"].to_numpy(dtype=object)]))
-    stride = max(inbound["post_key"].to_numpy().max(initial=0), replies["reply_key"].to_numpy().max(initial=0)) + 1
-    asked = org_codes[:len(inbound)] * stride + inbound["post_key"].to_numpy()  # org and post as one key
-    answering = org_codes[len(inbound):] * stride + replies["reply_key"].to_numpy()
-    answering[replies["reply_key"].to_numpy() < 0] = -1
+    posts = np.concatenate([inbound["post_key"].to_numpy(), replies["reply_key"].to_numpy()])
+    keys = pair_keys(org_codes, posts)  # org and post as one key
+    asked, answering = keys[:len(inbound)], keys[len(inbound):]
+    answering = np.where(answering < 0, NO_PARENT, answering)  # a missing key answers nothing
     pairs = pd.DataFrame({"asked": asked, "created_at": inbound["created_at"].array}).merge(
         pd.DataFrame({"asked": answering, "reply_at": replies["created_at"].array}), on="asked")
     delay = pairs["reply_at"] - pairs["created_at"]

@@ -68,6 +68,15 @@ def conversation_keys(keys: PostKeys, root: np.ndarray) -> np.ndarray:
     return chosen
 
 
+def pair_keys(first: np.ndarray, second: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Each ``(first, second)`` pair as one key (equal exactly when both are); ``MISSING`` where either is
+    negative (a missing key joins nothing). ``size``: more than any ``second`` (by default, more than these);
+    keys made by two calls compare only when both calls had the same ``size``."""
+    first, second = first.astype(np.int64), second.astype(np.int64)
+    size = int(second.max(initial=0)) + 1 if size is None else size
+    return np.where((first >= 0) & (second >= 0), first * size + second, MISSING)
+
+
 def first_of_each(keys: np.ndarray) -> np.ndarray:
     """Positions of the first occurrence of each distinct key, in order of position."""
     _, first = np.unique(keys, return_index=True)

@@ -519,3 +519,4 @@ def test_mixed_orgs_by_hand() -> None:
         "active_weeks_share": 1.0, "distinct_signatures": 1, "distinct_voices": 1, "tracked_link_share": 1 / 3,
         "feedback_ask_share": 1 / 3, "measurement_share": 1 / 3,
     })
+
