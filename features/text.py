@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from functools import cache, wraps
 from importlib import resources
 
@@ -66,7 +66,8 @@ def per_distinct(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Ser
 
 #: Whitespace as Python's ``\\s`` matches it in ASCII text, spelled for RE2 (whose ``\\s`` misses ``\\x0b`` and
 #: ``\\x1c``-``\\x1f``).
-ASCII_SPACE = r"[\t-\r\x1c-\x20]"
+_ASCII_SPACE_CHARS = r"\t-\r\x1c-\x20"
+ASCII_SPACE = f"[{_ASCII_SPACE_CHARS}]"
 
 
 def screened(superset: str | Callable[[], str]) -> Callable[[Callable[[pd.Series], pd.Series]], Callable]:
@@ -114,9 +115,12 @@ def _strings(values: pd.Series) -> pd.Series:
 
 def mentions(text: pd.Series) -> pd.Series:
     """Lists of lowercase handles mentioned in each text (``@name`` or ``u/name``)."""
+    return pd.Series(_mention_lists(_strings(text)), index=text.index, dtype=object)
+
+
+def _mention_lists(texts: Iterable[str]) -> list[list[str]]:
     find = _MENTION.findall
-    return pd.Series([[(at or user).lower() for at, user in find(t)] for t in _strings(text)], index=text.index,
-                     dtype=object)
+    return [[(at or user).lower() for at, user in find(text)] for text in texts]
 
 
 #: :data:`MENTION_RE` with the look-behind of ``@`` after it (the same matches; the search skips to each ``@``).
@@ -144,9 +148,8 @@ def mention_rows(text: pd.Series, handles: Collection[str] | None = None) -> pd.
     else:
         maybe = pc.or_(pc.match_substring(distinct, "@"), pc.match_substring(distinct, "u/"))
     searched = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
-    find = _MENTION.findall
-    found = [[(at or user).lower() for at, user in find(t)] for t in distinct.take(searched).to_pylist()]
-    counts = np.zeros(len(uniques) + 1, dtype=np.int64)  # per distinct text (the last: a missing text)
+    found = _mention_lists(distinct.take(searched).to_pylist())
+    counts = np.zeros(len(uniques), dtype=np.int64)  # mentions per distinct text
     counts[searched] = [len(listed) for listed in found]
     starts = np.zeros_like(counts)
     starts[searched] = np.cumsum(counts[searched]) - counts[searched]
@@ -222,7 +225,7 @@ def _tracked_link_regex(not_space: str = r"\S") -> str:
 
 
 @per_distinct
-@screened(lambda: _tracked_link_regex(not_space=f"[^{ASCII_SPACE[1:-1]}]"))
+@screened(lambda: _tracked_link_regex(not_space=f"[^{_ASCII_SPACE_CHARS}]"))
 def _has_tracked_link(links: pd.Series) -> pd.Series:
     return links.str.contains(f"(?i){_tracked_link_regex()}", regex=True)
 
@@ -263,17 +266,16 @@ def feedback_changes(text: pd.Series) -> pd.Series:
 _WORD_RE = r"[A-Z][a-z']{1,19}(?:-[A-Z][a-z']{1,19})?"
 
 
-def _addressed_pattern(space: str = r"\s", end: str = "$") -> str:
-    """The pattern of :func:`addressed_names`; ``space`` and ``end`` spell ``\\s`` and ``$`` (Python's by
-    default). With ``end=None`` the closing look-ahead becomes a group that consumes (RE2 has no look-ahead;
-    the pattern is anchored at the start and only the name is kept, so the name found is the same)."""
+def _addressed_pattern(re2: bool = False) -> str:
+    """The pattern of :func:`addressed_names` for Python's ``re``, or with ``re2`` for RE2 on ASCII text: there
+    ``\\s`` is spelled out (:data:`ASCII_SPACE`) and the closing look-ahead, which RE2 lacks, becomes a group
+    that consumes (the pattern is anchored at the start and only the name is kept, so the name is the same)."""
+    space, space_chars = (ASCII_SPACE, _ASCII_SPACE_CHARS) if re2 else (r"\s", r"\s")
     greetings = _phrase_regex("name_greetings", separator=f"{space}+")
-    word = _WORD_RE
-    mentions = rf"^(?:{space}*\.?@[A-Za-z0-9_]{{1,40}})*[{space.strip('[]')},:]*"
-    name = rf"(?i:{greetings}),?{space}+(?P<name>{word}(?:{space}{word})?)"
-    if end is None:
-        return rf"{mentions}{name}(?:{space}*(?:[,!.:;?]|[-–—]{space}|\n?\z))"
-    return rf"{mentions}{name}(?={space}*(?:[,!.:;?]|[-–—]{space}|{end}))"
+    mentions = rf"^(?:{space}*\.?@[A-Za-z0-9_]{{1,40}})*[{space_chars},:]*"
+    name = rf"(?i:{greetings}),?{space}+(?P<name>{_WORD_RE}(?:{space}{_WORD_RE})?)"
+    closing = rf"{space}*(?:[,!.:;?]|[-–—]{space}|" + (r"\n?\z)" if re2 else "$)")
+    return rf"{mentions}{name}(?:{closing})" if re2 else rf"{mentions}{name}(?={closing})"
 
 
 @per_distinct
@@ -294,7 +296,7 @@ def addressed_names(text: pd.Series) -> pd.Series:
     strings = _strings(text)
     arrow = _arrow(strings)
     ascii_text = pc.string_is_ascii(arrow).to_numpy(zero_copy_only=False)
-    found = pc.struct_field(pc.extract_regex(arrow, _addressed_pattern(ASCII_SPACE, end=None)), "name")
+    found = pc.struct_field(pc.extract_regex(arrow, _addressed_pattern(re2=True)), "name")
     names = pd.Series(found.to_numpy(zero_copy_only=False), index=text.index, dtype=object)
     if not ascii_text.all():
         names[~ascii_text] = _python_addressed_names(strings[~ascii_text]).to_numpy()
