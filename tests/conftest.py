@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -20,6 +21,17 @@ def _isolated_user_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     """No test reads $SOCIALSTAGE_DB from the environment or writes to the real per-user store."""
     monkeypatch.delenv("SOCIALSTAGE_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg_data")))
+
+
+@pytest.fixture
+def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing may really sleep (tweepy, prawcore's rate limiter and retries, our policy): every wait goes through
+    an injected clock. Collector tests use it with ``pytestmark = pytest.mark.usefixtures("no_real_sleep")``."""
+
+    def refuse(seconds: float) -> None:
+        raise AssertionError(f"a real sleep of {seconds} s")
+
+    monkeypatch.setattr(time, "sleep", refuse)
 
 
 @pytest.fixture

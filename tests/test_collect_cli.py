@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,8 @@ from socialstage.cli import cli
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAPlantedBearerTokenMustNeverLeak0042"
 SECRET = "planted-reddit-secret-must-never-leak-0077"
 
+pytestmark = pytest.mark.usefixtures("no_real_sleep")  # every wait goes through the fake clock
+
 
 @dataclass
 class Apis:
@@ -36,14 +37,6 @@ class Apis:
     def run(self, *args: str, debug: bool = False) -> Result:
         prefix = ["--debug", "-v"] if debug else []
         return CliRunner().invoke(cli, [*prefix, *args, "--db", str(self.db)], obj={"clock": self.clock})
-
-
-@pytest.fixture(autouse=True)
-def _no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(seconds: float) -> None:
-        raise AssertionError(f"a real sleep of {seconds} s")
-
-    monkeypatch.setattr(time, "sleep", refuse)
 
 
 @pytest.fixture

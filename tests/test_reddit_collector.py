@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -30,15 +29,7 @@ ACME = OrgAccount("reddit", "u/acme_official")
 SUPPORT = OrgAccount("reddit", "r/AcmeSupport")
 T0 = datetime(2023, 10, 1, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def _no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neither prawcore (its rate limiter and retries) nor our policy may really sleep."""
-
-    def refuse(seconds: float) -> None:
-        raise AssertionError(f"a real sleep of {seconds} s")
-
-    monkeypatch.setattr(time, "sleep", refuse)
+pytestmark = pytest.mark.usefixtures("no_real_sleep")  # every wait goes through the fake clock
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ X (tests/fake_x.py), with an injected clock; one collector (one rate limiter) se
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +20,8 @@ from socialstage.cli import cli
 
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAPlantedBearerTokenForScoreTests000042"
 LIMITED_FOR = 3600.0
+
+pytestmark = pytest.mark.usefixtures("no_real_sleep")  # every wait goes through the fake clock
 
 
 @dataclass
@@ -64,14 +65,6 @@ class World:
 
     def rows(self, out: Path) -> dict[str, dict[str, Any]]:
         return {r["org"]: r for r in json.loads(out.read_text(encoding="utf-8"))}
-
-
-@pytest.fixture(autouse=True)
-def _no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(seconds: float) -> None:
-        raise AssertionError(f"a real sleep of {seconds} s")
-
-    monkeypatch.setattr(time, "sleep", refuse)
 
 
 @pytest.fixture

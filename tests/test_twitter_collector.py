@@ -5,7 +5,6 @@ Every test asserts exact request counts; the clock is injected and nothing reall
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,15 +24,7 @@ from collectors.twitter import TwitterCollector, snowflake_for, snowflake_time
 
 ACME = OrgAccount("twitter", "AcmeHelp")
 
-
-@pytest.fixture(autouse=True)
-def _no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neither tweepy nor our policy may really sleep: all waits go through the injected clock."""
-
-    def refuse(seconds: float) -> None:
-        raise AssertionError(f"a real sleep of {seconds} s")
-
-    monkeypatch.setattr(time, "sleep", refuse)
+pytestmark = pytest.mark.usefixtures("no_real_sleep")  # every wait goes through the fake clock
 
 
 @pytest.fixture
