@@ -50,11 +50,11 @@ def audit_panel(result: AuditResult) -> Panel:
     placed = STAGES[result.stage]
     title = Text.assemble(
         (result.org, "bold"), "  ", (f"{placed.name}", "bold cyan"),
-        f" (stage {placed.index} of {len(STAGES) - 1}, by the {result.method})  ·  journey: {journey(placed.index)}",
+        f" (stage {placed.index} on the 0-{len(STAGES) - 1} scale, by the {result.method})",
     )
     start = result.window_start.date().isoformat() if result.window_start else "-"
     end = result.window_end.date().isoformat() if result.window_end else "-"
-    header = Text(f"Window {start} to {end}  ·  source: {result.source}")
+    header = Text(f"Journey: {journey(placed.index)}  ·  window {start} to {end}  ·  source: {result.source}")
     parts: list[Any] = [header, _accounts_table(result)]
     parts.extend(Text(f"warning: {w}", style="yellow") for w in result.warnings)
     parts.extend(Text(f"collection: {n}", style="yellow") for n in result.collection_notes)

@@ -135,3 +135,13 @@ def test_audit_text_output_escapes_markup_in_names_and_handles(runner: CliRunner
     result = runner.invoke(cli, ["audit", "--posts", str(posts), "--org", "[bold]evil[/bold]"], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "[bold]evil[/bold]" in result.output
+
+
+def test_audit_heading_names_the_stage_on_the_zero_to_six_scale(run_cli, db_path) -> None:
+    """Seven stages, numbered 0 to 6 as in the design: the heading must not read as "3 of 6"."""
+    assert run_cli("demo", "--save", "--db", str(db_path)).exit_code == 0
+    result = run_cli("audit", "demo-measuring", "--db", str(db_path))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "(stage 3 on the 0-6 scale, by the" in text
+    assert "Journey: Operational · window 2026-" in text  # whole, on its own line, not cut off in the title
