@@ -17,8 +17,9 @@ Rows come from two sources:
 
 The corporate-messaging data set has no replies, no inbound posts and tweet ids rounded by a spreadsheet. Its
 posts get ``created_at`` estimated from the rounded id (Twitter ids encode their creation time; the rounding
-leaves about a day and a half of error, and ids from before November 2010 all map to that month), and a post
-whose text opens with ``@handle`` (not ``.@handle``) is read as addressed to that handle, as Twitter did.
+leaves about a day and a half of error, and ids from before November 2010 all map to that month). Its posts
+carry no reply link: one that opens with ``@handle`` mentions that person but is not known to reply to anyone,
+so it is not read as a reply (``GUIDELINES.md``: a post that merely opens with an @handle is not dialogue).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from classifier.labels import LABELS_FILE, read_labels, to_csv_bytes, write_labels
@@ -51,7 +53,24 @@ TWITTER_EPOCH_MS = 1288834974657
 DATASETS = {
     "twcs_5k": "twcs/twcs_5k.csv",
     "corporate_messaging": "corporate_messaging/corporate_messaging_6_accounts.csv",
+    "county_health_2021": "public_agencies/county_health_2021.csv",
 }
+#: The county health agencies sampled for labeling: how many to draw from each stratum of replies to others
+#: (none, 1-4, 5 or more), with a fixed seed, from ``public_agencies/county_health_accounts.csv``.
+AGENCY_SAMPLE: dict[str, int] = {"none": 24, "few": 20, "some": 20}
+AGENCY_SEED = 12
+
+
+def agency_sample(shared: Path) -> list[str]:
+    """The handles of the sampled county health agencies (stratified by replies to others; see AGENCY_SAMPLE)."""
+    accounts = pd.read_csv(shared / "public_agencies" / "county_health_accounts.csv")
+    replies = accounts["replies_to_others"].astype(int)
+    strata = pd.Series(np.select([replies == 0, replies < 5], ["none", "few"], "some"), index=accounts.index)
+    chosen = []
+    for stratum, count in AGENCY_SAMPLE.items():
+        members = accounts[strata == stratum].sort_values("author")
+        chosen += members.sample(n=min(count, len(members)), random_state=AGENCY_SEED)["author"].tolist()
+    return sorted(chosen, key=str.lower)
 
 
 def load_corporate_messaging(path: Path) -> pd.DataFrame:
@@ -66,7 +85,6 @@ def load_corporate_messaging(path: Path) -> pd.DataFrame:
     posts["author"] = raw["screenname"].astype(str)
     posts["created_at"] = pd.to_datetime(millis, unit="ms", utc=True).dt.floor("s")
     posts["text"] = text
-    posts["in_reply_to_author"] = text.str.extract(r"^@(\w{1,15})", expand=False)
     posts["is_poll"] = False
     return posts[posts["created_at"].notna()].reset_index(drop=True)
 
