@@ -1,14 +1,28 @@
-"""The transparent rubric: each stage's criteria, checked against measured features.
+"""The transparent rubric: each stage's criteria, checked against measured features and what the data can show.
 
-Placement: Listening (1) and Participating (2) are gates, climbed in order. From Measuring (3) on,
-the organization is placed at the highest stage whose criteria all hold, since the later stages
-are not always climbed in order (a support desk can engage actively without running polls).
-A criterion on a missing (undefined) value does not hold.
+Every criterion is met, not met or **unmeasurable** (``classifier.evidence``: no post addressed to the
+organization in the data, the endpoint was refused, too few cases...). An unmeasurable criterion is never
+counted as failed.
 
-Participating asks for at least 10 posts and at least one a week on average, not for activity in
-most weeks: the default window runs from the first to the last post collected, and one old post
-addressed to the organization can stretch it over months in which the organization was not yet
-collected (``active_weeks_share`` is reported as a feature all the same).
+Placement (the point stage): Listening (1) and Participating (2) are gates, climbed in order; a gate is passed
+when none of its criteria is not met. From Measuring (3) on, the organization is placed at the highest stage
+at least two thirds of whose measured criteria are met, one at least (positive evidence, never a stage reached
+on unmeasurable criteria alone); a stage most of whose criteria are unmeasurable needs its measured ones met
+with certainty. The later stages are not always climbed in order (a support desk can engage actively without
+running polls), and a stage's marks are signs, not a checklist (a desk answering most people within minutes
+but a little under the response-rate line still engages actively).
+
+The **range** beside it: ``low`` is what the evidence proves (gates met with certainty, then a stage two
+thirds of whose criteria are met with certainty), ``high`` the highest stage the evidence does not exclude
+(gates not certainly failed, then a stage at most a third of whose criteria are certainly not met).
+On thin evidence (fewer than ``MIN_CASES`` posts by the organization, or, where posts addressed to it are
+in the data, fewer than ``MIN_CASES`` of those) the range always spans at least two stages.
+
+Listening is presence without dialogue: an account that posts. Participating asks for regular publishing (at
+least 10 posts and one a week on average, not activity in most weeks: one old post addressed to the
+organization can stretch the default window) **and the beginning of a dialogue**: at least two real replies to
+other people (the seed: "beginning to start a dialogue, rather than a monologue"). An account that only
+publishes and reposts stays at Listening.
 
 Measuring asks for measurement mechanisms or acting on feedback (``measurement_share``: posts with
 tracked links, polls, feedback asks or "you asked, we changed" reports; the evidence line shows each
@@ -17,12 +31,13 @@ signal's share) and a response rate of at least 20%.
 Letting Go asks for amplification of others, a response rate of at least 40% and for criticism to be
 answered about as readily as praise: ``criticism_response_ratio`` (negative inbound answered / positive
 inbound answered, VADER sentiment) at least 0.8. When nobody criticised or praised the organization in
-the window, or no praise was answered, the ratio is undefined (missing) and Letting Go is not met: the
-behaviour cannot be observed, and the next step says it is not measurable yet.
+the window, or no praise was answered, the ratio is undefined: unmeasurable, and the next step says so.
 
-Agent signatures are evidence of personal replies but not a requirement for Actively Engaging: many
-support desks answer personally without signing (they show up in ``distinct_voices`` for Propagating);
-``personal_reply_share`` (signed or addressed by name) is shown beside the dialogue criterion.
+Actively Engaging asks for replies to others to dominate (half the posts), a 60% response rate and a median
+first response within 4 hours. A desk whose file holds only its own replies meets the first and leaves the
+other two unmeasurable: it is placed at Actively Engaging with a range from Participating that says the
+response rate is unseen. Agent signatures are evidence of personal replies but not a requirement (many desks
+answer personally without signing); ``personal_reply_share`` is shown beside the dialogue criterion.
 
 Propagating asks for at least three departments speaking and at least three replying to people
 (``engaging_departments``: one broadcasting newsroom beside a support desk is not social work across
@@ -33,12 +48,15 @@ and a response rate of at least 50%.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from classifier.evidence import MET, MIN_CASES, NOT_MET, UNMEASURABLE, Assessment, View, assess, counts, data_view
 from classifier.stages import STAGES, journey
 
 GATE_STAGES = (1, 2)
+#: From Measuring on, a stage holds when at least this share of its criteria that count are met.
+HOLDS = 2 / 3
 
 
 @dataclass(frozen=True)
@@ -74,7 +92,7 @@ class Criterion:
         need = f"{self.op} {format_value(self.threshold, self.unit)}"
         if value is None:
             return f"{self.label} {need}"
-        return f"{self.label} {format_value(value, self.unit)} (needs {need})"
+        return f"{self.label} {format_value(value, self.unit, self.threshold)} (needs {need})"
 
     def detail(self, features: Mapping[str, object]) -> str:
         """The parts with their values: ``tracked links 12%, polls 4%`` (empty without parts)."""
@@ -90,6 +108,8 @@ _CRITICISM_PARTS = (
     Part("positive_inbound_response_rate", "positive inbound answered"),
 )
 
+#: A value the rubric derives from the features: the number of the organization's replies to other people.
+DIALOGUE_REPLIES = "dialogue_replies"
 
 #: Every criterion of every stage. Unaware (0) has none: it is where an organization without
 #: posts in the window stays.
@@ -97,6 +117,7 @@ RUBRIC: tuple[Criterion, ...] = (
     Criterion(1, "org_posts", ">=", 1, "posts in the window", "count"),
     Criterion(2, "posts_per_week", ">=", 1.0, "posts per week", "number"),
     Criterion(2, "org_posts", ">=", 10, "posts in the window", "count"),
+    Criterion(2, DIALOGUE_REPLIES, ">=", 2, "replies to other people (the start of a dialogue)", "count"),
     Criterion(3, "measurement_share", ">=", 0.10,
               "posts with tracked links, polls, feedback asks or 'you asked, we changed'", "share", _MEASURING_PARTS),
     Criterion(3, "response_rate", ">=", 0.20, "response rate", "share"),
@@ -116,12 +137,16 @@ RUBRIC: tuple[Criterion, ...] = (
 )
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """A value for people: shares as percentages, hours with one decimal, counts whole."""
+def format_value(value: float | None, unit: str, threshold: float | None = None) -> str:
+    """A value for people: shares as percentages, hours with one decimal, counts whole. Beside a
+    ``threshold``, a share that rounds to it is shown with one more digit, so a miss is visible."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "missing"
     if unit == "share":
-        return f"{value * 100:.0f}%"
+        text = f"{value * 100:.0f}%"
+        if threshold is not None and value != threshold and text == f"{threshold * 100:.0f}%":
+            text = f"{value * 100:.1f}%"
+        return text
     if unit == "hours":
         return f"{value:.1f} h"
     if unit == "count":
@@ -131,7 +156,8 @@ def format_value(value: float | None, unit: str) -> str:
 
 @dataclass(frozen=True)
 class Evidence:
-    """One criterion checked: the measured value, the threshold and whether it held."""
+    """One criterion checked: the measured value, the threshold, its status (met, not met, unmeasurable),
+    whether the data leaves no doubt about it (``certain``) and why (``reason``)."""
 
     stage: int
     stage_name: str
@@ -143,13 +169,19 @@ class Evidence:
     met: bool
     parts: dict[str, float | None] = field(default_factory=dict)
     detail: str = ""
+    status: str = NOT_MET
+    certain: bool = True
+    interval: tuple[float, float] | None = None
+    reason: str = ""
 
     def as_dict(self) -> dict[str, object]:
         """The evidence line as JSON-ready data."""
         return {
             "stage": self.stage, "stage_name": self.stage_name, "criterion": self.criterion,
             "feature": self.feature, "value": self.value, "op": self.op, "threshold": self.threshold,
-            "met": self.met, "parts": self.parts, "detail": self.detail,
+            "met": self.met, "status": self.status, "certain": self.certain,
+            "interval": None if self.interval is None else list(self.interval), "reason": self.reason,
+            "parts": self.parts, "detail": self.detail,
         }
 
 
@@ -175,11 +207,17 @@ class NextStep:
 
 @dataclass(frozen=True)
 class RubricResult:
-    """The rubric's placement with every criterion's evidence and the next steps."""
+    """The rubric's placement with every criterion's evidence, the range the evidence allows, and the next
+    steps."""
 
     stage: int
     evidence: tuple[Evidence, ...]
     next_steps: tuple[NextStep, ...] = field(default_factory=tuple)
+    low: int | None = None
+    high: int | None = None
+    view: View = field(default_factory=lambda: View("visible"))
+    thin: bool = False
+    decide: str = ""
 
     @property
     def stage_name(self) -> str:
@@ -191,9 +229,19 @@ class RubricResult:
         """The journey stage of the placement."""
         return journey(self.stage)
 
+    @property
+    def stage_range(self) -> tuple[int, int]:
+        """(low, high): what the evidence proves, and the highest stage it does not exclude."""
+        low = self.stage if self.low is None else self.low
+        return (low, self.stage if self.high is None else self.high)
+
     def stages_met(self) -> list[int]:
         """Stages (1-6) whose criteria all hold."""
         return [s.index for s in STAGES[1:] if all(e.met for e in self.evidence if e.stage == s.index)]
+
+    def unmeasurable(self) -> list[Evidence]:
+        """The criteria the data cannot measure."""
+        return [e for e in self.evidence if e.status == UNMEASURABLE]
 
 
 def _clean(value: object) -> float | None:
@@ -203,34 +251,114 @@ def _clean(value: object) -> float | None:
     return None if math.isnan(number) else number
 
 
-def evaluate(features: Mapping[str, object], rubric: tuple[Criterion, ...] = RUBRIC) -> RubricResult:
-    """Check every criterion against ``features`` and place the organization."""
-    evidence = tuple(
-        Evidence(c.stage, STAGES[c.stage].name, c.describe(), c.feature, _clean(features.get(c.feature)),
-                 c.op, c.threshold, c.holds(_clean(features.get(c.feature))),
-                 {p.feature: _clean(features.get(p.feature)) for p in c.parts}, c.detail(features))
-        for c in rubric
+def rubric_values(features: Mapping[str, object]) -> dict[str, object]:
+    """The features with the values the rubric derives from them (``dialogue_replies``)."""
+    return {**features, DIALOGUE_REPLIES: float(counts(features)["dialogue"])}
+
+
+def evaluate(features: Mapping[str, object], rubric: tuple[Criterion, ...] = RUBRIC, *, view: View | None = None,
+             refused: Sequence[str] = ()) -> RubricResult:
+    """Check every criterion against ``features`` and place the organization, with the range the evidence
+    allows; ``view`` (else read from the features and ``refused``, the refused collection endpoints)."""
+    values = rubric_values(features)
+    view = view or data_view(features, refused)
+    evidence = tuple(_evidence(c, values, view) for c in rubric)
+    by_stage = {s.index: [e for e in evidence if e.stage == s.index] for s in STAGES[1:]}
+    placed = _place(by_stage, lambda e: e.status != NOT_MET, _point_holds)
+    low = _place(by_stage, lambda e: e.status == MET and e.certain, _low_holds)
+    high = _place(by_stage, lambda e: not (e.status == NOT_MET and e.certain), _high_holds)
+    low, high = min(low, placed), max(high, placed)
+    seen = counts(features)
+    thin = 0 < seen["posts"] < MIN_CASES or (view.inbound != "absent" and seen["inbound"] < MIN_CASES
+                                             and seen["posts"] > 0)
+    if thin and high == low:
+        high, low = (high + 1, low) if high + 1 < len(STAGES) else (high, low - 1)
+    result = RubricResult(placed, evidence, next_steps_from(placed, features, rubric), low, high, view, thin)
+    return RubricResult(placed, evidence, result.next_steps, low, high, view, thin, decide_sentence(result))
+
+
+def _evidence(criterion: Criterion, values: Mapping[str, object], view: View) -> Evidence:
+    value = _clean(values.get(criterion.feature))
+    judged: Assessment = assess(criterion.feature, value, criterion.op, criterion.threshold, values, view)
+    return Evidence(
+        criterion.stage, STAGES[criterion.stage].name, criterion.describe(), criterion.feature, value, criterion.op,
+        criterion.threshold, judged.status == MET,
+        {p.feature: _clean(values.get(p.feature)) for p in criterion.parts}, criterion.detail(values),
+        judged.status, judged.certain, judged.interval, judged.reason,
     )
-    met = {s.index: all(e.met for e in evidence if e.stage == s.index) for s in STAGES[1:]}
+
+
+def _place(by_stage: Mapping[int, list[Evidence]], gate_open, holds) -> int:  # type: ignore[no-untyped-def]
+    """Gates climbed in order while ``gate_open`` holds for every criterion; then the highest later stage whose
+    criteria ``holds``."""
     placed = 0
     for gate in GATE_STAGES:
-        if not met[gate]:
-            break
+        if not all(gate_open(e) for e in by_stage[gate]):
+            return placed
         placed = gate
-    if placed == GATE_STAGES[-1]:
-        higher = [s for s in range(GATE_STAGES[-1] + 1, len(STAGES)) if met[s]]
-        placed = max(higher, default=placed)
-    return RubricResult(placed, evidence, next_steps_from(placed, features, rubric))
+    higher = [s for s in range(GATE_STAGES[-1] + 1, len(STAGES)) if holds(by_stage[s])]
+    return max(higher, default=placed)
+
+
+def _point_holds(lines: list[Evidence]) -> bool:
+    """The point: at least two thirds (``HOLDS``) of the measured criteria met and one met; unmeasurable ones
+    are not counted. A stage most of whose criteria are unmeasurable needs all its measured ones met with
+    certainty: it is never reached on a doubtful value beside what the data cannot show."""
+    measured = [e for e in lines if e.status != UNMEASURABLE]
+    if not any(e.status == MET for e in measured):
+        return False
+    if len(lines) - len(measured) > len(measured):
+        return all(e.status == MET and e.certain for e in measured)
+    return sum(e.status == NOT_MET for e in measured) <= (1 - HOLDS) * len(measured)
+
+
+def _low_holds(lines: list[Evidence]) -> bool:
+    """Proven: at least two thirds of all the stage's criteria met with certainty."""
+    return sum(e.status == MET and e.certain for e in lines) >= HOLDS * len(lines)
+
+
+def _high_holds(lines: list[Evidence]) -> bool:
+    """Not excluded: at most a third of the stage's criteria certainly not met."""
+    return sum(e.status == NOT_MET and e.certain for e in lines) <= (1 - HOLDS) * len(lines)
+
+
+def decide_sentence(result: RubricResult) -> str:
+    """What would decide the stage within its range: the data that would measure the open criteria."""
+    low, high = result.stage_range
+    if low == high:
+        return ""
+    open_lines = [e for e in result.evidence if low < e.stage <= high and (e.status == UNMEASURABLE or not e.certain)]
+    rates = [e for e in open_lines if e.feature == "response_rate"]
+    what = []
+    if rates:
+        top = max(rates, key=lambda e: e.stage)
+        source = "Posts addressed to it (mentions and replies to it)" if result.view.inbound != "visible" \
+            else "More posts addressed to it"
+        fast = any(e.feature == "response_time_median_hours" for e in open_lines)
+        what.append(f"{source} would show whether it answers {format_value(top.threshold, 'share')} of people"
+                    + (" within 4 h" if fast else "") + f" ({top.stage_name})")
+    if any(e.feature == "criticism_response_ratio" for e in open_lines):
+        what.append("whether it answers criticism as readily as praise (Letting Go)")
+    others = sorted({e.stage_name for e in open_lines if e.feature not in (
+        "response_rate", "response_time_median_hours", "criticism_response_ratio")},
+        key=lambda name: [s.name for s in STAGES].index(name))
+    if others:
+        what.append(f"more of its posts would settle {', '.join(others)}")
+    if not what:
+        return f"The evidence allows {STAGES[low].name} to {STAGES[high].name}."
+    text = "; ".join(what)
+    return f"Between {STAGES[low].name} and {STAGES[high].name}: {text[0].upper()}{text[1:]}."
 
 
 def next_steps_from(placed: int, features: Mapping[str, object], rubric: tuple[Criterion, ...]) -> tuple[NextStep, ...]:
     """The criteria of the stage after ``placed`` that ``features`` do not meet (or leave undefined), with the gaps."""
     if placed + 1 >= len(STAGES):
         return ()
+    values = rubric_values(features)
     target = STAGES[placed + 1]
     steps = []
     for criterion in (c for c in rubric if c.stage == target.index):
-        value = _clean(features.get(criterion.feature))
+        value = _clean(values.get(criterion.feature))
         if criterion.holds(value):
             continue
         gap = None if value is None else abs(criterion.threshold - value)
@@ -238,7 +366,7 @@ def next_steps_from(placed: int, features: Mapping[str, object], rubric: tuple[C
             text = f"{criterion.label}: not measurable yet; {target.name} needs {criterion.op} " \
                    f"{format_value(criterion.threshold, criterion.unit)}"
         else:
-            text = f"{criterion.label} is {format_value(value, criterion.unit)}; {target.name} needs " \
-                   f"{criterion.op} {format_value(criterion.threshold, criterion.unit)}"
+            text = f"{criterion.label} is {format_value(value, criterion.unit, criterion.threshold)}; {target.name} " \
+                   f"needs {criterion.op} {format_value(criterion.threshold, criterion.unit)}"
         steps.append(NextStep(target.index, target.name, criterion.feature, value, criterion.threshold, gap, text))
     return tuple(steps)
