@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from classifier import STAGES, evaluate, journey
+from classifier.evidence import counts
 from classifier.rubric import NextStep, RubricResult
 from collectors.records import Organization
 from features import compute_features, prepare
@@ -51,6 +52,30 @@ class AuditResult:
     profiles: pd.DataFrame | None = field(default=None, repr=False, compare=False)
     #: The organization placed in each calendar period (``socialstage.trajectory``), when asked for (``--by``).
     trajectory: list[dict[str, Any]] | None = None
+    #: The stages of the model's prediction set (split-conformal, ``classifier.calibration``) within the range,
+    #: and the coverage it was calibrated for; None without a model.
+    likely: list[int] | None = None
+    coverage: float | None = None
+    #: Who decided the verdict and why (the verdict rule), in one sentence.
+    verdict_reason: str = "placed by the rubric (no stage model)"
+
+    @property
+    def stage_range(self) -> tuple[int, int]:
+        """(low, high): the stage the visible evidence proves and the highest it does not exclude (the verdict
+        always lies between them)."""
+        low, high = self.rubric.stage_range
+        return (min(low, self.stage), max(high, self.stage))
+
+    @property
+    def thin(self) -> bool:
+        """Whether the verdict rests on thin evidence (fewer than 10 posts by it, or addressed to it)."""
+        return self.rubric.thin
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Posts by the organization and posts addressed to it in the window (the evidence behind a rank)."""
+        seen = counts(self.features)
+        return {"posts": seen["posts"], "inbound": seen["inbound"]}
 
     @property
     def stage(self) -> int:
@@ -77,7 +102,16 @@ class AuditResult:
             "accounts": self.accounts,
             "window": {"start": _iso(self.window_start), "end": _iso(self.window_end)},
             "stage": _stage(self.stage),
+            "stage_range": {
+                "low": _stage(self.stage_range[0]), "high": _stage(self.stage_range[1]),
+                "likely": None if self.likely is None else [STAGES[s].name for s in self.likely],
+                "coverage": self.coverage, "decide": self.rubric.decide,
+            },
+            "view": self.rubric.view.as_dict(),
+            "counts": self.counts,
+            "thin_evidence": self.thin,
             "method": self.method,
+            "verdict_reason": self.verdict_reason,
             "probabilities": self.probabilities,
             "rubric_stage": _stage(self.rubric.stage),
             "model": None if self.model is None else {**self.model, "stage": _stage(self.model_stage)},
@@ -138,8 +172,6 @@ def _result(org: Organization, frames: OrgFrames, table: pd.DataFrame, source: s
     warnings = []
     if not features["org_posts"]:
         warnings.append(f"{org.name} has no posts in the window: placed at {STAGES[0].name}")
-    if features["inbound"] == 0:
-        warnings.append(f"nobody addressed {org.name} in the window: response features are missing")
     return AuditResult(
         org=org.name,
         accounts=[
@@ -153,8 +185,45 @@ def _result(org: Organization, frames: OrgFrames, table: pd.DataFrame, source: s
         rubric=rubric,
         features=features,
         source=source,
-        warnings=warnings,
+        warnings=warnings + evidence_warnings(org.name, rubric),
     )
+
+
+def evidence_warnings(name: str, rubric: RubricResult) -> list[str]:
+    """What the data cannot show, and thin evidence, as warning lines."""
+    lines = []
+    view = rubric.view
+    if view.inbound != "visible":
+        which = "unmeasurable" if view.inbound == "absent" else "unmeasurable (partial view)"
+        lines.append(f"posts addressed to {name} are {'not' if view.inbound == 'absent' else 'not all'} in the "
+                     f"data ({view.reason}): its response rate is {which}")
+    if rubric.thin:
+        low, high = rubric.stage_range
+        lines.append(f"thin evidence: the verdict rests on few posts; the stage could be anything from "
+                     f"{STAGES[low].name} to {STAGES[high].name}")
+    return lines
+
+
+def refused_endpoints(notes: Sequence[str]) -> list[str]:
+    """The endpoints a collection was refused (``ACCOUNT: missing ENDPOINT: why`` lines of the collection notes)."""
+    found = []
+    for note in notes:
+        _, _, rest = note.partition(": missing ")
+        if rest:
+            found.append(rest.split(":", 1)[0].strip())
+    return found
+
+
+def apply_collection(result: AuditResult, notes: list[str]) -> None:
+    """Attach the latest collection's notes and judge the evidence again with the endpoints it was refused
+    (posts addressed to the organization that a refused endpoint hides make its response rate partial)."""
+    result.collection_notes = notes
+    refused = refused_endpoints(notes)
+    if not refused:
+        return
+    old = evidence_warnings(result.org, result.rubric)
+    result.rubric = evaluate(result.features, refused=refused)
+    result.warnings = [w for w in result.warnings if w not in old] + evidence_warnings(result.org, result.rubric)
 
 
 def check_presence(posts: pd.DataFrame, org: Organization, source: str, frames: OrgFrames | None = None) -> None:

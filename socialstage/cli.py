@@ -261,9 +261,10 @@ def _audit_one(
         check_presence(loaded.posts, loaded.org, loaded.source, frames=result.frames)
     result.warnings[:0] = loaded.warnings
     if not posts_file:
+        from socialstage.audit import apply_collection
         from socialstage.collect import notes_from_store
 
-        result.collection_notes = notes_from_store(loaded.org, db)
+        apply_collection(result, notes_from_store(loaded.org, db))
     return result
 
 

@@ -1,10 +1,12 @@
 """The trained stage model beside the rubric: which model an audit uses, its probabilities, and the verdict.
 
-The verdict rule: the model's most probable stage is the verdict only when its card shows that, in grouped
-cross-validation on its labeled table, it agreed with the labelers better than the rubric (higher exact accuracy,
-no higher mean stage error). Otherwise the rubric's transparent placement is the verdict and the model's
-probabilities are shown beside it. Either way the rubric's evidence is reported, and a disagreement between
-the two is always said, in a warning line and in the ``disagreement`` field.
+The verdict rule: the model's most probable stage (after calibration, within the evidence range:
+``classifier.calibration``) is the verdict only in the regime (posts addressed to the organization visible or
+not) where its card shows that, leaving each real data set out in turn, it agreed with the readers' labels better
+than the rubric (higher exact accuracy, no higher mean stage error), and only when that stage has a measured
+criterion met (never a stage reached on a guess over unmeasurable criteria). Otherwise the rubric's transparent
+placement is the verdict and the model's probabilities are shown beside it. Either way the rubric's evidence is
+reported, and a disagreement between the two is always said, in a warning line and in the ``disagreement`` field.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from classifier.calibration import evidence_weight, honest
 from classifier.errors import ClassifierError
+from classifier.evidence import MET
 from classifier.persistence import DEFAULT_MODEL, load_model
 from classifier.rubric import RUBRIC, next_steps_from
 from classifier.stage_model import StageModelBase
@@ -73,8 +78,9 @@ def apply_model(results: list[AuditResult], choice: ModelChoice) -> None:
             result.warnings.append(f"the shipped model cannot be used ({exc}); placed by the rubric alone")
         return
     summary = model_summary(choice)
+    card = choice.model.card or {}
     for result, (_, row) in zip(results, probabilities.iterrows(), strict=True):
-        _attach(result, row, summary)
+        _attach(result, row, summary, card)
 
 
 def model_summary(choice: ModelChoice) -> dict[str, Any]:
@@ -91,22 +97,57 @@ def model_summary(choice: ModelChoice) -> dict[str, Any]:
         "data_version": card.get("data", {}).get("version"),
         "created_at": card.get("created_at"),
         "verdict": card.get("verdict", "rubric"),
+        "verdict_by_regime": regime_verdicts(card),
         "cross_validation": {"model": figures("model"), "rubric": figures("rubric")},
     }
 
 
-def _attach(result: AuditResult, row: pd.Series, summary: dict[str, Any]) -> None:
-    result.probabilities = {STAGES[int(s)].name: round(float(p), 4) for s, p in row.items()}
-    result.model_stage = int(row.idxmax())
+def regime_verdicts(card: dict[str, Any]) -> dict[str, str]:
+    """Who decides in each regime (``inbound visible``, ``inbound not visible``): ``model`` or ``rubric``. A card
+    without per-regime figures (an older model) applies its one verdict to both."""
+    by_regime = card.get("verdict_by_regime")
+    if isinstance(by_regime, dict):
+        return {str(k): str(v) for k, v in by_regime.items()}
+    verdict = str(card.get("verdict", "rubric"))
+    return {"inbound visible": verdict, "inbound not visible": verdict}
+
+
+def _regime_figures(card: dict[str, Any], regime: str) -> str:
+    figures = ((card.get("leave_one_dataset_out") or {}).get("by_regime") or {}).get(regime) or {}
+    model, rubric = figures.get("model"), figures.get("rubric")
+    if not model or not rubric:
+        return ""
+    return (f" (left-out data sets, {regime}: model exact on {model['exact_accuracy']:.0%}, rubric on "
+            f"{rubric['exact_accuracy']:.0%} of {rubric['rows']} real organizations)")
+
+
+def _attach(result: AuditResult, row: pd.Series, summary: dict[str, Any], card: dict[str, Any]) -> None:
+    rubric = result.rubric
+    low, high = rubric.stage_range
+    seen = result.counts
+    weight = evidence_weight(seen["posts"], seen["inbound"], rubric.view.inbound != "absent", rubric.thin)
+    proba, likely, coverage = honest(row.to_numpy(dtype=float), low, high, weight, card)
+    result.probabilities = {STAGES[s].name: round(float(p), 4) for s, p in enumerate(proba)}
+    result.model_stage = int(np.argmax(proba))
     result.model = summary
-    if summary["verdict"] == "model":
+    result.likely, result.coverage = likely, coverage
+    regime = rubric.view.regime
+    figures = _regime_figures(card, regime)
+    if regime_verdicts(card).get(regime) != "model":
+        result.verdict_reason = f"the rubric decides when {regime}: the model did not beat it there{figures}"
+    elif result.model_stage > rubric.stage and not any(
+            e.status == MET for e in rubric.evidence if e.stage == result.model_stage):
+        result.verdict_reason = (f"the rubric decides: the model's {STAGES[result.model_stage].name} rests on no "
+                                 f"measured criterion of that stage, only on a guess{figures}")
+    else:
         result.method = "model"
         result.model_next_steps = next_steps_from(result.model_stage, result.features, RUBRIC)
-    if result.model_stage != result.rubric.stage:
-        model_name, rubric_name = STAGES[result.model_stage].name, result.rubric.stage_name
+        result.verdict_reason = f"the model decides when {regime}: it beat the rubric there{figures}"
+    if result.model_stage != rubric.stage:
+        model_name, rubric_name = STAGES[result.model_stage].name, rubric.stage_name
         verdict = "the model's" if result.method == "model" else "the rubric's"
         result.warnings.append(
-            f"the model ({model_name}, p = {row.max():.2f}) and the rubric ({rubric_name}) disagree; the verdict "
+            f"the model ({model_name}, p = {proba.max():.2f}) and the rubric ({rubric_name}) disagree; the verdict "
             f"is {verdict} (see the verdict rule in the README)"
         )
 
