@@ -4,9 +4,10 @@ The stage model's raw probabilities go through three steps before anyone sees th
 
 1. **Temperature** (``T``, one parameter fitted on real rows the model never saw, leave one data set out):
    ``p_s ** (1 / T)``, renormalized. ``T > 1`` flattens an over-confident model.
-2. **The evidence range.** Stages the evidence excludes (outside the rubric's ``low``-``high``) get 0 and the
-   rest are renormalized: the probabilities are conditioned on what the data shows. When the model gives the
-   range no mass at all, the range is taken as uniform.
+2. **The evidence range.** Stages the evidence excludes (outside the rubric's ``low``-``high``) are
+   down-weighted by a factor (``outside``, fitted with ``T``: the range is evidence at a 90% level, not a
+   certainty) and the rest renormalized: the probabilities are conditioned on what the data shows. When the
+   model gives every stage 0, the range is taken as uniform.
 3. **Thin evidence.** On thin evidence (fewer than 10 posts by the organization, or addressed to it where such
    posts are in the data) the probabilities are mixed with the uniform distribution over the range, with the
    model's weight ``n / (n + 10)`` for ``n`` cases: one post leaves the model 9% of the say, nine posts 47%.
@@ -30,6 +31,7 @@ from classifier.evidence import MIN_CASES
 
 N_STAGES = 7
 TEMPERATURES = np.exp(np.linspace(math.log(0.25), math.log(8.0), 61))
+OUTSIDE = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
 
 
 def temper(proba: np.ndarray, temperature: float) -> np.ndarray:
@@ -51,17 +53,37 @@ def evidence_weight(posts: int, inbound: int, inbound_visible: bool, thin: bool)
     return cases / (cases + MIN_CASES)
 
 
-def condition(proba: np.ndarray, low: int, high: int, weight: float = 1.0) -> np.ndarray:
-    """One row of probabilities restricted to stages ``low``..``high`` and renormalized, then mixed with the
-    uniform distribution over them (the model's weight ``weight``)."""
+def condition(proba: np.ndarray, low: int, high: int, weight: float = 1.0, outside: float = 0.0) -> np.ndarray:
+    """One row of probabilities with the stages outside ``low``..``high`` down-weighted by ``outside`` (0: excluded)
+    and renormalized, then mixed with the uniform distribution over the range (the model's weight ``weight``)."""
     proba = np.asarray(proba, dtype=float)
     inside = np.zeros(N_STAGES, dtype=bool)
     inside[low:high + 1] = True
     uniform = inside / inside.sum()
-    kept = np.where(inside, proba, 0.0)
+    kept = np.where(inside, proba, outside * proba)
     total = kept.sum()
     kept = kept / total if total > 0 else uniform
     return weight * kept + (1.0 - weight) * uniform
+
+
+def fit_calibration(proba: np.ndarray, labels: Sequence[int], ranges: Sequence[tuple[int, int, float]]) -> tuple[
+        float, float]:
+    """``(T, outside)``: the temperature (log grid, 0.25 to 8) and the weight of stages outside the evidence range
+    (``OUTSIDE``) that minimise the negative log-likelihood of ``labels`` over the probabilities an audit shows
+    (``ranges``: each row's low, high and evidence weight)."""
+    labels = np.asarray(labels, dtype=int)
+    if len(labels) == 0:
+        return 1.0, 0.0
+    best, best_loss = (1.0, 0.0), math.inf
+    for temperature in TEMPERATURES[::3]:
+        tempered = temper(proba, temperature)
+        for outside in OUTSIDE:
+            shown = np.array([condition(p, lo, hi, w, outside)
+                              for p, (lo, hi, w) in zip(tempered, ranges, strict=True)])
+            loss = -np.mean(np.log(np.clip(shown[np.arange(len(labels)), labels], 1e-6, None)))
+            if loss < best_loss - 1e-12:
+                best, best_loss = (float(temperature), float(outside)), loss
+    return best
 
 
 def fit_temperature(proba: np.ndarray, labels: Sequence[int]) -> float:
@@ -123,7 +145,7 @@ def honest(raw: np.ndarray, low: int, high: int, weight: float, card: dict[str, 
     model's raw probabilities of one organization, its evidence range and weight, and the model card."""
     calibration = card.get("calibration") or {}
     proba = condition(temper(np.asarray(raw, dtype=float)[None, :], float(calibration.get("temperature", 1.0)))[0],
-                      low, high, weight)
+                      low, high, weight, float(calibration.get("outside", 0.0)))
     conformal = card.get("conformal") or {}
     if "threshold" not in conformal:
         return proba, list(range(low, high + 1)), None

@@ -114,19 +114,38 @@ def read_batch_posts(posts_file: str, orgs: list[Organization] | None, err: Cons
     return result, orgs
 
 
+#: Printed under the table when a row is marked thin (at most 100 characters).
+THIN_NOTE = "thin = placed on fewer than 10 posts by it or addressed to it: a weak guess, ranked below the rest"
+
+
+def _range_text(record: Mapping[str, Any]) -> str:
+    """``1-2`` (the stage indices the evidence allows), or the one index when it proves the stage."""
+    low, _, high = str(record.get("stage_range") or "").partition("-")
+    return low if low == high else f"{low}-{high}"
+
+
 def _table(console: Console, rows: pd.DataFrame) -> None:
     from socialstage.render import feature_text, summary_table
     from socialstage.score import row_records
 
     records = row_records(rows)
+
+    def count(record: Mapping[str, Any], name: str) -> str:
+        return feature_text(name, record[name]) if record["status"] == "ok" else "-"
+
     shown = [
-        {"#": r["rank"] or "", "org": r["org"], "stage": r["stage"] or "-", "journey": r["journey"] or "-",
-         "status": r["status"], "pct": "" if r["percentile"] is None else f"{r['percentile']:.0f}",
-         "answered": feature_text("response_rate", r["response_rate"]),
-         "posts": feature_text("org_posts", r["org_posts"]), "inbound": feature_text("inbound", r["inbound"])}
+        {"#": r["rank"] or "", "org": r["org"],
+         "stage": f"{r['stage_index']} {r['stage']}" if r["status"] == "ok" else r["status"],
+         "range": _range_text(r) if r["status"] == "ok" else "", "evidence": "thin" if r["thin_evidence"] else "",
+         "pct": "" if r["percentile"] is None else f"{r['percentile']:.0f}",
+         "answered": feature_text("response_rate", r["response_rate"]) if r["status"] == "ok" else "-",
+         "posts": count(r, "org_posts"), "inbound": count(r, "inbound")}
         for r in records
     ]
-    console.print(summary_table(shown, title="Organizations ranked by stage", text_columns=5))
+    console.print(summary_table(shown, title="Organizations ranked: sufficient evidence first, then by stage",
+                                text_columns=5))
+    if any(r["thin_evidence"] for r in records):
+        console.print(THIN_NOTE, markup=False, highlight=False)
     for r in records:
         if r["status"] != "ok" and r["message"]:
             console.print(f"{r['org']}: {r['status']}: {r['message']}", markup=False, highlight=False)

@@ -12,12 +12,17 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from classifier.rubric import RUBRIC, format_value
+from classifier.evidence import MET, NOT_MET, UNMEASURABLE
+from classifier.rubric import RUBRIC, Evidence, format_value
 from classifier.stages import STAGES, journey
 from features.registry import FEATURES
-from socialstage.audit import KEY_FEATURES, AuditResult
+from socialstage.audit import KEY_FEATURES, AuditResult, evidence_warnings
 
 _UNITS = {c.feature: c.unit for c in RUBRIC}
+#: The colour of each evidence status in the terminal.
+STATUS_STYLES = {MET: "green", NOT_MET: "red", UNMEASURABLE: "yellow"}
+#: A reason beside an evidence status is cut to this many characters in the terminal.
+REASON_CHARS = 64
 
 
 def feature_text(name: str, value: float | None) -> str:
@@ -55,8 +60,9 @@ def audit_panel(result: AuditResult) -> Panel:
     start = result.window_start.date().isoformat() if result.window_start else "-"
     end = result.window_end.date().isoformat() if result.window_end else "-"
     header = Text(f"Journey: {journey(placed.index)}  ·  window {start} to {end}  ·  source: {result.source}")
-    parts: list[Any] = [header, _accounts_table(result)]
-    parts.extend(Text(f"warning: {w}", style="yellow") for w in result.warnings)
+    parts: list[Any] = [header, *verdict_lines(result), _accounts_table(result)]
+    shown = view_warnings(result)  # said by the view line already
+    parts.extend(Text(f"warning: {w}", style="yellow") for w in result.warnings if w not in shown)
     parts.extend(Text(f"collection: {n}", style="yellow") for n in result.collection_notes)
     parts.append(_features_table(result))
     if result.probabilities:
@@ -68,6 +74,77 @@ def audit_panel(result: AuditResult) -> Panel:
             steps.add_row("→", Text(step.text))
         parts.append(steps)
     return Panel(Group(*parts), title=title, title_align="left")
+
+
+def range_words(low: int, high: int) -> str:
+    """``Listening to Participating (1-2)``, or ``this stage only`` when the evidence allows one stage."""
+    return "this stage only" if low == high else f"{STAGES[low].name} to {STAGES[high].name} ({low}-{high})"
+
+
+def likely_words(result: AuditResult) -> str | None:
+    """``Participating, Measuring (90% prediction set)``: the model's calibrated prediction set within the range,
+    or None without one (no model, or a model without a conformal calibration)."""
+    if not result.likely or result.coverage is None:
+        return None
+    return f"{', '.join(STAGES[s].name for s in result.likely)} ({result.coverage:.0%} prediction set)"
+
+
+def range_text(result: AuditResult) -> str:
+    """``range: Listening to Participating (1-2)`` (``range: this stage only``), with the model's likely stages
+    when it has a calibrated prediction set and the range spans more than one stage."""
+    low, high = result.stage_range
+    likely = likely_words(result) if low != high else None
+    return f"range: {range_words(low, high)}" + (f"; likely {likely}" if likely else "")
+
+
+def view_text(result: AuditResult) -> str | None:
+    """What the data cannot show (the view of the conversation), or None when posts addressed to it are visible."""
+    view = result.rubric.view
+    if view.inbound == "visible":
+        return None
+    what = "cannot show" if view.inbound == "absent" else "shows only part of"
+    return f"view: the data {what} how it answers the people who address it: {view.reason}"
+
+
+def verdict_lines(result: AuditResult) -> list[Text]:
+    """The lines under the stage heading: the range and what would decide it, who decided and why, the view."""
+    line = Text(range_text(result), style="bold")
+    if result.rubric.decide:
+        line.append(f". {result.rubric.decide}", style="")
+    lines = [line, Text(f"verdict: {result.verdict_reason}")]
+    cannot = view_text(result)
+    if cannot:
+        lines.append(Text(cannot, style="yellow"))
+    return lines
+
+
+def view_warnings(result: AuditResult) -> list[str]:
+    """The warning lines that say what the view line says (not repeated in the panel)."""
+    if result.rubric.view.inbound == "visible":
+        return []
+    return [w for w in evidence_warnings(result.org, result.rubric) if w.startswith("posts addressed to")]
+
+
+def shorten(text: str, limit: int = REASON_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (whole when it fits): at the end of a clause when
+    one ends in the second half of it, else at a word."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    clause = max(head.rfind(mark) for mark in (", ", "; ", ": ", " ("))
+    cut = head[:clause] if clause >= limit // 2 else head.rsplit(" ", 1)[0]
+    return f"{cut.rstrip(' ,;:(')}…"
+
+
+def status_text(evidence: Evidence) -> Text:
+    """The status of an evidence line (met, not met, unmeasurable) in its colour, with the reason (shortened)
+    when the data cannot measure it or leaves doubt about it."""
+    text = Text(evidence.status, style=STATUS_STYLES.get(evidence.status, ""))
+    if evidence.status != UNMEASURABLE and not evidence.certain:
+        text.append(" (uncertain)")
+    if evidence.reason and (evidence.status == UNMEASURABLE or not evidence.certain):
+        text.append(f"\n{shorten(evidence.reason)}", style="dim")
+    return text
 
 
 def _probabilities_table(result: AuditResult) -> Table:
@@ -106,18 +183,22 @@ def _features_table(result: AuditResult) -> Table:
 
 
 def _evidence_table(result: AuditResult) -> Table:
+    """Each stage's criteria under the stage's name: the measured value and the status (with the reason when
+    the data cannot measure it or leaves doubt)."""
     table = Table(title="Evidence (criteria per stage)", header_style="bold")
-    for column in ("stage", "criterion", "measured", "met"):
-        table.add_column(column)
-    for evidence in result.rubric.evidence:
-        unit = next(c.unit for c in RUBRIC if c.feature == evidence.feature)
-        measured = format_value(evidence.value, unit) + (f" ({evidence.detail})" if evidence.detail else "")
-        table.add_row(
-            f"{evidence.stage} {evidence.stage_name}",
-            Text(evidence.criterion),
-            Text(measured),
-            Text("yes", style="green") if evidence.met else Text("no", style="red"),
-        )
+    table.add_column("criterion", ratio=5)
+    table.add_column("measured", ratio=4)
+    table.add_column("status", ratio=5)
+    for stage in STAGES[1:]:
+        lines = [e for e in result.rubric.evidence if e.stage == stage.index]
+        if not lines:
+            continue
+        table.add_row(Text(f"{stage.index} {stage.name}", style="bold"), "", "")
+        for position, evidence in enumerate(lines):
+            unit = next(c.unit for c in RUBRIC if c.feature == evidence.feature)
+            measured = format_value(evidence.value, unit) + (f" ({evidence.detail})" if evidence.detail else "")
+            table.add_row(Text(evidence.criterion), Text(measured), status_text(evidence),
+                          end_section=position + 1 == len(lines))
     return table
 
 

@@ -4,21 +4,29 @@ The row contract (``socialstage score`` writes it; the comparison report and the
 
 ``org``, ``accounts`` (space-separated ``platform:handle``), ``status`` (:data:`STATUSES`), ``message``,
 ``stage`` (name), ``stage_index``, ``journey``, ``method`` (``model`` or ``rubric``), ``rubric_stage`` (name),
-``rank``, ``percentile``, one probability per stage (:data:`PROBABILITY_COLUMNS`, ``p_unaware`` ...
-``p_propagating``; empty without a model), then the key features by name (``socialstage.audit.KEY_FEATURES``).
-A row that is not ``ok`` keeps org, accounts, status and message; its stage and rank are empty.
+``stage_low`` and ``stage_high`` (names: the stage the evidence proves and the highest it does not exclude;
+the verdict lies between them), ``stage_range`` (their indices, ``1-2``), ``thin_evidence`` (a boolean: fewer
+than 10 posts by the organization, or addressed to it where those are in the data), ``inbound_view``
+(``visible``, ``partial`` or ``absent``: how much of the conversation addressed to it the data holds),
+``decide`` (the rubric's sentence on what would decide the stage within the range; empty when the range is
+one stage), ``rank``, ``percentile``, one probability per stage (:data:`PROBABILITY_COLUMNS`, ``p_unaware``
+... ``p_propagating``; empty without a model), then the key features by name
+(``socialstage.audit.KEY_FEATURES``; ``org_posts`` and ``inbound`` are the counts behind the verdict). A row
+that is not ``ok`` keeps org, accounts, status and message; its stage, range, evidence and rank are empty.
 
 :func:`place_frame` gives the unranked rows of some organizations over a posts DataFrame (the same audit and
 model as ``socialstage audit``); :func:`rank_rows` ranks the ``ok`` rows of a whole list. Both are pure and
 deterministic, and neither depends on the order of its input rows, so a list can be placed in parts (per
 chunk, per Parquet partition) and ranked once.
 
-**Ranking rule.** Higher stage first; within a stage, higher expected stage first (:func:`expected_stage`: how
-firmly the model places the organization there, and which way it leans; a tiny sample placed with doubt ranks
-below a large one placed with confidence), then higher ``response_rate`` (an undefined rate ranks below any
-measured one); then more ``org_posts``; then the organization's name (case-insensitive,
-then exact). Ranks run 1..n over the ``ok`` rows with no ties; ``percentile`` is
-``100 * (n - rank) / (n - 1)`` rounded to 0.1 (the first is 100, the last 0; a list of one is 100).
+**Ranking rule** (:func:`rank_key`). Organizations placed on sufficient evidence rank above those placed on
+thin evidence, whatever their stage: a verdict from a handful of posts is a weak guess and must not outrank an
+organization placed on hundreds. Then higher stage; then higher proven stage (``stage_low``); then higher
+expected stage (:func:`expected_stage`: how firmly the model places the organization there, and which way it
+leans); then higher ``response_rate`` (an undefined rate ranks below any measured one); then more
+``org_posts``; then the organization's name (case-insensitive, then exact). Ranks run 1..n over the ``ok``
+rows with no ties; ``percentile`` is ``100 * (n - rank) / (n - 1)`` rounded to 0.1 (the first is 100, the last
+0; a list of one is 100).
 """
 
 from __future__ import annotations
@@ -45,10 +53,14 @@ STATUSES: tuple[str, ...] = (OK, NO_DATA, NOT_FOUND, RATE_LIMITED, ERROR)
 PROBABILITY_COLUMNS: tuple[str, ...] = tuple("p_" + s.name.lower().replace(" ", "_") for s in STAGES)
 ROW_COLUMNS: tuple[str, ...] = (
     "org", "accounts", "status", "message", "stage", "stage_index", "journey", "method", "rubric_stage",
+    "stage_low", "stage_high", "stage_range", "thin_evidence", "inbound_view", "decide",
     "rank", "percentile", *PROBABILITY_COLUMNS, *KEY_FEATURES,
 )
-_TEXT = ("org", "accounts", "status", "message", "stage", "journey", "method", "rubric_stage")
+_TEXT = ("org", "accounts", "status", "message", "stage", "journey", "method", "rubric_stage", "stage_low",
+         "stage_high", "stage_range", "inbound_view", "decide")
 _INTEGER = ("stage_index", "rank")
+_BOOLEAN = ("thin_evidence",)
+_STAGE_INDEX = {stage.name: stage.index for stage in STAGES}
 LIST_COLUMNS = ("org", "platform", "handle")
 
 
@@ -157,6 +169,9 @@ def _placed_row(org: Organization, result: AuditResult, verified: bool) -> dict[
     index = result.stage
     row.update(stage=STAGES[index].name, stage_index=index, journey=journey(index), method=result.method,
                rubric_stage=STAGES[result.rubric.stage].name)
+    low, high = result.stage_range
+    row.update(stage_low=STAGES[low].name, stage_high=STAGES[high].name, stage_range=f"{low}-{high}",
+               thin_evidence=result.thin, inbound_view=result.rubric.view.inbound, decide=result.rubric.decide)
     if result.probabilities:
         for column, stage in zip(PROBABILITY_COLUMNS, STAGES, strict=True):
             row[column] = result.probabilities.get(stage.name)
@@ -192,7 +207,8 @@ def row_records(rows: pd.DataFrame) -> list[dict[str, Any]]:
 
 def rows_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Rows (dicts) as a DataFrame with the contract's columns and types: text as object (None for empty),
-    ``stage_index`` and ``rank`` nullable integers, the rest floats (NaN for empty)."""
+    ``stage_index`` and ``rank`` nullable integers, ``thin_evidence`` a nullable boolean, the rest floats (NaN
+    for empty)."""
     data = [{c: plain(record.get(c)) for c in ROW_COLUMNS} for record in records]
     frame = pd.DataFrame(data, columns=list(ROW_COLUMNS))
     for column in ROW_COLUMNS:
@@ -200,6 +216,8 @@ def rows_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
         elif column in _INTEGER:
             frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+        elif column in _BOOLEAN:
+            frame[column] = frame[column].astype("boolean")
         else:
             frame[column] = pd.to_numeric(frame[column]).astype(float)
     return frame
@@ -217,9 +235,14 @@ def expected_stage(row: Mapping[str, Any]) -> float:
     return round(sum(index * p for index, p in enumerate(probabilities)), 6)
 
 
-def _rank_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+def rank_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The sort key of an ``ok`` row (the ranking rule of the module docstring): sufficient evidence before thin,
+    then stage, proven stage, expected stage, response rate (undefined last), posts, name."""
     rate, posts = plain(row["response_rate"]), plain(row["org_posts"])
-    return (-int(row["stage_index"]), -expected_stage(row), rate is None, -(rate or 0.0), -(posts or 0.0),
+    stage = int(row["stage_index"])
+    low = _STAGE_INDEX.get(str(plain(row.get("stage_low"))), stage)
+    thin = plain(row.get("thin_evidence")) is True
+    return (thin, -stage, -low, -expected_stage(row), rate is None, -(rate or 0.0), -(posts or 0.0),
             str(row["org"]).casefold(), str(row["org"]))
 
 
@@ -233,7 +256,7 @@ def rank_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows with ``rank`` and ``percentile`` of each ``ok`` row within the list (module docstring), ranked
     rows first in rank order, then the others by status and name. Independent of the input order."""
     records = row_records(rows)
-    ranked = sorted((r for r in records if r["status"] == OK), key=_rank_key)
+    ranked = sorted((r for r in records if r["status"] == OK), key=rank_key)
     rest = sorted((r for r in records if r["status"] != OK), key=_rest_key)
     count = len(ranked)
     for position, record in enumerate(ranked, start=1):

@@ -38,7 +38,9 @@ from socialstage.scoring import ModelChoice
 logger = logging.getLogger(__name__)
 
 OUTPUT_FORMATS = {".csv": "csv", ".parquet": "parquet", ".json": "json"}
-JOURNAL_FORMAT = 1
+#: In every fingerprint: raised when the row contract changes, so --resume never keeps a row of an older contract
+#: (2: the stage range and evidence columns).
+JOURNAL_FORMAT = 2
 
 
 def output_format(out: str | Path) -> str:

@@ -158,12 +158,14 @@ def verdict_line(results: list[AuditResult]) -> str:
     if not scored:
         return "Placed by the rubric alone (no stage model)."
     summary = scored[0].model or {}
-    cv = summary.get("cross_validation", {})
-    model_cv, rubric_cv = cv.get("model") or {}, cv.get("rubric") or {}
-    figures = ""
-    if model_cv and rubric_cv:
-        figures = (f" (cross-validated exact accuracy {model_cv['exact_accuracy']:.0%} vs the rubric's "
-                   f"{rubric_cv['exact_accuracy']:.0%})")
-    who = f"{summary.get('name')}{figures}" if summary.get("verdict") == "model" else "the rubric"
+    by_model = sum(r.method == "model" for r in scored)
+    if by_model == len(scored):
+        who = f"Verdict by {summary.get('name')} for all {len(scored)}"
+    elif by_model == 0:
+        who = "Verdict by the rubric for all"
+    else:
+        who = f"Verdict by {summary.get('name')} for {by_model}, by the rubric for {len(scored) - by_model}"
+    regimes = summary.get("verdict_by_regime") or {}
+    rule = "; ".join(f"{regime}: {decider}" for regime, decider in regimes.items())
     agree = sum(r.disagreement is None for r in scored)
-    return f"Verdict by {who}; the model and the rubric agree on {agree} of {len(scored)}."
+    return f"{who} (who decides, by regime: {rule}); the model and the rubric agree on {agree} of {len(scored)}."

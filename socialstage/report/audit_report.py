@@ -7,10 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from classifier.evidence import MET, UNMEASURABLE
 from classifier.rubric import RUBRIC, format_value
 from classifier.stages import JOURNEY_STAGES, STAGES, journey
 from socialstage.audit import KEY_FEATURES, AuditResult
-from socialstage.render import feature_text
+from socialstage.render import feature_text, likely_words, range_words
 from socialstage.report import plots
 from socialstage.report.examples import example_tables
 from socialstage.report.templating import render as render_template
@@ -54,7 +55,7 @@ def audit_context(result: AuditResult, *, frames: Any = None) -> dict[str, Any]:
         "accounts": _accounts(result),
         "verdict": {"index": placed.index, "name": placed.name, "meaning": placed.meaning,
                     "evidence": placed.evidence, "journey": journey(placed.index), "of": len(STAGES) - 1,
-                    "method": _method_text(result)},
+                    "method": _method_text(result), **_verdict_range(result)},
         "ladder": _ladder(result),
         "disagreement": _disagreement_text(result),
         "journey": [{"name": name, "current": name == journey(placed.index)} for name in JOURNEY_STAGES],
@@ -128,12 +129,24 @@ def _method_text(result: AuditResult) -> str:
     return "Placed by the transparent rubric."
 
 
+def _verdict_range(result: AuditResult) -> dict[str, Any]:
+    """The range and what would decide it, who decided and why, and the view of the conversation."""
+    low, high = result.stage_range
+    view = result.rubric.view
+    return {"range": range_words(low, high), "single": low == high, "likely": likely_words(result) if low != high
+            else None, "decide": result.rubric.decide, "reason": result.verdict_reason, "thin": result.thin,
+            "view": {"inbound": view.inbound, "regime": view.regime, "reason": view.reason}}
+
+
 def _ladder(result: AuditResult) -> list[dict[str, Any]]:
     probabilities = result.probabilities or {}
+    low, high = result.stage_range
+    likely = set(result.likely or ()) if result.coverage is not None and low != high else set()
     rows = []
     for stage in reversed(STAGES):
         p = probabilities.get(stage.name)
         rows.append({
+            "in_range": low <= stage.index <= high, "likely": stage.index in likely,
             "index": stage.index, "name": stage.name, "meaning": stage.meaning, "journey": journey(stage.index),
             "probability": None if p is None else f"{p:.0%}", "width": 0 if p is None else round(p * 100, 1),
             "verdict": stage.index == result.stage, "rubric": stage.index == result.rubric.stage,
@@ -161,10 +174,14 @@ def _evidence(result: AuditResult) -> list[dict[str, Any]]:
         group["rows"].append({
             "label": criterion.label if criterion else line.criterion, "feature": line.feature,
             "measured": format_value(line.value, unit), "needs": f"{line.op} {format_value(line.threshold, unit)}",
-            "met": line.met, "detail": line.detail,
+            "met": line.met, "detail": line.detail, "status": line.status, "certain": line.certain,
+            "reason": line.reason if line.status == UNMEASURABLE or not line.certain else "",
+            "css": {MET: "met", UNMEASURABLE: "unmeasurable"}.get(line.status, "unmet"),
+            "mark": {MET: "✓", UNMEASURABLE: "?"}.get(line.status, "✗"),
         })
     for group in groups.values():
         group["met"] = all(row["met"] for row in group["rows"])
+        group["unmeasurable"] = sum(row["status"] == UNMEASURABLE for row in group["rows"])
     return [groups[i] for i in sorted(groups)]
 
 
@@ -172,7 +189,9 @@ def _period_row(period: dict[str, Any]) -> dict[str, Any]:
     enough = bool(period.get("enough_data")) and period.get("stage") is not None
     end = period.get("end")  # the exclusive end: the next period's start
     last = None if end is None else pd.Timestamp(end) - pd.Timedelta(microseconds=1)
+    judged_range = period.get("stage_range") if enough else None
     return {"period": period.get("period"), "start": _date(period.get("start")), "end": _date(last),
+            "range": "–" if not judged_range else "–".join(str(s) for s in dict.fromkeys(judged_range)),
             "stage": f"{period['stage']} {period.get('stage_name') or STAGES[period['stage']].name}" if enough else "–",
             "journey": journey(period["stage"]) if enough else "–", "enough": enough,
             "reason": period.get("reason") or ""}

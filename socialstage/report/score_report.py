@@ -1,8 +1,11 @@
 """The HTML competitor comparison of a score batch: ranked table, stage distribution, key features side by side.
 
 It reads the rows ``socialstage score`` writes (``socialstage.score.ROW_COLUMNS``: ``org, accounts, status,
-message, stage, stage_index, journey, method, rubric_stage, rank, percentile``, the stage probabilities, then the
-key features by name). Rows that are not ``ok`` are listed with their status and message, never dropped.
+message, stage, stage_index, journey, method, rubric_stage, stage_low, stage_high, stage_range, thin_evidence,
+inbound_view, decide, rank, percentile``, the stage probabilities, then the key features by name). Beside each
+rank it shows the stage range the evidence allows, the counts behind the verdict (posts by the organization and
+posts addressed to it) and a mark on verdicts from thin evidence; rows without those columns (an older file)
+show the stage alone. Rows that are not ``ok`` are listed with their status and message, never dropped.
 """
 
 from __future__ import annotations
@@ -80,6 +83,26 @@ def _number(value: Any) -> float | None:
     return None if pd.isna(number) else float(number)
 
 
+def _count(value: Any) -> str:
+    number = _number(value)
+    return "–" if number is None else f"{number:.0f}"
+
+
+def _thin(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true") or (
+        not isinstance(value, str) and value is not None and value is not pd.NA and bool(value) is True
+        and not (isinstance(value, float) and math.isnan(value)))
+
+
+def _stage_range(row: pd.Series, index: int) -> str:
+    """``Listening – Participating`` (the names of the range), the one stage when the evidence proves it, or
+    empty when the row has no range."""
+    low, high = _text(row.get("stage_low")), _text(row.get("stage_high"))
+    if not low or not high:
+        return ""
+    return low if low == high else f"{low} – {high}"
+
+
 def _ranked_row(row: pd.Series, features: list[str]) -> dict[str, Any]:
     index = int(row["stage_index"])
     rubric = _text(row.get("rubric_stage"))
@@ -97,6 +120,10 @@ def _ranked_row(row: pd.Series, features: list[str]) -> dict[str, Any]:
         "percentile": "–" if percentile is None else f"{percentile:.0f}",
         "method": _text(row.get("method")) or "rubric",
         "rubric_stage": rubric if rubric and rubric != STAGES[index].name else "",
+        "range": _stage_range(row, index), "range_indices": _text(row.get("stage_range")),
+        "thin": _thin(row.get("thin_evidence")), "decide": _text(row.get("decide")),
+        "inbound_view": _text(row.get("inbound_view")),
+        "posts": _count(row.get("org_posts")), "inbound": _count(row.get("inbound")),
         "cells": cells,
     }
 
