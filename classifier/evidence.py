@@ -174,6 +174,9 @@ def assess(feature: str, value: float | None, op: str, threshold: float, feature
     if feature in POST_SHARES:
         cases = seen["dialogue"] if feature == "personal_reply_share" else seen["posts"]
         return _share_assessment(status, value, cases, op, threshold, "posts")
+    if feature == "dialogue_replies" and status == NOT_MET and view.inbound == "absent":
+        return Assessment(status, False, None, seen["posts"], "posts addressed to it are not in the data: whether "
+                                                             "anyone asked it something is unseen")
     certain = status == MET or seen["posts"] >= MIN_CASES or seen["posts"] == 0  # no post at all is a fact
     return Assessment(status, certain, None, seen["posts"],
                       "" if certain else f"over {seen['posts']} posts only (possibly a sample)")

@@ -111,6 +111,7 @@ def _entry(row: Any, audit: AuditResult, thresholds: Sufficiency) -> dict[str, A
         "reason": reason,
         "stage": None,
         "stage_name": None,
+        "stage_range": None,
         "journey": None,
         "method": None,
         "rubric_stage": None,
@@ -123,6 +124,7 @@ def _placement(audit: AuditResult) -> dict[str, Any]:
     return {
         "stage": audit.stage,
         "stage_name": STAGES[audit.stage].name,
+        "stage_range": list(audit.stage_range),
         "journey": journey(audit.stage),
         "method": audit.method,
         "rubric_stage": audit.rubric.stage,
@@ -150,19 +152,22 @@ def direction(entries: list[dict[str, Any]]) -> str:
 
 
 def trajectory_table(entries: list[dict[str, Any]]) -> Table:
-    """The periods as a terminal table: stage, journey, posts, inbound, response rate (or why not judged)."""
+    """The periods as a terminal table: stage, the range the evidence allows (``2-5``, or ``3 only``), journey,
+    posts, inbound, response rate (or why not judged)."""
     rows = []
     for e in entries:
         judged = e["enough_data"]
+        low, high = e.get("stage_range") or (None, None)
         rows.append({
             "period": e["period"],
             "stage": f"{e['stage']} {e['stage_name']}" if judged else "not judged",
+            "range": "" if not judged or low is None else f"{low} only" if low == high else f"{low}-{high}",
             "journey": e["journey"] if judged else "",
             "posts": feature_text("org_posts", e["org_posts"]),
             "inbound": feature_text("inbound", e["inbound"]),
             "answered": feature_text("response_rate", e["response_rate"]),
         })
-    return summary_table(rows, title="Stage per period", text_columns=3)
+    return summary_table(rows, title="Stage per period", text_columns=4)
 
 
 def not_judged_lines(entries: list[dict[str, Any]]) -> list[str]:

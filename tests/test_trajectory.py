@@ -22,7 +22,7 @@ from socialstage.trajectory import ENOUGH, PERIOD_FEATURES, PERIODS, Sufficiency
 
 RUBRIC_ONLY = ModelChoice(None, "none", explicit=True)
 ENTRY_KEYS = {"period", "start", "end", "window", "coverage", "enough_data", "reason", "stage", "stage_name",
-              "journey", "method", "rubric_stage", "probabilities", *PERIOD_FEATURES}
+              "stage_range", "journey", "method", "rubric_stage", "probabilities", *PERIOD_FEATURES}
 
 
 def _audit(posts: pd.DataFrame, org: Organization, choice: ModelChoice = RUBRIC_ONLY, **window: object) -> AuditResult:
@@ -223,13 +223,18 @@ def test_audit_by_json_contract_and_text(run_cli: Callable[..., Result], tmp_pat
     assert february["window"]["end"].startswith("2024-02-29T23:59:59")  # --until is inclusive
     assert january["enough_data"] is True and january["stage_name"] and january["journey"]
     assert january["org_posts"] == 30 and january["inbound"] == 1 and january["response_rate"] == 1.0
+    low, high = january["stage_range"]
+    assert low <= january["stage"] <= high  # the judged period's range holds its stage
     assert december["enough_data"] is False and december["stage"] is None and "too quiet" in december["reason"]
+    assert december["stage_range"] is None
     plain = run_cli(*args, "--format", "json")
     assert json.loads(plain.output)["trajectory"] is None  # always in the JSON: null without --by
     text = run_cli(*args, "--by", "month")
     assert text.exit_code == 0
     flat = " ".join(text.output.split())
     assert "Stage per period" in flat and "2023-12 not judged: too quiet" in flat
+    row = next(line for line in text.output.splitlines() if line.startswith("2024-01 "))
+    assert (f" {low} only " if low == high else f" {low}-{high} ") in row, row  # the range column
     assert f"one period judged: {january['stage_name']} (2024-01); 1 of 3 periods judged" in flat
 
 

@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from classifier.stages import STAGES, journey
@@ -89,12 +90,13 @@ def _count(value: Any) -> str:
 
 
 def _thin(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true") or (
-        not isinstance(value, str) and value is not None and value is not pd.NA and bool(value) is True
-        and not (isinstance(value, float) and math.isnan(value)))
+    """Whether a ``thin_evidence`` cell says true (a boolean, or ``true`` text from a CSV file)."""
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value) if isinstance(value, bool | np.bool_) else False
 
 
-def _stage_range(row: pd.Series, index: int) -> str:
+def _stage_range(row: pd.Series) -> str:
     """``Listening – Participating`` (the names of the range), the one stage when the evidence proves it, or
     empty when the row has no range."""
     low, high = _text(row.get("stage_low")), _text(row.get("stage_high"))
@@ -120,7 +122,7 @@ def _ranked_row(row: pd.Series, features: list[str]) -> dict[str, Any]:
         "percentile": "–" if percentile is None else f"{percentile:.0f}",
         "method": _text(row.get("method")) or "rubric",
         "rubric_stage": rubric if rubric and rubric != STAGES[index].name else "",
-        "range": _stage_range(row, index), "range_indices": _text(row.get("stage_range")),
+        "range": _stage_range(row), "range_indices": _text(row.get("stage_range")),
         "thin": _thin(row.get("thin_evidence")), "decide": _text(row.get("decide")),
         "inbound_view": _text(row.get("inbound_view")),
         "posts": _count(row.get("org_posts")), "inbound": _count(row.get("inbound")),
