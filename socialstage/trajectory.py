@@ -152,8 +152,8 @@ def direction(entries: list[dict[str, Any]]) -> str:
 
 
 def trajectory_table(entries: list[dict[str, Any]]) -> Table:
-    """The periods as a terminal table: stage, the range the evidence allows (``2-5``, or ``3 only``), journey,
-    posts, inbound, response rate (or why not judged)."""
+    """The periods as a terminal table: stage, the range the evidence allows (``2-5``, or ``3`` when it proves
+    the stage, as ``socialstage score`` shows it), journey, posts, inbound, response rate (or why not judged)."""
     rows = []
     for e in entries:
         judged = e["enough_data"]
@@ -161,7 +161,7 @@ def trajectory_table(entries: list[dict[str, Any]]) -> Table:
         rows.append({
             "period": e["period"],
             "stage": f"{e['stage']} {e['stage_name']}" if judged else "not judged",
-            "range": "" if not judged or low is None else f"{low} only" if low == high else f"{low}-{high}",
+            "range": "" if not judged or low is None else str(low) if low == high else f"{low}-{high}",
             "journey": e["journey"] if judged else "",
             "posts": feature_text("org_posts", e["org_posts"]),
             "inbound": feature_text("inbound", e["inbound"]),
