@@ -109,7 +109,7 @@ def test_status_text_colours_and_reasons() -> None:
                     "data, though it replied to 25 (the data holds its own posts only)")
     text = status_text(line)
     assert text.plain.startswith("unmeasurable\n") and text.plain.endswith("…")
-    assert text.spans[0].style == "yellow" or text.style == "yellow"
+    assert text.style == "yellow"
     assert len(text.plain.split("\n")[1]) <= 64
     doubtful = Evidence(4, "Letting Go", "x", "amplification_share", 0.08, ">=", 0.1, False, status=NOT_MET,
                         certain=False, reason="40 posts: 90% interval 3% to 17%")

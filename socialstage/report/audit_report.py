@@ -181,6 +181,7 @@ def _evidence(result: AuditResult) -> list[dict[str, Any]]:
         })
     for group in groups.values():
         group["met"] = all(row["met"] for row in group["rows"])
+        group["count_met"] = sum(row["status"] == MET for row in group["rows"])
         group["unmeasurable"] = sum(row["status"] == UNMEASURABLE for row in group["rows"])
     return [groups[i] for i in sorted(groups)]
 
