@@ -157,22 +157,25 @@ def _constant_model(stage: int, verdict: str) -> ModelChoice:
     """A model trained on labels of one stage only (it always says ``stage``), with a chosen verdict."""
     table = pd.DataFrame({"org_posts": np.arange(10.0)})
     model = StageModel.fit(table, [stage] * 10, ["org_posts"])
-    model.card = {"verdict": verdict, "cross_validation": {}}
+    model.card = {"verdict": verdict, "cross_validation": {}, "calibration": {"outside": 1.0}}
     return ModelChoice(model, "constant", explicit=True)
 
 
 @pytest.mark.parametrize("verdict", ["model", "rubric"])
 def test_disagreement_is_always_said_and_the_card_decides_the_verdict(run_cli, demo_store: Path,
                                                                        verdict: str) -> None:
+    """(A model placing above the rubric on a stage with no measured criterion met is refused: see
+    test_a_model_guess_above_the_evidence_never_decides.)"""
     from socialstage.cli import _audit_one
 
     result = _audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
-    apply_model([result], _constant_model(6, verdict))
-    assert result.rubric.stage == 3 and result.model_stage == 6
-    assert result.disagreement == {"rubric": 3, "model": 6}
-    assert any("disagree" in w and "Propagating" in w for w in result.warnings)
+    apply_model([result], _constant_model(2, verdict))
+    assert result.rubric.stage == 3 and result.model_stage == 2
+    assert result.disagreement == {"rubric": 3, "model": 2}
+    assert any("disagree" in w and "Participating" in w for w in result.warnings)
     data = result.as_dict()
-    assert data["stage"]["index"] == (6 if verdict == "model" else 3)
+    assert data["stage"]["index"] == (2 if verdict == "model" else 3)
+    assert data["verdict_reason"].startswith("the model decides" if verdict == "model" else "the rubric decides")
     assert data["method"] == verdict
     assert all(step["stage"] == data["stage"]["index"] + 1 for step in data["next_steps"])
 
@@ -188,3 +191,12 @@ def test_a_model_missing_features_is_refused_when_chosen_and_skipped_when_shippe
         apply_model([result], ModelChoice(model, "old.skops", explicit=True))
     apply_model([result], ModelChoice(model, "default", explicit=False))
     assert result.probabilities is None and any("retired_feature" in w for w in result.warnings)
+
+
+def test_a_model_guess_above_the_evidence_never_decides(demo_store: Path) -> None:
+    from socialstage.cli import _audit_one
+
+    result = _audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
+    apply_model([result], _constant_model(6, "model"))
+    assert result.model_stage == 6 and result.method == "rubric" and result.stage == 3
+    assert "rests on no measured criterion" in result.verdict_reason

@@ -147,8 +147,13 @@ def test_score_a_twcs_file_gives_one_ranked_row_per_brand(twcs_file: Path, tmp_p
     assert by_org["AcmeCare"]["org_posts"] == "11.0" and by_org["AcmeCare"]["inbound"] == "10.0"
     assert [int(r["rank"]) for r in rows] == [1, 2, 3, 4]
     assert [float(r["percentile"]) for r in rows] == [100.0, pytest.approx(66.7), pytest.approx(33.3), 0.0]
-    stages = [int(r["stage_index"]) for r in rows]
-    assert stages == sorted(stages, reverse=True)
+    order = [(r["thin_evidence"] == "true", -int(r["stage_index"])) for r in rows]
+    assert order == sorted(order)  # sufficient evidence first, then higher stage
+    # the evidence behind each rank: AcmeCare 11 posts and 10 addressed to it; CoreSupport 2 posts (thin);
+    # every post addressed to DeltaDesk in the file is one it answered (a partial view of them)
+    assert [by_org[o]["thin_evidence"] for o in ("AcmeCare", "CoreSupport", "BoltHelp")] == ["false", "true", "true"]
+    assert by_org["AcmeCare"]["inbound_view"] == "visible" and by_org["DeltaDesk"]["inbound_view"] == "partial"
+    assert rows[0]["org"] == "AcmeCare"
     for r in rows:
         assert r["method"] == "rubric" and r["stage"] == r["rubric_stage"]
         assert all(r[c] == "" for c in PROBABILITY_COLUMNS)  # no model, no probabilities
@@ -233,27 +238,29 @@ def test_hostile_names_and_handles_cannot_become_spreadsheet_formulas(
 # -- ranking ----------------------------------------------------------------------------------------
 
 
-def placed(org: str, stage: int, rate: float | None, posts: float, status: str = "ok") -> dict[str, Any]:
+def placed(org: str, stage: int, rate: float | None, posts: float, status: str = "ok", thin: bool = False
+           ) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(ROW_COLUMNS)
     row.update(org=org, accounts=f"twitter:{org}", status=status, message="")
     if status == "ok":
-        row.update(stage_index=stage, response_rate=rate, org_posts=posts)
+        row.update(stage_index=stage, response_rate=rate, org_posts=posts, thin_evidence=thin)
     return row
 
 
 RANKED = [
     placed("Zeta", 5, 0.9, 40), placed("Alpha", 5, 0.9, 40), placed("beta", 5, 0.9, 40), placed("Mid", 5, 0.5, 99),
     placed("Quiet", 5, None, 500), placed("Low", 2, 1.0, 1000), placed("Gone", 0, None, 0, "not_found"),
-    placed("Zero", 0, None, 0, "no_data"),
+    placed("Zero", 0, None, 0, "no_data"), placed("Guess", 6, 1.0, 4, thin=True),
 ]
 
 
-def test_ranks_follow_stage_then_response_rate_then_posts_then_name() -> None:
+def test_ranks_follow_evidence_then_stage_then_response_rate_then_posts_then_name() -> None:
     ranked = rank_rows(rows_frame(RANKED))
-    assert list(ranked["org"]) == ["Alpha", "beta", "Zeta", "Mid", "Quiet", "Low", "Zero", "Gone"]
-    assert list(ranked["rank"].astype(object).where(ranked["rank"].notna(), None)) == [1, 2, 3, 4, 5, 6, None, None]
-    assert list(ranked["percentile"].iloc[:6]) == [100.0, 80.0, 60.0, 40.0, 20.0, 0.0]
-    assert ranked["percentile"].iloc[6:].isna().all()
+    assert list(ranked["org"]) == ["Alpha", "beta", "Zeta", "Mid", "Quiet", "Low", "Guess", "Zero", "Gone"]
+    ranks = list(ranked["rank"].astype(object).where(ranked["rank"].notna(), None))
+    assert ranks == [1, 2, 3, 4, 5, 6, 7, None, None]
+    assert list(ranked["percentile"].iloc[:7]) == [100.0, 83.3, 66.7, 50.0, 33.3, 16.7, 0.0]
+    assert ranked["percentile"].iloc[7:].isna().all()
 
 
 def test_within_a_stage_a_confident_placement_ranks_above_a_doubtful_one() -> None:

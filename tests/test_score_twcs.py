@@ -33,7 +33,18 @@ def whole(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_every_brand_gets_one_row_ranked_by_stage_then_expected_stage_then_response_rate(whole: Path) -> None:
+def lean(row: dict[str, str]) -> float:
+    return expected_stage({k: float(v) if v else None for k, v in row.items()
+                           if k in (*PROBABILITY_COLUMNS, "stage_index")})
+
+
+def evidence_and_stage(row: dict[str, str]) -> tuple[bool, int, int]:
+    """The first levels of the ranking rule: sufficient evidence first, then higher stage and proven stage."""
+    low = int(row["stage_range"].split("-")[0])
+    return (row["thin_evidence"] == "true", -int(row["stage_index"]), -low)
+
+
+def test_every_brand_gets_one_row_ranked_by_evidence_then_stage_then_expected_stage(whole: Path) -> None:
     brands = {r["author_id"] for r in read(TWCS_5K) if r["inbound"] == "False" and r["author_id"]}
     rows = read(whole)
     assert list(rows[0]) == list(ROW_COLUMNS)
@@ -42,14 +53,16 @@ def test_every_brand_gets_one_row_ranked_by_stage_then_expected_stage_then_respo
     assert [int(r["rank"]) for r in rows] == list(range(1, 77))
     percentiles = [float(r["percentile"]) for r in rows]
     assert percentiles[0] == 100.0 and percentiles[-1] == 0.0 and percentiles == sorted(percentiles, reverse=True)
-    stages = [int(r["stage_index"]) for r in rows]
-    assert stages == sorted(stages, reverse=True)
+    levels = [evidence_and_stage(r) for r in rows]
+    assert levels == sorted(levels)
+    for row in rows:  # thin: fewer than 10 posts by it, or addressed to it where those are in the data
+        few = float(row["org_posts"]) < 10 or (row["inbound_view"] != "absent" and float(row["inbound"]) < 10)
+        assert (row["thin_evidence"] == "true") == few, row["org"]
+    assert any(r["thin_evidence"] == "true" for r in rows) and rows[0]["thin_evidence"] == "false"
     for above, below in itertools.pairwise(rows):
-        if above["stage_index"] != below["stage_index"]:
+        if evidence_and_stage(above) != evidence_and_stage(below):
             continue
-        lean_above, lean_below = (expected_stage({k: float(v) if v else None for k, v in r.items()
-                                                  if k in (*PROBABILITY_COLUMNS, "stage_index")})
-                                  for r in (above, below))
+        lean_above, lean_below = lean(above), lean(below)
         assert lean_above >= lean_below, (above["org"], below["org"])
         if lean_above == lean_below:  # within a stage and lean: answered more, or missing last
             rate_above = float(above["response_rate"]) if above["response_rate"] else -1.0
