@@ -190,7 +190,9 @@ def score(
     each organization is first collected from X and Reddit (one rate limiter per credential for the
     whole list). Without a list, --posts scores every brand of a TWCS file, or the organizations of an
     --orgs file. One row per organization: status (ok, no_data, not_found, rate_limited, error), stage,
-    journey, probabilities, key features, rank and percentile (see the README for the columns).
+    the stage range the evidence allows, whether the evidence is thin, journey, probabilities, key features
+    (posts and inbound counts among them), rank and percentile (see the README for the columns). Verdicts
+    on thin evidence (fewer than 10 posts by or to it) rank below all the others, whatever their stage.
 
     Finished rows are kept as they finish (beside --out, FILE.rows.jsonl); --resume keeps those scored
     on the same data, model and window. --posts DIR scores a dataset partitioned by organization (without

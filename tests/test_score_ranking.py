@@ -97,7 +97,9 @@ def test_a_handful_of_posts_ranks_below_hundreds_at_the_same_stage_and_below_eve
     assert rows["Nobody"]["rank"] is None and rows["Nobody"]["thin_evidence"] is None
 
 
-def test_with_the_shipped_model_thin_verdicts_still_rank_last(list_file: Path, posts_file: Path, tmp_path: Path) -> None:
+def test_with_the_shipped_model_thin_verdicts_still_rank_last(
+    list_file: Path, posts_file: Path, tmp_path: Path
+) -> None:
     rows = [r for r in scored(list_file, posts_file, tmp_path / "scores.json", model="default") if r["status"] == "ok"]
     by_rank = sorted(rows, key=lambda r: r["rank"])
     thin = [r["thin_evidence"] for r in by_rank]
