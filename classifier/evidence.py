@@ -156,6 +156,9 @@ def assess(feature: str, value: float | None, op: str, threshold: float, feature
         return Assessment(UNMEASURABLE, False, reason=view.reason)
     if feature in INBOUND_RATES and view.inbound == "partial":
         return Assessment(UNMEASURABLE, False, reason=view.reason)
+    if value is None and not inbound_feature:  # the organization's own posts define it: missing is not met
+        return Assessment(NOT_MET, seen["posts"] >= MIN_CASES or seen["posts"] == 0, None, seen["posts"],
+                          _missing_reason(feature, seen, view))
     if value is None:
         return Assessment(UNMEASURABLE, False, reason=_missing_reason(feature, seen, view))
     status = MET if _holds(value, op, threshold) else NOT_MET

@@ -253,7 +253,9 @@ def _clean(value: object) -> float | None:
 
 def rubric_values(features: Mapping[str, object]) -> dict[str, object]:
     """The features with the values the rubric derives from them (``dialogue_replies``)."""
-    return {**features, DIALOGUE_REPLIES: float(counts(features)["dialogue"])}
+    posts = _clean(features.get("org_posts"))
+    return {**features, "org_posts": 0.0 if posts is None else posts,
+            DIALOGUE_REPLIES: float(counts(features)["dialogue"])}
 
 
 def evaluate(features: Mapping[str, object], rubric: tuple[Criterion, ...] = RUBRIC, *, view: View | None = None,
