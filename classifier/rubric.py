@@ -52,6 +52,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from classifier.evidence import MET, MIN_CASES, NOT_MET, UNMEASURABLE, Assessment, View, assess, counts, data_view
+from classifier.evidence import number as _clean
 from classifier.stages import STAGES, journey
 
 GATE_STAGES = (1, 2)
@@ -242,13 +243,6 @@ class RubricResult:
     def unmeasurable(self) -> list[Evidence]:
         """The criteria the data cannot measure."""
         return [e for e in self.evidence if e.status == UNMEASURABLE]
-
-
-def _clean(value: object) -> float | None:
-    if value is None:
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return None if math.isnan(number) else number
 
 
 def rubric_values(features: Mapping[str, object]) -> dict[str, object]:
