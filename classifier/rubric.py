@@ -13,10 +13,11 @@ running polls), and a stage's marks are signs, not a checklist (a desk answering
 but a little under the response-rate line still engages actively).
 
 The **range** beside it: ``low`` is what the evidence proves (gates met with certainty, then a stage two
-thirds of whose criteria are met with certainty), ``high`` the highest stage the evidence does not exclude
-(gates not certainly failed, then a stage at most a third of whose criteria are certainly not met).
-On thin evidence (fewer than ``MIN_CASES`` posts by the organization, or, where posts addressed to it are
-in the data, fewer than ``MIN_CASES`` of those) the range always spans at least two stages.
+thirds of whose criteria are met with certainty; never a stage with a mark no feature measures,
+``UNMEASURED_MARKS``: the personal character of Actively Engaging's replies), ``high`` the highest stage the
+evidence does not exclude (gates not certainly failed, then a stage at most a third of whose criteria are
+certainly not met). On thin evidence (fewer than ``MIN_CASES`` posts by the organization, or, where posts
+addressed to it are in the data, fewer than ``MIN_CASES`` of those) the range always spans at least two stages.
 
 Listening is presence without dialogue: an account that posts. Participating asks for regular publishing (at
 least 10 posts and one a week on average, not activity in most weeks: one old post addressed to the
@@ -28,10 +29,16 @@ Measuring asks for measurement mechanisms or acting on feedback (``measurement_s
 tracked links, polls, feedback asks or "you asked, we changed" reports; the evidence line shows each
 signal's share) and a response rate of at least 20%.
 
-Letting Go asks for amplification of others, a response rate of at least 40% and for criticism to be
-answered about as readily as praise: ``criticism_response_ratio`` (negative inbound answered / positive
-inbound answered, VADER sentiment) at least 0.8. When nobody criticised or praised the organization in
-the window, or no praise was answered, the ratio is undefined: unmeasurable, and the next step says so.
+Letting Go asks for amplification of others, a response rate of at least 40%, for criticism to be
+answered about as readily as praise (``criticism_response_ratio``: negative inbound answered / positive
+inbound answered, VADER sentiment, at least 0.8) and for the organization to take part in the conversation it
+no longer controls: replies to other people make at least a quarter of its posts (halfway between
+Participating, where broadcast dominates, and Actively Engaging, where replies dominate). When nobody
+criticised or praised the organization in the window, or no praise was answered, the ratio is undefined:
+unmeasurable, and the next step says so. On its own timeline (posts addressed to it not in the data) the
+response rate and the ratio are unmeasurable, and Letting Go rests on what the timeline shows: it amplifies
+others **and** talks with people. Reposting others while answering almost nobody (a broadcaster that shares
+its partners' posts) is not Letting Go.
 
 Actively Engaging asks for replies to others to dominate (half the posts), a 60% response rate and a median
 first response within 4 hours. A desk whose file holds only its own replies meets the first and leaves the
@@ -56,6 +63,13 @@ from classifier.evidence import number as _clean
 from classifier.stages import STAGES, journey
 
 GATE_STAGES = (1, 2)
+#: Marks of a stage that no feature measures: the rubric may place an organization at such a stage on its
+#: measured criteria, but never calls it proven (``low`` stops at the stage below). Actively Engaging is
+#: "open, honest, and authentic dialogue": replies written to the person's case, not one script sent to everyone
+#: (GUIDELINES.md: a desk answering everyone quickly with a script is usually Letting Go).
+UNMEASURED_MARKS: dict[int, str] = {
+    5: "whether its replies are personal, written to each case, rather than one script sent to everyone",
+}
 #: From Measuring on, a stage holds when at least this share of its criteria that count are met.
 HOLDS = 2 / 3
 
@@ -126,6 +140,8 @@ RUBRIC: tuple[Criterion, ...] = (
     Criterion(4, "response_rate", ">=", 0.40, "response rate", "share"),
     Criterion(4, "criticism_response_ratio", ">=", 0.80, "criticism answered as readily as praise (ratio)",
               "number", _CRITICISM_PARTS),
+    Criterion(4, "dialogue_share", ">=", 0.25, "replies to others among posts (it takes part in the conversation)",
+              "share"),
     Criterion(5, "dialogue_share", ">=", 0.50, "replies to others among posts", "share",
               (Part("personal_reply_share", "personal (signed or named)"),)),
     Criterion(5, "response_rate", ">=", 0.60, "response rate", "share"),
@@ -240,6 +256,13 @@ class RubricResult:
         """Stages (1-6) whose criteria all hold."""
         return [s.index for s in STAGES[1:] if all(e.met for e in self.evidence if e.stage == s.index)]
 
+    def supports(self, stage: int) -> bool:
+        """Whether the evidence lets another judge (the stage model) place the organization at ``stage`` above
+        the rubric's: one of its criteria met and none of them certainly not met (a model never decides a stage
+        the measured evidence contradicts, nor one resting on unmeasurable criteria alone)."""
+        lines = [e for e in self.evidence if e.stage == stage]
+        return any(e.status == MET for e in lines) and not any(e.status == NOT_MET and e.certain for e in lines)
+
     def unmeasurable(self) -> list[Evidence]:
         """The criteria the data cannot measure."""
         return [e for e in self.evidence if e.status == UNMEASURABLE]
@@ -264,6 +287,8 @@ def evaluate(features: Mapping[str, object], rubric: tuple[Criterion, ...] = RUB
     low = _place(by_stage, lambda e: e.status == MET and e.certain, _low_holds)
     high = _place(by_stage, lambda e: not (e.status == NOT_MET and e.certain), _high_holds)
     low, high = min(low, placed), max(high, placed)
+    if low in UNMEASURED_MARKS:  # proven on its measured criteria, not on the mark no feature measures
+        low -= 1
     seen = counts(features)
     thin = 0 < seen["posts"] < MIN_CASES or (view.inbound != "absent" and seen["inbound"] < MIN_CASES
                                              and seen["posts"] > 0)
@@ -335,6 +360,8 @@ def decide_sentence(result: RubricResult) -> str:
                     + (" within 4 h" if fast else "") + f" ({top.stage_name})")
     if any(e.feature == "criticism_response_ratio" for e in open_lines):
         what.append("whether it answers criticism as readily as praise (Letting Go)")
+    marks = [(stage, mark) for stage, mark in UNMEASURED_MARKS.items() if low < stage <= high]
+    what += [f"reading its replies would show {mark} ({STAGES[stage].name})" for stage, mark in marks]
     others = sorted({e.stage_name for e in open_lines if e.feature not in (
         "response_rate", "response_time_median_hours", "criticism_response_ratio")},
         key=lambda name: [s.name for s in STAGES].index(name))

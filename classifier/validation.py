@@ -32,7 +32,7 @@ from classifier.calibration import (
     reliability,
     temper,
 )
-from classifier.evidence import MET, counts
+from classifier.evidence import counts
 from classifier.pipeline import StageModel
 from classifier.rubric import evaluate
 from classifier.stages import STAGES
@@ -75,7 +75,7 @@ def out_of_dataset(table: pd.DataFrame, features: Sequence[str], estimator: Any 
             low, high = placed.stage_range
             seen = counts(row.to_dict())
             weight = evidence_weight(seen["posts"], seen["inbound"], placed.view.inbound != "absent", placed.thin)
-            supported = [any(e.status == MET for e in placed.evidence if e.stage == s) for s in range(len(STAGES))]
+            supported = [placed.supports(s) for s in range(len(STAGES))]
             rows.append({"org": row["org"], "dataset": dataset, "label": int(row["stage"]), "rubric": placed.stage,
                          "low": low, "high": high, "regime": placed.view.regime, "weight": weight,
                          "supported": supported, **{f"p{s}": float(raw[s]) for s in range(len(STAGES))}})
@@ -98,8 +98,9 @@ def _ranges(rows: pd.DataFrame) -> list[tuple[int, int, float]]:
 
 
 def verdicts(rows: pd.DataFrame, proba: np.ndarray, by_regime: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """The verdict rule on each row: the model's stage where its regime says so and the stage has a measured
-    criterion met (or is not above the rubric's), else the rubric's; with the probability shown for it."""
+    """The verdict rule on each row: the model's stage where its regime says so and the stage is not above the
+    rubric's or the evidence supports it (``RubricResult.supports``), else the rubric's; with the probability
+    shown for it."""
     model = proba.argmax(axis=1)
     chosen = []
     for stage, r in zip(model, rows.itertuples(), strict=True):

@@ -3,8 +3,9 @@
 The verdict rule: the model's most probable stage (after calibration, within the evidence range:
 ``classifier.calibration``) is the verdict only in the regime (posts addressed to the organization visible or
 not) where its card shows that, leaving each real data set out in turn, it agreed with the readers' labels better
-than the rubric (higher exact accuracy, no higher mean stage error), and only when that stage has a measured
-criterion met (never a stage reached on a guess over unmeasurable criteria). Otherwise the rubric's transparent
+than the rubric (higher exact accuracy, no higher mean stage error), and, above the rubric's stage, only when the
+evidence supports that stage: one of its criteria met and none certainly not met (never a stage reached on a
+guess over unmeasurable criteria, nor one the measured evidence contradicts). Otherwise the rubric's transparent
 placement is the verdict and the model's probabilities are shown beside it. Either way the rubric's evidence is
 reported, and a disagreement between the two is always said, in a warning line and in the ``disagreement`` field.
 """
@@ -21,9 +22,9 @@ import pandas as pd
 
 from classifier.calibration import evidence_weight, honest
 from classifier.errors import ClassifierError
-from classifier.evidence import MET
+from classifier.evidence import NOT_MET
 from classifier.persistence import DEFAULT_MODEL, load_model
-from classifier.rubric import RUBRIC, next_steps_from
+from classifier.rubric import RUBRIC, RubricResult, next_steps_from
 from classifier.stage_model import StageModelBase
 from classifier.stages import STAGES
 from socialstage.audit import AuditResult
@@ -135,10 +136,8 @@ def _attach(result: AuditResult, row: pd.Series, summary: dict[str, Any], card: 
     figures = _regime_figures(card, regime)
     if regime_verdicts(card).get(regime) != "model":
         result.verdict_reason = f"the rubric decides when {regime}: the model did not beat it there{figures}"
-    elif result.model_stage > rubric.stage and not any(
-            e.status == MET for e in rubric.evidence if e.stage == result.model_stage):
-        result.verdict_reason = (f"the rubric decides: the model's {STAGES[result.model_stage].name} rests on no "
-                                 f"measured criterion of that stage, only on a guess{figures}")
+    elif result.model_stage > rubric.stage and not rubric.supports(result.model_stage):
+        result.verdict_reason = f"the rubric decides: the model's {_unsupported(rubric, result.model_stage)}{figures}"
     else:
         result.method = "model"
         result.model_next_steps = next_steps_from(result.model_stage, result.features, RUBRIC)
@@ -150,6 +149,14 @@ def _attach(result: AuditResult, row: pd.Series, summary: dict[str, Any], card: 
             f"the model ({model_name}, p = {proba.max():.2f}) and the rubric ({rubric_name}) disagree; the verdict "
             f"is {verdict} (see the verdict rule in the README)"
         )
+
+
+def _unsupported(rubric: RubricResult, stage: int) -> str:
+    lines = [e for e in rubric.evidence if e.stage == stage]
+    failed = [e.criterion for e in lines if e.status == NOT_MET and e.certain]
+    if failed:
+        return f"{STAGES[stage].name} is contradicted by the evidence ({'; '.join(failed)}: certainly not met)"
+    return f"{STAGES[stage].name} rests on no measured criterion of that stage, only on a guess"
 
 
 def verdict_line(results: list[AuditResult]) -> str:

@@ -199,4 +199,5 @@ def test_a_model_guess_above_the_evidence_never_decides(demo_store: Path) -> Non
     result = _audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
     apply_model([result], _constant_model(6, "model"))
     assert result.model_stage == 6 and result.method == "rubric" and result.stage == 3
-    assert "rests on no measured criterion" in result.verdict_reason
+    assert "Propagating is contradicted by the evidence" in result.verdict_reason
+    assert "departments speaking >= 3" in result.verdict_reason

@@ -16,7 +16,7 @@ PARTICIPATING = {"org_posts": 40, "posts_per_week": 3.0, "active_weeks_share": 0
 MEASURING = {**PARTICIPATING, "measurement_share": 0.2, "response_rate": 0.25}
 LETTING_GO = {
     **PARTICIPATING, "amplification_share": 0.15, "response_rate": 0.45, "measurement_share": 0.0,
-    "criticism_response_ratio": 0.9,
+    "criticism_response_ratio": 0.9, "dialogue_share": 0.3,
 }
 ENGAGING = {
     **PARTICIPATING, "dialogue_share": 0.7, "response_rate": 0.8, "response_time_median_hours": 1.5,
@@ -82,13 +82,13 @@ def test_gates_hold_back_great_responders(gate_features: dict[str, float | None]
 
 
 def test_next_steps_name_the_next_stage_gaps() -> None:
-    # Measuring with a 23% response rate, 5% amplification and criticism answered 0.5 times as readily
-    # as praise: Letting Go needs 10%, 40% and 0.8.
+    # Measuring with a 23% response rate, 5% amplification, criticism answered 0.5 times as readily
+    # as praise and 10% of its posts replies to others: Letting Go needs 10%, 40%, 0.8 and 25%.
     result = evaluate({**MEASURING, "response_rate": 0.23, "amplification_share": 0.05,
                        "criticism_response_ratio": 0.5})
     assert result.stage == 3
     steps = {s.feature: s for s in result.next_steps}
-    assert set(steps) == {"amplification_share", "response_rate", "criticism_response_ratio"}
+    assert set(steps) == {"amplification_share", "response_rate", "criticism_response_ratio", "dialogue_share"}
     ratio = steps["criticism_response_ratio"]
     assert ratio.gap == pytest.approx(0.3)
     assert "criticism answered as readily as praise" in ratio.text and "0.50" in ratio.text and "0.80" in ratio.text
@@ -200,11 +200,36 @@ def test_threshold_is_inclusive() -> None:
     assert all(e.met for e in exact.evidence if e.stage == 3)
 
 
-def test_letting_go_holds_on_two_of_its_three_signs_and_not_on_one() -> None:
+def test_letting_go_holds_on_three_of_its_four_signs_and_not_on_two() -> None:
     assert evaluate({**LETTING_GO, "criticism_response_ratio": 0.5}).stage == 4
+    assert evaluate({**LETTING_GO, "dialogue_share": 0.1}).stage == 4
+    assert evaluate({**LETTING_GO, "criticism_response_ratio": 0.5, "dialogue_share": 0.1}).stage == 2
     assert evaluate({**LETTING_GO, "criticism_response_ratio": 0.5, "amplification_share": 0.0}).stage == 2
 
 
 def test_propagating_needs_departments_speaking_and_replying() -> None:
     assert evaluate(PROPAGATING).stage == 6
     assert evaluate({**PROPAGATING, "departments": 1, "engaging_departments": 1}).stage < 6
+
+
+def test_a_stage_the_measured_evidence_contradicts_is_not_supported() -> None:
+    # replies dominate its few posts (met, uncertain) but it answered 1 of 129 people (certainly not met):
+    # Actively Engaging has a criterion met, yet the evidence contradicts it, so no model may place it there
+    desk = {"org_posts": 2, "posts_per_week": 0.5, "dialogue_share": 1.0, "inbound": 129,
+            "response_rate": 1 / 129, "response_time_median_hours": 6.0}
+    result = evaluate(desk)
+    assert any(e.status == "met" for e in result.evidence if e.stage == 5)
+    assert not result.supports(5) and not result.supports(4)
+    assert evaluate(ENGAGING).supports(5)
+    assert not evaluate(PARTICIPATING).supports(6)  # nothing of Propagating measured as met
+
+
+def test_actively_engaging_is_never_proven_on_measured_criteria_alone() -> None:
+    # every measured criterion of Actively Engaging met with certainty: placed there, but whether the replies are
+    # personal rather than scripted is measured by no feature, so the range starts one stage below
+    desk = {**ENGAGING, "org_posts": 200, "inbound": 300, "dialogue_share": 0.9, "response_rate": 0.9,
+            "response_time_median_hours": 0.5}
+    result = evaluate(desk)
+    assert result.stage == 5 and all(e.status == "met" and e.certain for e in result.evidence if e.stage == 5)
+    assert result.stage_range == (4, 5)
+    assert "personal" in result.decide and "Actively Engaging" in result.decide

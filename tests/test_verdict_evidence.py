@@ -65,6 +65,36 @@ def test_the_same_broadcaster_with_a_few_real_replies_is_participating() -> None
     assert set(_lines(result, "response_rate")) == {UNMEASURABLE}
 
 
+def _reposts(count: int) -> list[dict[str, object]]:
+    return [_post(f"rt{i}", "acme", T0 + timedelta(days=3 * i, hours=2), f"RT @partner{i % 3}: our joint event",
+                  repost_of_id=f"p{i}") for i in range(count)]
+
+
+def _replies(count: int) -> list[dict[str, object]]:
+    return [_post(f"r{i}", "acme", T0 + timedelta(days=2 * i, hours=1), "Good question: the branch opens at 9.",
+                  in_reply_to_id=f"c{i}", in_reply_to_author=f"customer{i}") for i in range(count)]
+
+
+def test_a_broadcaster_sharing_its_partners_posts_while_answering_almost_nobody_has_not_let_go() -> None:
+    # 40 broadcasts, 20 reposts of partners (a third of its posts) and 3 replies: the amplification is certain,
+    # but it does not take part in a conversation, so it stays Participating on its own timeline
+    result = _audit(_broadcasts() + _reposts(20) + _replies(3))
+    assert result.rubric.view.inbound == "absent"
+    assert _lines(result, "amplification_share") == [MET]
+    assert NOT_MET in _lines(result, "dialogue_share")
+    assert result.stage == 2 and result.stage_range[0] == 2
+
+
+def test_an_account_that_amplifies_others_and_talks_with_people_reaches_letting_go_as_a_range() -> None:
+    # the same with 20 real replies (a quarter of its posts): Letting Go is the point, but with the response
+    # rate and criticism unseen it is not proven (low stays at Participating) and Actively Engaging is not excluded
+    result = _audit(_broadcasts() + _reposts(20) + _replies(20))
+    assert result.rubric.stage == 4 and result.stage == 4
+    assert result.stage_range == (2, 5)
+    assert set(_lines(result, "criticism_response_ratio")) == {UNMEASURABLE}
+    assert result.method == "rubric"
+
+
 def test_a_post_opening_with_a_handle_is_not_a_reply() -> None:
     mentions = [_post(f"m{i}", "acme", T0 + timedelta(days=5 * i, hours=1), f"@customer{i} thanks for visiting!")
                 for i in range(5)]
