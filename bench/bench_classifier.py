@@ -85,7 +85,9 @@ def reader_agreement(path: Path = READERS) -> dict[str, dict[str, float]]:
     from sklearn.metrics import cohen_kappa_score
 
     readers = pd.read_csv(path)
-    pairs = readers.pivot_table(index=["source_dataset", "org"], columns="reader", values="stage").dropna()
+    # the first two readers of every organization (a third read only the two-stage splits)
+    pairs = readers.pivot_table(index=["source_dataset", "org"], columns="reader",
+                                values="stage")[["reader-a", "reader-b"]].dropna()
     out = {}
     for name, group in [*pairs.groupby(level=0), ("all", pairs)]:
         a, b = group["reader-a"].astype(int), group["reader-b"].astype(int)
@@ -104,7 +106,8 @@ def lodo_lines(card: dict, agreement: dict[str, dict[str, float]]) -> list[str]:
         "The headline figure. Each real data set is left out in turn: the model is trained on every other row (the "
         "other real data sets and the simulated rows), and the verdict rule (model or rubric per regime, within "
         "the evidence range) places the left-out organizations; only real rows are scored. Labels: two readers "
-        "working apart, splits settled at the lower stage (labeled_data/README.md). Confident two-off: verdicts "
+        "working apart, one-stage splits settled at the lower stage, two-stage splits by the median with a third "
+        "reader (labeled_data/README.md). Confident two-off: verdicts "
         "with probability >= 0.8 two or more stages from the label. Coverage: share of labels inside the "
         "split-conformal set (alpha 0.1) calibrated on the other data sets.", width=115), "",
         f"Model card of {card.get('created_at', '?')}; who decides: " + ", ".join(
@@ -128,7 +131,8 @@ def lodo_lines(card: dict, agreement: dict[str, dict[str, float]]) -> list[str]:
                     if readers else "- |"))
     calibration = lodo["calibration"]
     lines += ["", f"Calibration on the same out-of-data-set rows: temperature {calibration['temperature']}, weight "
-              f"of stages outside the evidence range {calibration['outside']}; expected calibration error "
+              f"of stages outside the evidence range {calibration['outside']}, exponent of the measured share "
+              f"{calibration.get('unseen', 0.0)}; expected calibration error "
               f"{calibration['before']['ece']:.3f} before, {calibration['after']['ece']:.3f} after (reliability "
               "tables in the model card).", ""]
     return lines

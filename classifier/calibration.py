@@ -1,6 +1,6 @@
 """Honest probabilities: temperature scaling, the evidence range, thin evidence, and a conformal prediction set.
 
-The stage model's raw probabilities go through three steps before anyone sees them (:func:`honest`):
+The stage model's raw probabilities go through four steps before anyone sees them (:func:`honest`):
 
 1. **Temperature** (``T``, one parameter fitted on real rows the model never saw, leave one data set out):
    ``p_s ** (1 / T)``, renormalized. ``T > 1`` flattens an over-confident model.
@@ -11,6 +11,13 @@ The stage model's raw probabilities go through three steps before anyone sees th
 3. **Thin evidence.** On thin evidence (fewer than 10 posts by the organization, or addressed to it where such
    posts are in the data) the probabilities are mixed with the uniform distribution over the range, with the
    model's weight ``n / (n + 10)`` for ``n`` cases: one post leaves the model 9% of the say, nine posts 47%.
+4. **Unseen criteria.** The model's weight is also multiplied by ``m ** u``, ``m`` the share of the criteria of
+   the stages above the proven one (up to ``high``) that the data measures (``RubricResult.measured_share``):
+   where what would separate the stages of the range is unseen (response rate and speed on an own-timeline
+   export, mentions refused) the model was trained on data that showed it, and its confidence there is
+   extrapolation, so the probabilities move toward the uniform over the range. The exponent ``u`` (``UNSEEN``)
+   is fitted with ``T`` and ``outside``: the data decide how far to discount (0 would leave the model whole).
+   A range of one stage, or one whose criteria are all measured, is untouched.
 
 The **prediction set** is split-conformal (least ambiguous set-valued classifier): over real calibration rows
 the score of a row is ``1 - p(label)``; ``q`` is their ``ceil((n + 1)(1 - alpha)) / n`` empirical quantile; the
@@ -32,6 +39,7 @@ from classifier.evidence import MIN_CASES
 N_STAGES = 7
 TEMPERATURES = np.exp(np.linspace(math.log(0.25), math.log(8.0), 61))
 OUTSIDE = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0)
+UNSEEN = (0.0, 0.125, 0.25, 0.5, 1.0, 2.0)
 
 
 def temper(proba: np.ndarray, temperature: float) -> np.ndarray:
@@ -53,6 +61,12 @@ def evidence_weight(posts: int, inbound: int, inbound_visible: bool, thin: bool)
     return cases / (cases + MIN_CASES)
 
 
+def unseen_weight(measured: float, unseen: float) -> float:
+    """The model's share of the say where criteria of the range are unseen: ``measured ** unseen``
+    (``measured``: ``RubricResult.measured_share``; ``unseen``: the fitted exponent, 0 leaves the model whole)."""
+    return float(measured) ** float(unseen) if measured > 0 else float(unseen == 0)
+
+
 def condition(proba: np.ndarray, low: int, high: int, weight: float = 1.0, outside: float = 0.0) -> np.ndarray:
     """One row of probabilities with the stages outside ``low``..``high`` down-weighted by ``outside`` (0: excluded)
     and renormalized, then mixed with the uniform distribution over the range (the model's weight ``weight``)."""
@@ -66,23 +80,24 @@ def condition(proba: np.ndarray, low: int, high: int, weight: float = 1.0, outsi
     return weight * kept + (1.0 - weight) * uniform
 
 
-def fit_calibration(proba: np.ndarray, labels: Sequence[int], ranges: Sequence[tuple[int, int, float]]) -> tuple[
-        float, float]:
-    """``(T, outside)``: the temperature (log grid, 0.25 to 8) and the weight of stages outside the evidence range
-    (``OUTSIDE``) that minimise the negative log-likelihood of ``labels`` over the probabilities an audit shows
-    (``ranges``: each row's low, high and evidence weight)."""
+def fit_calibration(proba: np.ndarray, labels: Sequence[int],
+                    ranges: Sequence[tuple[int, int, float, float]]) -> tuple[float, float, float]:
+    """``(T, outside, unseen)``: the temperature (log grid, 0.25 to 8), the weight of stages outside the evidence
+    range (``OUTSIDE``) and the exponent of the measured share (``UNSEEN``) that minimise the negative
+    log-likelihood of ``labels`` over the probabilities an audit shows (``ranges``: each row's low, high,
+    evidence weight and measured share)."""
     labels = np.asarray(labels, dtype=int)
     if len(labels) == 0:
-        return 1.0, 0.0
-    best, best_loss = (1.0, 0.0), math.inf
+        return 1.0, 0.0, 0.0
+    best, best_loss = (1.0, 0.0, 0.0), math.inf
     for temperature in TEMPERATURES[::3]:
         tempered = temper(proba, temperature)
-        for outside in OUTSIDE:
-            shown = np.array([condition(p, lo, hi, w, outside)
-                              for p, (lo, hi, w) in zip(tempered, ranges, strict=True)])
+        for outside, unseen in itertools.product(OUTSIDE, UNSEEN):
+            shown = np.array([condition(p, lo, hi, w * unseen_weight(m, unseen), outside)
+                              for p, (lo, hi, w, m) in zip(tempered, ranges, strict=True)])
             loss = -np.mean(np.log(np.clip(shown[np.arange(len(labels)), labels], 1e-6, None)))
             if loss < best_loss - 1e-12:
-                best, best_loss = (float(temperature), float(outside)), loss
+                best, best_loss = (float(temperature), float(outside), float(unseen)), loss
     return best
 
 
@@ -139,11 +154,12 @@ def prediction_set(proba: np.ndarray, threshold: float, low: int, high: int) -> 
     return chosen or [low + int(np.argmax(proba[low:high + 1]))]
 
 
-def honest(raw: np.ndarray, low: int, high: int, weight: float, card: dict[str, Any]) -> tuple[np.ndarray, list[int],
-                                                                                               float | None]:
+def honest(raw: np.ndarray, low: int, high: int, weight: float, card: dict[str, Any],
+           measured: float = 1.0) -> tuple[np.ndarray, list[int], float | None]:
     """The probabilities an audit shows (module docstring) and the prediction set with its coverage, from the
-    model's raw probabilities of one organization, its evidence range and weight, and the model card."""
+    model's raw probabilities of one organization, its evidence range, weight and measured share, and the card."""
     calibration = card.get("calibration") or {}
+    weight *= unseen_weight(measured, float(calibration.get("unseen", 0.0)))
     proba = condition(temper(np.asarray(raw, dtype=float)[None, :], float(calibration.get("temperature", 1.0)))[0],
                       low, high, weight, float(calibration.get("outside", 0.0)))
     conformal = card.get("conformal") or {}

@@ -32,8 +32,10 @@ signal's share) and a response rate of at least 20%.
 Letting Go asks for amplification of others, a response rate of at least 40%, for criticism to be
 answered about as readily as praise (``criticism_response_ratio``: negative inbound answered / positive
 inbound answered, VADER sentiment, at least 0.8) and for the organization to take part in the conversation it
-no longer controls: replies to other people make at least a quarter of its posts (halfway between
-Participating, where broadcast dominates, and Actively Engaging, where replies dominate). When nobody
+no longer controls: replies to other people that say something of their own (``conversational_reply_share``:
+three words or more beside handles, hashtags and links; a hashtag or a "Congratulations!" dropped under
+officials' posts is a reply in form only) make at least a quarter of its posts (halfway between Participating,
+where broadcast dominates, and Actively Engaging, where replies dominate). When nobody
 criticised or praised the organization in the window, or no praise was answered, the ratio is undefined:
 unmeasurable, and the next step says so. On its own timeline (posts addressed to it not in the data) the
 response rate and the ratio are unmeasurable, and Letting Go rests on what the timeline shows: it amplifies
@@ -140,7 +142,8 @@ RUBRIC: tuple[Criterion, ...] = (
     Criterion(4, "response_rate", ">=", 0.40, "response rate", "share"),
     Criterion(4, "criticism_response_ratio", ">=", 0.80, "criticism answered as readily as praise (ratio)",
               "number", _CRITICISM_PARTS),
-    Criterion(4, "dialogue_share", ">=", 0.25, "replies to others among posts (it takes part in the conversation)",
+    Criterion(4, "conversational_reply_share", ">=", 0.25,
+              "replies to others saying something of their own, among posts (it takes part in the conversation)",
               "share"),
     Criterion(5, "dialogue_share", ">=", 0.50, "replies to others among posts", "share",
               (Part("personal_reply_share", "personal (signed or named)"),)),
@@ -262,6 +265,17 @@ class RubricResult:
         the measured evidence contradicts, nor one resting on unmeasurable criteria alone)."""
         lines = [e for e in self.evidence if e.stage == stage]
         return any(e.status == MET for e in lines) and not any(e.status == NOT_MET and e.certain for e in lines)
+
+    @property
+    def measured_share(self) -> float:
+        """The share of the criteria of the stages above ``low`` (up to ``high``) that the data measures: 1 when
+        the range is one stage or every such criterion is measured, lower as more of what would separate the
+        stages of the range is unseen (the model's share of the say there, ``classifier.calibration``)."""
+        low, high = self.stage_range
+        lines = [e for e in self.evidence if low < e.stage <= high]
+        if not lines:
+            return 1.0
+        return sum(e.status != UNMEASURABLE for e in lines) / len(lines)
 
     def unmeasurable(self) -> list[Evidence]:
         """The criteria the data cannot measure."""

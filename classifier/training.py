@@ -220,6 +220,7 @@ def _verdict(metrics: dict[str, Any], lodo: dict[str, Any]) -> dict[str, Any]:
                         "stage with a measured criterion met; otherwise the rubric's",
         "leave_one_dataset_out": lodo,
         "calibration": {"temperature": lodo["calibration"]["temperature"], "outside": lodo["calibration"]["outside"],
+                        "unseen": lodo["calibration"].get("unseen", 0.0),
                         "fitted_on": "real rows, each placed by a model trained without its data set"},
         "conformal": lodo["conformal"],
     }

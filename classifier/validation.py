@@ -31,6 +31,7 @@ from classifier.calibration import (
     prediction_set,
     reliability,
     temper,
+    unseen_weight,
 )
 from classifier.evidence import counts
 from classifier.pipeline import StageModel
@@ -78,6 +79,7 @@ def out_of_dataset(table: pd.DataFrame, features: Sequence[str], estimator: Any 
             supported = [placed.supports(s) for s in range(len(STAGES))]
             rows.append({"org": row["org"], "dataset": dataset, "label": int(row["stage"]), "rubric": placed.stage,
                          "low": low, "high": high, "regime": placed.view.regime, "weight": weight,
+                         "measured": placed.measured_share,
                          "supported": supported, **{f"p{s}": float(raw[s]) for s in range(len(STAGES))}})
     return pd.DataFrame(rows)
 
@@ -86,15 +88,17 @@ def _raw(rows: pd.DataFrame) -> np.ndarray:
     return rows[[f"p{s}" for s in range(len(STAGES))]].to_numpy(dtype=float)
 
 
-def shown(rows: pd.DataFrame, temperature: float, outside: float) -> np.ndarray:
-    """The probabilities an audit would show for each row: tempered, conditioned on its range and weight."""
+def shown(rows: pd.DataFrame, temperature: float, outside: float, unseen: float = 0.0) -> np.ndarray:
+    """The probabilities an audit would show for each row: tempered, conditioned on its range, weight and
+    measured share."""
     tempered = temper(_raw(rows), temperature)
-    return np.array([condition(p, int(r.low), int(r.high), float(r.weight), outside)
+    return np.array([condition(p, int(r.low), int(r.high), float(r.weight) * unseen_weight(r.measured, unseen),
+                               outside)
                      for p, r in zip(tempered, rows.itertuples(), strict=True)])
 
 
-def _ranges(rows: pd.DataFrame) -> list[tuple[int, int, float]]:
-    return [(int(r.low), int(r.high), float(r.weight)) for r in rows.itertuples()]
+def _ranges(rows: pd.DataFrame) -> list[tuple[int, int, float, float]]:
+    return [(int(r.low), int(r.high), float(r.weight), float(r.measured)) for r in rows.itertuples()]
 
 
 def verdicts(rows: pd.DataFrame, proba: np.ndarray, by_regime: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
@@ -117,8 +121,8 @@ def leave_one_dataset_out(table: pd.DataFrame, features: Sequence[str], estimato
     if rows.empty:
         return {}
     labels = rows["label"].to_numpy(dtype=int)
-    temperature, outside = fit_calibration(_raw(rows), labels, _ranges(rows))
-    proba = shown(rows, temperature, outside)
+    temperature, outside, unseen = fit_calibration(_raw(rows), labels, _ranges(rows))
+    proba = shown(rows, temperature, outside, unseen)
     model_stage = proba.argmax(axis=1)
     rubric = rows["rubric"].to_numpy(dtype=int)
     by_regime_figures, by_regime = {}, {}
@@ -151,7 +155,7 @@ def leave_one_dataset_out(table: pd.DataFrame, features: Sequence[str], estimato
         "by_regime": by_regime_figures, "verdict_by_regime": by_regime,
         "verdict": {**_metrics(labels, verdict),
                     "confident_two_off": int(np.sum((verdict_p >= CONFIDENT) & (np.abs(labels - verdict) >= 2)))},
-        "calibration": {"temperature": round(temperature, 4), "outside": outside,
+        "calibration": {"temperature": round(temperature, 4), "outside": outside, "unseen": unseen,
                         "before": reliability(raw_top, labels),
                         "after": reliability(proba, labels)},
         "conformal": {"alpha": ALPHA, "coverage": 1 - ALPHA, "threshold": round(threshold, 6)},

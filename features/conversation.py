@@ -29,6 +29,18 @@ def dialogue_share(frames: OrgFrames) -> pd.Series:
     return _category_share(frames, "dialogue")
 
 
+def conversational_reply_share(frames: OrgFrames) -> pd.Series:
+    """Share of org posts that are dialogue replies (as in ``dialogue_share``) saying something of their own:
+    with @handles, #hashtags and links removed, at least ``textsig.OWN_WORDS`` (3) words remain, a word
+    being a run of letters or digits; in a script written without spaces (Chinese, Japanese, Thai...) six
+    such characters count as three words. A reply that is only a hashtag, a tag of other accounts or a
+    greeting ("Congratulations!", "Happy Thanksgiving") is a reply in form, not yet conversation. No org
+    posts: missing."""
+    posts = frames.org_posts
+    talking = (posts["category"] == "dialogue") & textsig.says_something(posts["text"])
+    return frames.per_org(talking.groupby(posts["org"]).sum() / posts.groupby("org").size())
+
+
 def amplification_share(frames: OrgFrames) -> pd.Series:
     """Share of org posts that repost or quote a non-org author's post. No org posts: missing."""
     return _category_share(frames, "amplification")

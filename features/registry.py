@@ -37,6 +37,7 @@ FEATURES: tuple[Feature, ...] = tuple(
     _group("activity", [activity.org_posts, activity.posts_per_week, activity.active_weeks_share,
                         activity.accounts, activity.platforms])
     + _group("conversation", [conversation.broadcast_share, conversation.dialogue_share,
+                              conversation.conversational_reply_share,
                               conversation.amplification_share, conversation.posts_to_replies_ratio,
                               conversation.inbound, conversation.response_rate,
                               conversation.question_response_rate, conversation.response_time_median_hours,

@@ -191,6 +191,24 @@ def signatures(text: pd.Series) -> pd.Series:
     return names.where(~names.str.lower().isin(_NOT_NAMES))
 
 
+#: Words of its own a reply needs to be conversation (``says_something``).
+OWN_WORDS = 3
+_TAGS_AND_LINKS_RE = r"https?://\S+|(?<![\w@])[@#][^\W_]\w*"
+#: Scripts written without spaces between words: Han and kana, Thai, Lao, Khmer, Myanmar
+#: (Hangul is written with spaces); two such characters count as one word.
+_UNSPACED_RE = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"
+
+
+@per_distinct
+def says_something(text: pd.Series) -> pd.Series:
+    """True where, with links, @handles and #hashtags removed, at least ``OWN_WORDS`` words remain (a word: a
+    run of letters or digits; two characters of a script written without spaces count as one word)."""
+    bare = _strings(text).str.replace(_TAGS_AND_LINKS_RE, " ", regex=True)
+    unspaced = bare.str.count(_UNSPACED_RE)
+    spaced = bare.str.replace(_UNSPACED_RE, " ", regex=True).str.count(r"[^\W_]+")
+    return (spaced + unspaced // 2 >= OWN_WORDS).astype(bool)
+
+
 @per_distinct
 @screened(r"\?")
 def has_question(text: pd.Series) -> pd.Series:

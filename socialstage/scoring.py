@@ -127,7 +127,7 @@ def _attach(result: AuditResult, row: pd.Series, summary: dict[str, Any], card: 
     low, high = rubric.stage_range
     seen = result.counts
     weight = evidence_weight(seen["posts"], seen["inbound"], rubric.view.inbound != "absent", rubric.thin)
-    proba, likely, coverage = honest(row.to_numpy(dtype=float), low, high, weight, card)
+    proba, likely, coverage = honest(row.to_numpy(dtype=float), low, high, weight, card, rubric.measured_share)
     result.probabilities = {STAGES[s].name: round(float(p), 4) for s, p in enumerate(proba)}
     result.model_stage = int(np.argmax(proba))
     result.model = summary

@@ -95,8 +95,8 @@ ACME2 = org("Acme", "twitter:AcmeHelp", "twitter:AcmeNews")
 #: share, rate, time and the per-week figures are missing.
 NOTHING = {
     "org_posts": 0, "posts_per_week": NAN, "active_weeks_share": NAN, "accounts": 0, "platforms": 0,
-    "broadcast_share": NAN, "dialogue_share": NAN, "amplification_share": NAN, "posts_to_replies_ratio": NAN,
-    "inbound": 0, "response_rate": NAN, "question_response_rate": NAN, "response_time_median_hours": NAN,
+    "broadcast_share": NAN, "dialogue_share": NAN, "conversational_reply_share": NAN, "amplification_share": NAN,
+    "posts_to_replies_ratio": NAN, "inbound": 0, "response_rate": NAN, "question_response_rate": NAN, "response_time_median_hours": NAN,
     "response_time_p90_hours": NAN, "distinct_signatures": 0, "distinct_voices": 0, "departments": 0,
     "department_entropy": NAN, "tracked_link_share": NAN, "poll_share": NAN, "feedback_ask_share": NAN,
     "measurement_share": NAN, "feedback_change_share": NAN, "negative_inbound_response_rate": NAN,
@@ -155,6 +155,24 @@ CASES = [
         {"org_posts": 4, "dialogue_share": 0.75, "broadcast_share": 0.25, "amplification_share": 0.0,
          "posts_to_replies_ratio": 1 / 3, "inbound": 0},
         id="dialogue-with-absent-parents",
+    ),
+    pytest.param(
+        # Replies to other people that say something of their own (3 words or more beside handles, hashtags
+        # and links; two characters of Japanese count as a word): a2 (3 words), a5 (11 Japanese characters,
+        # 5 words). In form only: a3 (a hashtag), a4 (two words and a link), a6 (handles and "Congrats").
+        # a1 (an original with many words) and a7 (a thread of its own, 4 words) are not replies to others.
+        # Conversational 2 of 7 posts; a2-a6 are 5 replies to others: dialogue 5/7.
+        [post("a1", "AcmeHelp", at(0), "Our big news today is here"),
+         post("a2", "AcmeHelp", at(1), "@carol we are on it #help", reply_to="x1", reply_to_author="carol"),
+         post("a3", "AcmeHelp", at(2), "@GovSmith #publichealthmatters", reply_to="x2", reply_to_author="GovSmith"),
+         post("a4", "AcmeHelp", at(3), "@dave Happy Thanksgiving https://t.co/x", reply_to="x3",
+              reply_to_author="dave"),
+         post("a5", "AcmeHelp", at(4), "@erin お問い合わせありがとう", reply_to="x4", reply_to_author="erin"),
+         post("a6", "AcmeHelp", at(5), "@frank @gina Congrats!!", reply_to="x5", reply_to_author="frank"),
+         post("a7", "AcmeHelp", at(6), "and one more thing", reply_to="a1")],
+        ACME, None, None,
+        {"org_posts": 7, "dialogue_share": 5 / 7, "conversational_reply_share": 2 / 7},
+        id="replies-in-form-only",
     ),
     pytest.param(
         # Amplification: r1 reposts carol's loaded post, q1 quotes dave's loaded post, r4 reposts an

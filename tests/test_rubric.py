@@ -12,14 +12,14 @@ from classifier.rubric import RUBRIC, Criterion, evaluate, format_value
 #: Regular posting with the start of a dialogue (4 replies to others) and 60 posts addressed to it in the data:
 #: meets Listening (1) and Participating (2) and nothing above.
 PARTICIPATING = {"org_posts": 40, "posts_per_week": 3.0, "active_weeks_share": 0.9, "dialogue_share": 0.1,
-                 "inbound": 60}
+                 "conversational_reply_share": 0.1, "inbound": 60}
 MEASURING = {**PARTICIPATING, "measurement_share": 0.2, "response_rate": 0.25}
 LETTING_GO = {
     **PARTICIPATING, "amplification_share": 0.15, "response_rate": 0.45, "measurement_share": 0.0,
-    "criticism_response_ratio": 0.9, "dialogue_share": 0.3,
+    "criticism_response_ratio": 0.9, "dialogue_share": 0.3, "conversational_reply_share": 0.3,
 }
 ENGAGING = {
-    **PARTICIPATING, "dialogue_share": 0.7, "response_rate": 0.8, "response_time_median_hours": 1.5,
+    **PARTICIPATING, "dialogue_share": 0.7, "conversational_reply_share": 0.7, "response_rate": 0.8, "response_time_median_hours": 1.5,
     "distinct_signatures": 3,
 }
 PROPAGATING = {
@@ -28,7 +28,7 @@ PROPAGATING = {
 }
 EVERYTHING = {
     **PARTICIPATING, "measurement_share": 0.5, "amplification_share": 0.5, "criticism_response_ratio": 1.0,
-    "dialogue_share": 0.9, "response_rate": 0.95, "response_time_median_hours": 0.5, "distinct_signatures": 10,
+    "dialogue_share": 0.9, "conversational_reply_share": 0.9, "response_rate": 0.95, "response_time_median_hours": 0.5, "distinct_signatures": 10,
     "departments": 5, "engaging_departments": 5, "department_entropy": 2.0, "distinct_voices": 20,
 }
 
@@ -83,12 +83,13 @@ def test_gates_hold_back_great_responders(gate_features: dict[str, float | None]
 
 def test_next_steps_name_the_next_stage_gaps() -> None:
     # Measuring with a 23% response rate, 5% amplification, criticism answered 0.5 times as readily
-    # as praise and 10% of its posts replies to others: Letting Go needs 10%, 40%, 0.8 and 25%.
+    # as praise and 10% of its posts replies to others that talk: Letting Go needs 10%, 40%, 0.8 and 25%.
     result = evaluate({**MEASURING, "response_rate": 0.23, "amplification_share": 0.05,
                        "criticism_response_ratio": 0.5})
     assert result.stage == 3
     steps = {s.feature: s for s in result.next_steps}
-    assert set(steps) == {"amplification_share", "response_rate", "criticism_response_ratio", "dialogue_share"}
+    assert set(steps) == {"amplification_share", "response_rate", "criticism_response_ratio",
+                          "conversational_reply_share"}
     ratio = steps["criticism_response_ratio"]
     assert ratio.gap == pytest.approx(0.3)
     assert "criticism answered as readily as praise" in ratio.text and "0.50" in ratio.text and "0.80" in ratio.text
@@ -202,8 +203,8 @@ def test_threshold_is_inclusive() -> None:
 
 def test_letting_go_holds_on_three_of_its_four_signs_and_not_on_two() -> None:
     assert evaluate({**LETTING_GO, "criticism_response_ratio": 0.5}).stage == 4
-    assert evaluate({**LETTING_GO, "dialogue_share": 0.1}).stage == 4
-    assert evaluate({**LETTING_GO, "criticism_response_ratio": 0.5, "dialogue_share": 0.1}).stage == 2
+    assert evaluate({**LETTING_GO, "conversational_reply_share": 0.1}).stage == 4
+    assert evaluate({**LETTING_GO, "criticism_response_ratio": 0.5, "conversational_reply_share": 0.1}).stage == 2
     assert evaluate({**LETTING_GO, "criticism_response_ratio": 0.5, "amplification_share": 0.0}).stage == 2
 
 

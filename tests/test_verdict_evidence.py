@@ -81,7 +81,7 @@ def test_a_broadcaster_sharing_its_partners_posts_while_answering_almost_nobody_
     result = _audit(_broadcasts() + _reposts(20) + _replies(3))
     assert result.rubric.view.inbound == "absent"
     assert _lines(result, "amplification_share") == [MET]
-    assert NOT_MET in _lines(result, "dialogue_share")
+    assert NOT_MET in _lines(result, "conversational_reply_share")
     assert result.stage == 2 and result.stage_range[0] == 2
 
 
@@ -93,6 +93,24 @@ def test_an_account_that_amplifies_others_and_talks_with_people_reaches_letting_
     assert result.stage_range == (2, 5)
     assert set(_lines(result, "criticism_response_ratio")) == {UNMEASURABLE}
     assert result.method == "rubric"
+
+
+def _applause(count: int) -> list[dict[str, object]]:
+    texts = ("@GovSmith #publichealthmatters", "@mayor Congratulations!!", "@news Happy Thanksgiving")
+    return [_post(f"h{i}", "acme", T0 + timedelta(days=2 * i, hours=3), texts[i % len(texts)],
+                  in_reply_to_id=f"o{i}", in_reply_to_author=f"official{i % 3}") for i in range(count)]
+
+
+def test_replies_that_only_applaud_are_a_start_of_dialogue_but_not_letting_go() -> None:
+    # the account of the test above, its 20 talking replies swapped for 20 hashtags and greetings dropped under
+    # officials' posts: replies in form, so the dialogue has started (Participating) but it has not let go
+    result = _audit(_broadcasts() + _reposts(20) + _applause(20))
+    assert _lines(result, "dialogue_replies") == [MET]
+    assert _lines(result, "amplification_share") == [MET]
+    assert _lines(result, "conversational_reply_share") == [NOT_MET]
+    assert result.stage == 2
+    # with a few talking replies beside the applause it still has not: 5 of 85 posts talk
+    assert _audit(_broadcasts() + _reposts(20) + _applause(20) + _replies(5)).stage == 2
 
 
 def test_a_post_opening_with_a_handle_is_not_a_reply() -> None:
