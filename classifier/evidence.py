@@ -37,9 +37,9 @@ INBOUND_RATES = frozenset({"response_rate", "question_response_rate", "negative_
                            "positive_inbound_response_rate", "criticism_response_ratio"})
 RESPONSE_TIMES = frozenset({"response_time_median_hours", "response_time_p90_hours"})
 #: Shares of the organization's own posts.
-POST_SHARES = frozenset({"broadcast_share", "dialogue_share", "conversational_reply_share", "amplification_share", "measurement_share",
-                         "tracked_link_share", "poll_share", "feedback_ask_share", "feedback_change_share",
-                         "personal_reply_share"})
+POST_SHARES = frozenset({"broadcast_share", "dialogue_share", "conversational_reply_share", "amplification_share",
+                         "measurement_share", "tracked_link_share", "poll_share", "feedback_ask_share",
+                         "feedback_change_share", "personal_reply_share"})
 #: Refused collection endpoints that hide posts addressed to the organization.
 INBOUND_ENDPOINTS = ("mentions", "search", "replies")
 

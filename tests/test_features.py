@@ -96,8 +96,9 @@ ACME2 = org("Acme", "twitter:AcmeHelp", "twitter:AcmeNews")
 NOTHING = {
     "org_posts": 0, "posts_per_week": NAN, "active_weeks_share": NAN, "accounts": 0, "platforms": 0,
     "broadcast_share": NAN, "dialogue_share": NAN, "conversational_reply_share": NAN, "amplification_share": NAN,
-    "posts_to_replies_ratio": NAN, "inbound": 0, "response_rate": NAN, "question_response_rate": NAN, "response_time_median_hours": NAN,
-    "response_time_p90_hours": NAN, "distinct_signatures": 0, "distinct_voices": 0, "departments": 0,
+    "posts_to_replies_ratio": NAN, "inbound": 0, "response_rate": NAN, "question_response_rate": NAN,
+    "response_time_median_hours": NAN, "response_time_p90_hours": NAN, "distinct_signatures": 0, "distinct_voices": 0,
+    "departments": 0,
     "department_entropy": NAN, "tracked_link_share": NAN, "poll_share": NAN, "feedback_ask_share": NAN,
     "measurement_share": NAN, "feedback_change_share": NAN, "negative_inbound_response_rate": NAN,
     "positive_inbound_response_rate": NAN, "criticism_response_ratio": NAN, "personal_reply_share": NAN,

@@ -19,7 +19,8 @@ LETTING_GO = {
     "criticism_response_ratio": 0.9, "dialogue_share": 0.3, "conversational_reply_share": 0.3,
 }
 ENGAGING = {
-    **PARTICIPATING, "dialogue_share": 0.7, "conversational_reply_share": 0.7, "response_rate": 0.8, "response_time_median_hours": 1.5,
+    **PARTICIPATING, "dialogue_share": 0.7, "conversational_reply_share": 0.7, "response_rate": 0.8,
+    "response_time_median_hours": 1.5,
     "distinct_signatures": 3,
 }
 PROPAGATING = {
@@ -28,7 +29,8 @@ PROPAGATING = {
 }
 EVERYTHING = {
     **PARTICIPATING, "measurement_share": 0.5, "amplification_share": 0.5, "criticism_response_ratio": 1.0,
-    "dialogue_share": 0.9, "conversational_reply_share": 0.9, "response_rate": 0.95, "response_time_median_hours": 0.5, "distinct_signatures": 10,
+    "dialogue_share": 0.9, "conversational_reply_share": 0.9, "response_rate": 0.95, "response_time_median_hours": 0.5,
+    "distinct_signatures": 10,
     "departments": 5, "engaging_departments": 5, "department_entropy": 2.0, "distinct_voices": 20,
 }
 
