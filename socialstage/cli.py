@@ -259,6 +259,13 @@ def _audit_one(
                          profiles=loaded.profiles)[0]
     if not windowed:  # without a window the audit's own preparation holds every post by, to or about it
         check_presence(loaded.posts, loaded.org, loaded.source, frames=result.frames)
+    elif result.counts["posts"] == 0 and result.counts["inbound"] == 0:
+        from socialstage.errors import NoDataError
+
+        first = f"{since:%Y-%m-%d}" if since else "the first post"
+        last = f"{until:%Y-%m-%d}" if until else "the last post"
+        raise NoDataError(f"no data: nothing by or to {loaded.org.name} from {first} to {last}; widen the window "
+                          "(--since, --until) or check the accounts")
     result.warnings[:0] = loaded.warnings
     if not posts_file:
         from socialstage.audit import apply_collection

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -48,7 +49,7 @@ class SocialstageGroup(click.Group):
         try:
             return super().invoke(ctx)
         except USER_ERRORS as exc:
-            self._fail(ctx, str(exc))
+            self._fail(ctx, str(exc), getattr(exc, "exit_code", EXIT_ERROR))
         except sqlite3.Error as exc:
             self._fail(ctx, f"the store could not be used: {exc}")
         except OSError as exc:
@@ -57,11 +58,11 @@ class SocialstageGroup(click.Group):
             click.echo("Interrupted; everything already written is kept.", err=True)
             ctx.exit(130)
 
-    def _fail(self, ctx: click.Context, message: str) -> None:
+    def _fail(self, ctx: click.Context, message: str, code: int = EXIT_ERROR) -> None:
         if ctx.meta.get("socialstage.debug"):
             raise
         click.echo(f"Error: {message}", err=True)
-        ctx.exit(EXIT_ERROR)
+        ctx.exit(code)
 
 
 def setup_logging(verbose: int, debug: bool) -> None:
@@ -83,7 +84,20 @@ def db_option(func: F) -> F:
 
 
 def window_options(func: F) -> F:
-    """``--since`` / ``--until``: the window, both ends inclusive."""
+    """``--since`` / ``--until``: the window, both ends inclusive; a window ending before it starts is a usage
+    error (exit 2)."""
+
+    command = func
+
+    @functools.wraps(command)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        since, until = kwargs.get("since"), kwargs.get("until")
+        if since is not None and until is not None and since > until:
+            raise click.UsageError(f"--since {since:%Y-%m-%d %H:%M} is after --until {until:%Y-%m-%d %H:%M}; "
+                                   "give a window that starts before it ends")
+        return command(*args, **kwargs)
+
+    func = checked  # type: ignore[assignment]
     func = click.option("--until", type=Moment(end_of_day=True), help="Last day (or time) of the window, UTC.")(func)
     return click.option("--since", type=Moment(), help="First day (or time) of the window, UTC.")(func)
 

@@ -360,3 +360,36 @@ def test_logs_go_to_stderr_not_stdout(capsys: pytest.CaptureFixture[str]) -> Non
         assert "a warning for the log" not in captured.out  # stdout carries results such as JSON
     finally:
         logging.basicConfig(force=True, handlers=[logging.NullHandler()])
+
+
+# -- windows --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["audit", "score"])
+def test_a_window_ending_before_it_starts_is_a_usage_error(run_cli, fixtures_dir: Path, command: str) -> None:
+    args = ["--posts", fixtures_dir / "acme_posts.csv", "--since", "2030-01-01", "--until", "2017-11-29"]
+    result = run_cli(command, "Acme", *args)
+    assert result.exit_code == 2, result.output
+    assert "--since 2030-01-01" in result.output and "after --until 2017-11-29" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_window_with_nothing_by_or_to_the_organization_is_no_data(run_cli, clean_error, fixtures_dir: Path) -> None:
+    posts = fixtures_dir / "acme_posts.csv"
+    result = run_cli("audit", "Acme", "--posts", posts, "--account", "twitter:AcmeHelp", "--since", "2030-01-01")
+    assert result.exit_code == 4, result.output
+    line = clean_error(result, "no data", "Acme", "2030-01-01", "--since")
+    assert "Unaware" not in line
+    # the same window as JSON: no stage either
+    as_json = run_cli("audit", "Acme", "--posts", posts, "--account", "twitter:AcmeHelp", "--since", "2030-01-01",
+                      "--format", "json")
+    assert as_json.exit_code == 4 and '"stage"' not in as_json.stdout
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "socialstage", "--version"], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0 and "socialstage" in done.stdout
