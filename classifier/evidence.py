@@ -15,6 +15,9 @@ The **view** (:func:`data_view`) is read from the features and the collection: `
 to the organization are in the data, answered and unanswered), ``partial`` (only some: the mentions endpoint
 was refused, or every one of them in the data was answered, which is what a file of the organization's
 replies with the posts they answer looks like) or ``absent`` (none in the data: an own-timeline export).
+Reposts are ``absent`` from the view when none of the organization's posts in the data is a repost (exports
+are often made without retweets): amplification then counts quotes only, so a share under its threshold is
+unmeasurable, not failed.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ RESPONSE_TIMES = frozenset({"response_time_median_hours", "response_time_p90_hou
 POST_SHARES = frozenset({"broadcast_share", "dialogue_share", "conversational_reply_share", "amplification_share",
                          "measurement_share", "tracked_link_share", "poll_share", "feedback_ask_share",
                          "feedback_change_share", "personal_reply_share"})
+#: What a data set may not hold at all: reposts (an own-timeline export without retweets).
+REPOSTS = "reposts"
+REPOSTS_ABSENT = ("none of its posts in the data is a repost (the data may not hold reposts): amplification counts "
+                  "quotes only")
 #: Refused collection endpoints that hide posts addressed to the organization.
 INBOUND_ENDPOINTS = ("mentions", "search", "replies")
 
@@ -50,6 +57,8 @@ class View:
 
     inbound: str  # "visible", "partial" or "absent"
     reason: str = ""
+    #: "visible", or "absent" when none of the organization's posts in the data is a repost.
+    reposts: str = "visible"
 
     @property
     def regime(self) -> str:
@@ -58,7 +67,7 @@ class View:
 
     def as_dict(self) -> dict[str, str]:
         """The view as JSON-ready data."""
-        return {"inbound": self.inbound, "regime": self.regime, "reason": self.reason}
+        return {"inbound": self.inbound, "regime": self.regime, "reason": self.reason, "reposts": self.reposts}
 
 
 @dataclass(frozen=True)
@@ -96,9 +105,15 @@ def counts(features: Mapping[str, object]) -> dict[str, int]:
     }
 
 
-def data_view(features: Mapping[str, object], refused: Sequence[str] = ()) -> View:
+def data_view(features: Mapping[str, object], refused: Sequence[str] = (), unseen: Sequence[str] = ()) -> View:
     """The view of the conversation the features were computed from (module docstring); ``refused``: the
-    collection endpoints that were refused (``mentions``, ``search``...), from the collection notes."""
+    collection endpoints that were refused (``mentions``, ``search``...), from the collection notes; ``unseen``:
+    what the organization's data does not show (``reposts``: none of its posts is a repost)."""
+    view = _inbound_view(features, refused)
+    return View(view.inbound, view.reason, "absent" if REPOSTS in unseen else "visible")
+
+
+def _inbound_view(features: Mapping[str, object], refused: Sequence[str]) -> View:
     seen = counts(features)
     hidden = [name for name in refused if any(key in name.lower() for key in INBOUND_ENDPOINTS)]
     if seen["inbound"] == 0:
@@ -174,6 +189,8 @@ def assess(feature: str, value: float | None, op: str, threshold: float, feature
             return Assessment(UNMEASURABLE, False, None, cases, f"too few cases: {cases} answered")
         certain = cases >= MIN_CASES
         return Assessment(status, certain, None, cases, "" if certain else f"over {cases} answers only")
+    if feature == "amplification_share" and view.reposts == "absent" and status == NOT_MET and op == ">=":
+        return Assessment(UNMEASURABLE, False, None, seen["posts"], REPOSTS_ABSENT)
     if feature in POST_SHARES:
         cases = seen["dialogue"] if feature == "personal_reply_share" else seen["posts"]
         return _share_assessment(status, value, cases, op, threshold, "posts")

@@ -26,6 +26,9 @@ LABEL_COLUMNS: tuple[str, ...] = (
     "org", "org_accounts", "window_start", "window_end", "source", "source_dataset", "labeler", "labeled_at",
     "stage", "stage_name", "rationale",
 )
+#: Label columns a table may lack (older tables): written after ``LABEL_COLUMNS``, read as empty when absent.
+#: ``unseen``: what the row's data as a whole did not hold (``reposts``), space-separated.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("unseen",)
 KEY_COLUMNS: tuple[str, ...] = ("org", "window_start", "window_end")
 SOURCES = ("real", "simulated")
 
@@ -64,6 +67,9 @@ def _checked(table: pd.DataFrame, path: Path) -> pd.DataFrame:
         if not str(values["org"]).strip() or not str(values["rationale"]).strip():
             raise ClassifierError(f"{where}: every row needs an organization and a rationale")
     table = table.copy()
+    for column in OPTIONAL_COLUMNS:
+        if column not in table.columns:
+            table.insert(len(LABEL_COLUMNS), column, "")
     table["stage"] = table["stage"].astype(int)
     for column in feature_columns(table):
         try:
@@ -75,7 +81,13 @@ def _checked(table: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def feature_columns(table: pd.DataFrame) -> list[str]:
     """The table's feature columns (every column that is not a label column), in table order."""
-    return [c for c in table.columns if c not in LABEL_COLUMNS]
+    return [c for c in table.columns if c not in LABEL_COLUMNS and c not in OPTIONAL_COLUMNS]
+
+
+def row_unseen(row: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a labeled row's data did not hold (its ``unseen`` column), for ``classifier.rubric.evaluate``."""
+    value = row.get("unseen")
+    return tuple(str(value).split()) if isinstance(value, str) else ()
 
 
 def row_key(row: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -87,7 +99,7 @@ def to_csv_bytes(table: pd.DataFrame, feature_order: Sequence[str] = ()) -> byte
     """The table as UTF-8 CSV: label columns, then ``feature_order``, then any other feature columns."""
     features = [c for c in feature_order if c in table.columns]
     features += [c for c in feature_columns(table) if c not in features]
-    out = table.reindex(columns=[*LABEL_COLUMNS, *features])
+    out = table.reindex(columns=[*LABEL_COLUMNS, *OPTIONAL_COLUMNS, *features])
     buffer = io.StringIO()
     out.to_csv(buffer, index=False, lineterminator="\n", float_format="%.10g")
     return buffer.getvalue().encode("utf-8")
@@ -109,7 +121,7 @@ def add_label(data: str | Path, row: Mapping[str, Any], *, replace: bool = False
     """
     path = labels_path(data)
     with locked(path):
-        table = read_labels(path) if path.is_file() else pd.DataFrame(columns=list(LABEL_COLUMNS))
+        table = read_labels(path) if path.is_file() else pd.DataFrame(columns=[*LABEL_COLUMNS, *OPTIONAL_COLUMNS])
         same = [row_key(r) == row_key(row) for r in table.to_dict("records")]
         replaced = any(same)
         if replaced and not replace:

@@ -290,11 +290,12 @@ def rubric_values(features: Mapping[str, object]) -> dict[str, object]:
 
 
 def evaluate(features: Mapping[str, object], rubric: tuple[Criterion, ...] = RUBRIC, *, view: View | None = None,
-             refused: Sequence[str] = ()) -> RubricResult:
+             refused: Sequence[str] = (), unseen: Sequence[str] = ()) -> RubricResult:
     """Check every criterion against ``features`` and place the organization, with the range the evidence
-    allows; ``view`` (else read from the features and ``refused``, the refused collection endpoints)."""
+    allows; ``view`` (else read from the features, ``refused``, the refused collection endpoints, and ``unseen``,
+    what the organization's data does not show: ``reposts``)."""
     values = rubric_values(features)
-    view = view or data_view(features, refused)
+    view = view or data_view(features, refused, unseen)
     evidence = tuple(_evidence(c, values, view) for c in rubric)
     by_stage = {s.index: [e for e in evidence if e.stage == s.index] for s in STAGES[1:]}
     placed = _place(by_stage, lambda e: e.status != NOT_MET, _point_holds)

@@ -27,7 +27,7 @@ from sklearn.metrics import confusion_matrix, f1_score
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from classifier.errors import ClassifierError
-from classifier.labels import data_version, labels_path
+from classifier.labels import data_version, labels_path, row_unseen
 from classifier.pipeline import STAGE_INDICES, StageModel
 from classifier.rubric import evaluate
 from classifier.stages import STAGES
@@ -70,7 +70,7 @@ def stage_metrics(y_true: Sequence[int], y_pred: Sequence[int]) -> dict[str, Any
 def rubric_stages(table: pd.DataFrame) -> np.ndarray:
     """The rubric's placement of every row (a feature absent from the table counts as missing)."""
     rows = table.to_dict("records")
-    return np.array([evaluate(row).stage for row in rows], dtype=int)
+    return np.array([evaluate(row, unseen=row_unseen(row)).stage for row in rows], dtype=int)
 
 
 def choose_features(table: pd.DataFrame) -> tuple[list[str], list[str]]:

@@ -34,6 +34,7 @@ from classifier.calibration import (
     unseen_weight,
 )
 from classifier.evidence import counts
+from classifier.labels import row_unseen
 from classifier.pipeline import StageModel
 from classifier.rubric import evaluate
 from classifier.stages import STAGES
@@ -72,7 +73,7 @@ def out_of_dataset(table: pd.DataFrame, features: Sequence[str], estimator: Any 
         model = StageModel.fit(table[~held], stages[~held.to_numpy()], features, estimator)
         proba = model.probabilities(table[held]).to_numpy()
         for (_, row), raw in zip(table[held].iterrows(), proba, strict=True):
-            placed = evaluate(row.to_dict())
+            placed = evaluate(row.to_dict(), unseen=row_unseen(row.to_dict()))
             low, high = placed.stage_range
             seen = counts(row.to_dict())
             weight = evidence_weight(seen["posts"], seen["inbound"], placed.view.inbound != "absent", placed.thin)

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from classifier import STAGES, evaluate, journey
-from classifier.evidence import counts
+from classifier.evidence import REPOSTS, REPOSTS_ABSENT, UNMEASURABLE, counts
 from classifier.rubric import NextStep, RubricResult
 from collectors.records import Organization
 from features import compute_features, prepare
@@ -166,7 +166,7 @@ def audit_frames(frames: OrgFrames, orgs: Sequence[Organization], source: str) -
 
 def _result(org: Organization, frames: OrgFrames, table: pd.DataFrame, source: str) -> AuditResult:
     features = {name: _clean(value) for name, value in table.loc[org.name].items()}
-    rubric = evaluate(features)
+    rubric = evaluate(features, unseen=unseen_in(frames, org.name))
     accounts = frames.accounts[frames.accounts["org"] == org.name]
     window = frames.windows.loc[org.name]
     warnings = []
@@ -189,6 +189,17 @@ def _result(org: Organization, frames: OrgFrames, table: pd.DataFrame, source: s
     )
 
 
+def unseen_in(frames: OrgFrames, org: str) -> tuple[str, ...]:
+    """What the organization's data does not show (``classifier.evidence.data_view``): ``reposts`` when none of
+    its posts in the window is a repost (a ``repost_of_id``, or a text opening ``RT @``). Exports are often made
+    without reposts, so having none is unseen, as having no post addressed to it is: its amplification share
+    then counts quotes only, and a share under the threshold is unmeasurable, not failed."""
+    own = frames.org_posts[frames.org_posts["org"] == org]
+    if own.empty or (own["kind"] == "repost").any() or own["text"].astype(str).str.startswith("RT @").any():
+        return ()
+    return (REPOSTS,)
+
+
 def evidence_warnings(name: str, rubric: RubricResult) -> list[str]:
     """What the data cannot show, and thin evidence, as warning lines."""
     lines = []
@@ -197,6 +208,9 @@ def evidence_warnings(name: str, rubric: RubricResult) -> list[str]:
         which = "unmeasurable" if view.inbound == "absent" else "unmeasurable (partial view)"
         lines.append(f"posts addressed to {name} are {'not' if view.inbound == 'absent' else 'not all'} in the "
                      f"data ({view.reason}): its response rate is {which}")
+    if view.reposts == "absent" and any(e.feature == "amplification_share" and e.status == UNMEASURABLE
+                                        for e in rubric.evidence):
+        lines.append(f"{REPOSTS_ABSENT}: whether {name} amplifies others enough for Letting Go is unmeasurable")
     if rubric.thin:
         low, high = rubric.stage_range
         lines.append(f"thin evidence: the verdict rests on few posts; the stage could be anything from "
@@ -222,7 +236,8 @@ def apply_collection(result: AuditResult, notes: list[str]) -> None:
     if not refused:
         return
     old = evidence_warnings(result.org, result.rubric)
-    result.rubric = evaluate(result.features, refused=refused)
+    result.rubric = evaluate(result.features, refused=refused,
+                             unseen=(REPOSTS,) if result.rubric.view.reposts == "absent" else ())
     result.warnings = [w for w in result.warnings if w not in old] + evidence_warnings(result.org, result.rubric)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from classifier.labels import LABEL_COLUMNS
+from classifier.labels import LABEL_COLUMNS, OPTIONAL_COLUMNS
 from classifier.stages import STAGES, stage
 from socialstage.audit import AuditResult
 from socialstage.errors import SocialstageError
@@ -76,7 +76,7 @@ def label_row(
     labeled_at: str | None = None,
 ) -> dict[str, Any]:
     """One row of the labeled table: who, which window, the label, and every feature value of the audit."""
-    clash = sorted(set(result.features) & set(LABEL_COLUMNS))
+    clash = sorted(set(result.features) & {*LABEL_COLUMNS, *OPTIONAL_COLUMNS})
     if clash:  # a developer named a feature like a label column
         raise ValueError(f"features {clash} have the names of label columns; rename them")
     return {
@@ -91,5 +91,6 @@ def label_row(
         "stage": stage_index,
         "stage_name": STAGES[stage_index].name,
         "rationale": one_line(rationale),
+        "unseen": "reposts" if result.rubric.view.reposts == "absent" else "",
         **result.features,
     }

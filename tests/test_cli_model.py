@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from classifier.labels import LABEL_COLUMNS, add_label, read_labels
+from classifier.labels import LABEL_COLUMNS, OPTIONAL_COLUMNS, add_label, read_labels
 from classifier.pipeline import StageModel
 from classifier.stages import STAGES
 from features.registry import feature_names
@@ -50,7 +50,7 @@ def test_label_adds_a_row_with_every_registered_feature(run_cli, demo_store: Pat
     assert (row["org"], row["stage"], row["stage_name"], row["labeler"]) == ("demo-measuring", 3, "Measuring", "tester")
     assert row["source"] == "real" and row["rationale"] == "test label of demo-measuring"
     assert row["org_accounts"] == "twitter:measuring_co:general"
-    assert list(table.columns) == [*LABEL_COLUMNS, *feature_names()]
+    assert list(table.columns) == [*LABEL_COLUMNS, *OPTIONAL_COLUMNS, *feature_names()]
     assert row["org_posts"] > 0 and row["window_start"] < row["window_end"]
     assert not [p for p in data.iterdir() if p.name.endswith(".tmp")]
 

@@ -129,3 +129,19 @@ def test_bench_results_report_the_shipped_models_figures() -> None:
     section = results.split("## Stage classifier", 1)[-1]
     assert card["data"]["version"][:19] in section, f"bench/RESULTS.md lacks the shipped model's figures: {REFRESH}"
     assert card_path(DEFAULT_MODEL).is_file()
+
+
+def test_unseen_column_is_kept_and_an_older_table_without_it_still_reads(table: pd.DataFrame, tmp_path: Path) -> None:
+    from classifier.labels import OPTIONAL_COLUMNS, row_unseen
+
+    assert "unseen" in OPTIONAL_COLUMNS and "unseen" not in feature_columns(table)
+    county = table[table["source_dataset"] == "county_health_2021"]
+    # the agencies' files hold no retweets: nearly every agency row says so (a few own posts open "RT @"), and the
+    # rubric reads it back
+    assert (county["unseen"] == "reposts").mean() > 0.9
+    assert row_unseen(county[county["unseen"] == "reposts"].iloc[0].to_dict()) == ("reposts",)
+    older = tmp_path / "labels.csv"
+    table.drop(columns=["unseen"]).to_csv(older, index=False)
+    again = read_labels(older)
+    assert (again["unseen"] == "").all() and "unseen" not in feature_columns(again)
+    assert row_unseen(again.iloc[0].to_dict()) == ()

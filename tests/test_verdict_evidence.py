@@ -113,6 +113,26 @@ def test_replies_that_only_applaud_are_a_start_of_dialogue_but_not_letting_go() 
     assert _audit(_broadcasts() + _reposts(20) + _applause(20) + _replies(5)).stage == 2
 
 
+def _talk(count: int) -> list[dict[str, object]]:
+    return [_post(f"t{i}", "acme", T0 + timedelta(days=2 * i, hours=5), "Agreed, and the clinic stays open late.",
+                  in_reply_to_id=f"d{i}", in_reply_to_author=f"neighbour{i}") for i in range(count)]
+
+
+def test_an_export_without_reposts_leaves_amplification_unmeasurable_not_failed() -> None:
+    # an own-timeline export holding no repost at all: talking replies dominate, so amplification (quotes only)
+    # is unseen, never counted as failed, and the talk places it at Letting Go, unproven (range from 2)
+    result = _audit(_broadcasts(20) + _talk(30))
+    assert result.rubric.view.reposts == "absent"
+    assert _lines(result, "amplification_share") == [UNMEASURABLE]
+    assert any("none of its posts in the data is a repost" in w for w in result.warnings)
+    assert result.stage == 4 and result.stage_range[0] == 2
+    # one repost in the file shows reposts are held: its low amplification is then measured and not met
+    shared = _audit(_broadcasts(20) + _talk(30) + _reposts(1))
+    assert shared.rubric.view.reposts == "visible"
+    assert _lines(shared, "amplification_share") == [NOT_MET]
+    assert shared.stage == 2
+
+
 def test_a_post_opening_with_a_handle_is_not_a_reply() -> None:
     mentions = [_post(f"m{i}", "acme", T0 + timedelta(days=5 * i, hours=1), f"@customer{i} thanks for visiting!")
                 for i in range(5)]
