@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from socialstage import __version__, cmd_model
 from socialstage.cmd_collect import collect
@@ -25,6 +24,7 @@ from socialstage.options import (
     setup_logging,
     window_options,
 )
+from socialstage.terminal import SafeConsole
 
 if TYPE_CHECKING:
     from socialstage.audit import AuditResult
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _console(err: bool = False) -> Console:
-    return Console(stderr=err, highlight=False, soft_wrap=False)
+def _console(err: bool = False) -> SafeConsole:
+    return SafeConsole(stderr=err, highlight=False, soft_wrap=False)
 
 
 def _emit(text: str, output: str | None) -> None:
@@ -236,7 +236,7 @@ def audit(
     if fmt == "json":
         _emit(to_json(result.as_dict()), output)
     elif output:
-        console = Console(record=True, width=110, file=open(output, "w", encoding="utf-8"))  # noqa: SIM115
+        console = SafeConsole(record=True, width=110, file=open(output, "w", encoding="utf-8"))  # noqa: SIM115
         print_audit(console, result)
         console.file.close()
         click.echo(f"Wrote {output}", err=True)

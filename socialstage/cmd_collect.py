@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from collectors.base import DEFAULT_MAX_WAIT
@@ -18,6 +17,7 @@ from socialstage.collect import EXIT_OK, EXIT_STOPPED, CollectionOutcome, accoun
 from socialstage.errors import SocialstageError
 from socialstage.options import Moment, db_option, format_option, org_options
 from socialstage.progress import WaitCountdown
+from socialstage.terminal import SafeConsole
 
 if TYPE_CHECKING:
     from collectors.ratelimit import Clock
@@ -31,7 +31,7 @@ class ProgressDisplay(WaitCountdown):
 
     WAIT_STYLE = "[yellow]"
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: SafeConsole) -> None:
         self.console = console
         self.live = console.is_terminal
         self._bars = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -105,7 +105,7 @@ def organizations(name: str | None, accounts: Sequence[str], orgs_file: str | No
 
 def run_collection(
     orgs: Sequence[Organization], db: str | None, *, since: datetime | None, max_wait: float | None,
-    more_limit: int, clock: Clock | None, console: Console,
+    more_limit: int, clock: Clock | None, console: SafeConsole,
 ) -> list[CollectionOutcome]:
     """Collect each organization into the store, showing progress on ``console``."""
     from collectors.store import resolve_db_path
@@ -122,7 +122,7 @@ def run_collection(
     return outcomes
 
 
-def print_outcomes(console: Console, outcomes: Sequence[CollectionOutcome], resume: str) -> None:
+def print_outcomes(console: SafeConsole, outcomes: Sequence[CollectionOutcome], resume: str) -> None:
     """The summary table, then one line per problem, missing part or cap, then how to resume."""
     from socialstage.render import summary_table
 
@@ -190,7 +190,7 @@ def collect(
 
     with open_store(resolve_db_path(db), must_exist=False) as store:
         orgs = organizations(name, accounts, orgs_file, store)
-    err = Console(stderr=True, highlight=False, soft_wrap=False)
+    err = SafeConsole(stderr=True, highlight=False, soft_wrap=False)
     outcomes = run_collection(orgs, db, since=since, max_wait=max_wait, more_limit=more_limit, clock=_clock(ctx),
                               console=err)
     resume = resume_command(name, accounts, orgs_file, db)
@@ -201,7 +201,7 @@ def collect(
             for o in outcomes
         ]))
     else:
-        print_outcomes(Console(highlight=False, soft_wrap=False), outcomes, resume)
+        print_outcomes(SafeConsole(highlight=False, soft_wrap=False), outcomes, resume)
     code = max((o.exit_code for o in outcomes), default=EXIT_OK, key=lambda c: (c == EXIT_STOPPED, c))
     ctx.exit(code)
 
@@ -216,7 +216,7 @@ def collect_for_audit(
 
     with open_store(resolve_db_path(db), must_exist=False) as store:
         orgs = organizations(name, accounts, orgs_file, store)
-    err = Console(stderr=True, highlight=False, soft_wrap=False)
+    err = SafeConsole(stderr=True, highlight=False, soft_wrap=False)
     outcomes = run_collection(orgs, db, since=since, max_wait=DEFAULT_MAX_WAIT, more_limit=MORE_LIMIT,
                               clock=_clock(ctx), console=err)
     print_outcomes(err, outcomes, resume_command(name, accounts, orgs_file, db))

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 
 from socialstage.cmd_score import list_organizations, read_batch_posts
 from socialstage.errors import SocialstageError
 from socialstage.options import db_option
+from socialstage.terminal import SafeConsole
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,7 +68,7 @@ def dataset(out: str, posts_file: str | None, list_file: str | None, orgs_file: 
     """
     from socialstage.dataset import write_dataset
 
-    err = Console(stderr=True, highlight=False, soft_wrap=False)
+    err = SafeConsole(stderr=True, highlight=False, soft_wrap=False)
     orgs = list_organizations(list_file, orgs_file, "--list LIST.csv")
     profiles = None
     if simulated:

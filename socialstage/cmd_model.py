@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -17,6 +16,7 @@ from classifier.errors import ClassifierError
 from classifier.stages import STAGES
 from socialstage.errors import SocialstageError
 from socialstage.options import db_option, format_option, labels_option, org_options, window_options
+from socialstage.terminal import SafeConsole
 
 METRIC_LABELS = {
     "exact_accuracy": "exact accuracy",
@@ -118,7 +118,7 @@ def train(data: str | None, out: str | None, folds: int, fmt: str) -> None:
 
     folder = resolve_labels_dir(data)
     target = Path(out) if out else default_model_path()
-    err = Console(stderr=True, highlight=False)
+    err = SafeConsole(stderr=True, highlight=False)
     with _user_errors():
         table = read_labels(folder)
         with err.status("Training") as status:
@@ -129,7 +129,7 @@ def train(data: str | None, out: str | None, folds: int, fmt: str) -> None:
 
         click.echo(to_json({**model.card, "model_path": str(model_file), "card_path": str(card_file)}))
         return
-    console = Console(highlight=False, soft_wrap=False)
+    console = SafeConsole(highlight=False, soft_wrap=False)
     print_report(console, model.card, title=f"Trained on {labels_path(folder)}")
     console.print(f"Wrote the model to {model_file} and its card to {card_file}.")
     console.print(f"Use it: socialstage audit NAME --model {model_file}")
@@ -169,7 +169,7 @@ def evaluate(model_file: str, data: str | None, fmt: str) -> None:
 
         click.echo(to_json(report))
         return
-    console = Console(highlight=False, soft_wrap=False)
+    console = SafeConsole(highlight=False, soft_wrap=False)
     print_report(console, {"data": report["data"], "cross_validation": metrics},
                  title=f"{path.name} on {labels_path(folder)}", evaluated=True)
     if in_sample:
@@ -177,7 +177,7 @@ def evaluate(model_file: str, data: str | None, fmt: str) -> None:
                       "holds the cross-validated ones.")
 
 
-def print_report(console: Console, card: dict[str, Any], title: str, evaluated: bool = False) -> None:
+def print_report(console: SafeConsole, card: dict[str, Any], title: str, evaluated: bool = False) -> None:
     """Data summary, metrics of the model beside the rubric (all rows, real, simulated), confusion matrix."""
     data, cv = card["data"], card["cross_validation"]
     console.print(f"{title}: {data['rows']} rows ({data['real_rows']} real, {data['simulated_rows']} simulated) "

@@ -12,11 +12,11 @@ from typing import Any
 import click
 import numpy as np
 import pandas as pd
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from socialstage.options import db_option, format_option, org_options, window_options
+from socialstage.terminal import SafeConsole, clean
 
 logger = logging.getLogger(__name__)
 
@@ -156,9 +156,9 @@ def render_table(rows: pd.DataFrame, title: str, width: int | None = None) -> st
         else:
             table.add_column(column, overflow="fold")
     for record in rows.itertuples(index=False, name=None):
-        table.add_row(*(Text(_cell(v)) for v in record))
+        table.add_row(*(Text(clean(_cell(v))) for v in record))
     buffer = io.StringIO()
-    Console(file=buffer, width=width or 160, highlight=False, soft_wrap=False).print(table)
+    SafeConsole(file=buffer, width=width or 160, highlight=False, soft_wrap=False).print(table)
     return buffer.getvalue().rstrip("\n")
 
 
@@ -216,7 +216,7 @@ def posts(
     loaded = load_inputs(label, posts_file, accounts, orgs_file, db)
     check_presence(loaded.posts, loaded.org, loaded.source)
     for warning in loaded.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"Warning: {clean(warning)}", err=True)
     frames = prepare(loaded.posts, [loaded.org], since=since, until=until, profiles=loaded.profiles)
     rows = inbound_rows(frames.inbound) if inbound else org_post_rows(frames.org_posts, frames.accounts)
     if fmt == "json":
@@ -231,5 +231,5 @@ def posts(
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
         click.echo(f"Wrote {len(rows)} rows to {output}", err=True)
-    else:
-        click.echo(text)
+    else:  # CSV on a terminal loses its control codes too; written to a file or a pipe it stays whole
+        click.echo(clean(text) if fmt == "csv" and click.get_text_stream("stdout").isatty() else text)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,6 +22,7 @@ from collectors.base import DEFAULT_MAX_WAIT
 from socialstage.errors import SocialstageError
 from socialstage.options import db_option, engine_options, model_option, report_option, window_options
 from socialstage.progress import WaitCountdown
+from socialstage.terminal import SafeConsole
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,7 +36,7 @@ class ScoreProgress(WaitCountdown):
 
     WAIT_FIELDS: ClassVar[dict[str, Any]] = {"problems": ""}
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: SafeConsole) -> None:
         self.console = console
         self.live = console.is_terminal
         self._bar = Progress(
@@ -89,7 +89,7 @@ def list_organizations(list_file: str | None, orgs_file: str | None,
 GIVE_ORGANIZATIONS = "a list (socialstage score LIST.csv --posts FILE) or an organizations file (--orgs FILE)"
 
 
-def read_batch_posts(posts_file: str, orgs: list[Organization] | None, err: Console,
+def read_batch_posts(posts_file: str, orgs: list[Organization] | None, err: SafeConsole,
                      give: str = GIVE_ORGANIZATIONS) -> tuple[Any, list[Organization]]:
     """The posts file read (rejected rows reported), and the organizations: ``orgs``, else every brand of a
     TWCS file; an import-format file without ``orgs`` is an error that says to ``give`` them."""
@@ -124,7 +124,7 @@ def _range_text(record: Mapping[str, Any]) -> str:
     return low if low == high else f"{low}-{high}"
 
 
-def _table(console: Console, rows: pd.DataFrame) -> None:
+def _table(console: SafeConsole, rows: pd.DataFrame) -> None:
     from socialstage.render import feature_text, summary_table
     from socialstage.score import row_records
 
@@ -237,7 +237,7 @@ def score(
     orgs = list_organizations(list_file, orgs_file)
     if orgs is None and not posts_file:
         raise click.UsageError("say what to score: socialstage score LIST.csv, --orgs FILE, or --posts TWCS_FILE")
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
     read = None
     dataset = check_engine(engine, scheduler, workers, posts_file)
     if dataset:
@@ -268,7 +268,7 @@ def score(
         write_rows(rows, out)
         err.print(f"Wrote {len(rows)} rows to {out}", markup=False, highlight=False)
     else:
-        console = Console(highlight=False, soft_wrap=False)
+        console = SafeConsole(highlight=False, soft_wrap=False)
         if not console.is_terminal:  # a pipe or a file: no reason to cut the table at 80 columns
             console.width = max(console.width, 120)
         _table(console, rows)

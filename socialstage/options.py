@@ -61,17 +61,20 @@ class SocialstageGroup(click.Group):
     def _fail(self, ctx: click.Context, message: str, code: int = EXIT_ERROR) -> None:
         if ctx.meta.get("socialstage.debug"):
             raise
-        click.echo(f"Error: {message}", err=True)
+        from socialstage.terminal import clean
+
+        click.echo(f"Error: {clean(message)}", err=True)
         ctx.exit(code)
 
 
 def setup_logging(verbose: int, debug: bool) -> None:
     """Log warnings (``-v`` info, ``--debug`` everything) to stderr through rich."""
-    from rich.console import Console
     from rich.logging import RichHandler
 
+    from socialstage.terminal import SafeConsole
+
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    handler = RichHandler(console=Console(stderr=True), show_path=debug)  # stdout is for results (JSON)
+    handler = RichHandler(console=SafeConsole(stderr=True), show_path=debug)  # stdout is for results (JSON)
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from classifier.rubric import RUBRIC, Evidence, format_value
 from classifier.stages import STAGES, journey
 from features.registry import FEATURES
 from socialstage.audit import KEY_FEATURES, AuditResult, evidence_warnings
+from socialstage.terminal import clean
 
 _UNITS = {c.feature: c.unit for c in RUBRIC}
 #: The colour of each evidence status in the terminal.
@@ -36,8 +38,13 @@ def feature_text(name: str, value: float | None) -> str:
 
 
 def to_json(data: Any) -> str:
-    """JSON text with NaN written as null."""
-    return json.dumps(_nan_to_none(data), indent=2, ensure_ascii=False, default=str)
+    """JSON text with NaN written as null; characters a terminal could act on (C1 controls, DEL, bidirectional
+    overrides: json escapes C0 itself) are written as ``\\uXXXX`` escapes, so the data stays whole."""
+    text = json.dumps(_nan_to_none(data), indent=2, ensure_ascii=False, default=str)
+    return _TERMINAL_ACTIVE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_TERMINAL_ACTIVE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _nan_to_none(value: Any) -> Any:
@@ -213,7 +220,7 @@ def summary_table(rows: Sequence[dict[str, Any]], title: str, text_columns: int 
         justify = "left" if position < text_columns else "right"
         table.add_column(column, justify=justify, no_wrap=True, min_width=width)
     for row in rows:
-        table.add_row(*(Text(str(v)) for v in row.values()))
+        table.add_row(*(Text(clean(v)) for v in row.values()))
     return table
 
 
