@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import shutil
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -232,4 +233,4 @@ def posts(
         Path(output).write_text(text + "\n", encoding="utf-8")
         click.echo(f"Wrote {len(rows)} rows to {output}", err=True)
     else:  # CSV on a terminal loses its control codes too; written to a file or a pipe it stays whole
-        click.echo(clean(text) if fmt == "csv" and click.get_text_stream("stdout").isatty() else text)
+        click.echo(clean(text) if fmt == "csv" and sys.stdout.isatty() else text)
