@@ -149,10 +149,16 @@ def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(folder)], check=False)
 
 
+def _fill(folder: Path, leave: int) -> None:
+    """Fill the filesystem of ``folder`` but ``leave`` bytes."""
+    info = os.statvfs(folder)
+    (folder / "filler").write_bytes(b"\0" * max(0, info.f_bavail * info.f_frsize - leave))
+
+
 def test_a_real_full_disk_leaves_the_existing_report_intact(run_cli, small_tmpfs: Path) -> None:
     target = small_tmpfs / "audit.html"
     target.write_bytes(GOOD)
-    (small_tmpfs / "filler").write_bytes(b"\0" * (256 * 1024 - 16 * 1024))  # leaves less room than a report
+    _fill(small_tmpfs, 16 * 1024)  # less room than a report takes
     result = run_cli(*AUDIT, "--report", target)
     _one_error_line(result, str(target), "no space left on device")
     assert target.read_bytes() == GOOD
@@ -162,7 +168,7 @@ def test_a_real_full_disk_leaves_the_existing_report_intact(run_cli, small_tmpfs
 def test_a_real_full_disk_leaves_the_existing_json_intact(run_cli, small_tmpfs: Path) -> None:
     target = small_tmpfs / "audit.json"
     target.write_bytes(GOOD)
-    (small_tmpfs / "filler").write_bytes(b"\0" * (256 * 1024 - 4096))
+    _fill(small_tmpfs, 4096)  # less room than an audit in JSON takes
     result = run_cli(*AUDIT, "--format", "json", "-o", target)
     _one_error_line(result, str(target), "no space left on device")
     assert target.read_bytes() == GOOD
