@@ -148,6 +148,7 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
         socialstage import twcs.csv replies.jsonl --db brands.db --strict
     """
     from collectors.files import read_posts, write_rejects
+    from collectors.safe_write import OutputError
     from collectors.store import resolve_db_path
     from socialstage.inputs import describe_rejects, open_store
 
@@ -159,6 +160,7 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
         if result.posts.empty:
             raise SocialstageError(f"no usable row in {name}: {describe_rejects(result)}; nothing imported")
         results.append(result)
+    unlisted: list[str] = []
     with open_store(path, must_exist=False) as store:
         for result in results:
             counts = store.upsert_posts(result.posts)
@@ -169,12 +171,18 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
             if result.rejected:
                 folder = Path(rejects) if rejects else path.parent / "rejects"
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-                listed = write_rejects(result, folder / f"{result.path.stem}-rejects-{stamp}.csv")
-                message += f" {describe_rejects(result)}; listed in {listed}"
+                try:
+                    listed = write_rejects(result, folder / f"{result.path.stem}-rejects-{stamp}.csv")
+                    message += f" {describe_rejects(result)}; listed in {listed}"
+                except OutputError as exc:  # the posts are stored; say so, then fail
+                    message += f" {describe_rejects(result)}; not listed (see below)"
+                    unlisted.append(str(exc))
             if result.repeated_ids:
                 message += f" {result.repeated_ids} rows repeated an earlier post id (the last was kept)."
             click.echo(message)
         click.echo(f"The store {store.path} holds {store.count_posts()} posts.")
+    if unlisted:
+        raise SocialstageError(f"the rejected rows could not be listed: {'; '.join(unlisted)}")
 
 
 @cli.command()

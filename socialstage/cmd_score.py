@@ -244,6 +244,10 @@ def score(
     orgs = list_organizations(list_file, orgs_file)
     if orgs is None and not posts_file:
         raise click.UsageError("say what to score: socialstage score LIST.csv, --orgs FILE, or --posts TWCS_FILE")
+    store_path = resolve_db_path(db)
+    parts = [Path(p).resolve() if p else None for p in (list_file, orgs_file, posts_file)]
+    journal = Journal(journal_path(out, store_path, [*parts, collect_first, store_path]))
+    journal.check()  # a journal path that is not a regular file is refused before any file is read
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     read = None
     dataset = check_engine(engine, scheduler, workers, posts_file)
@@ -253,10 +257,6 @@ def score(
         read, orgs = read_batch_posts(posts_file, orgs, err)
     assert orgs is not None
     choice = choose_model(model)
-    store_path = resolve_db_path(db)
-    parts = [Path(p).resolve() if p else None for p in (list_file, orgs_file, posts_file)]
-    journal = Journal(journal_path(out, store_path, [*parts, collect_first, store_path]))
-    journal.check()  # a journal path that is not a regular file is refused before any row is scored
     with ScoreProgress(err) as progress:
         batch = Batch(orgs, choice, journal, since=since, until=until, resume=resume, progress=progress)
         if dataset:

@@ -15,7 +15,6 @@ import io
 import os
 import select
 import stat
-import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from fake_disk import fill_disk, mounted_tmpfs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AUDIT = ("audit", "--posts", FIXTURES / "acme_posts.csv", "--org", "AcmeHelp", "--model", "none")
@@ -64,59 +64,11 @@ def _one_error_line(result: Result, *fragments: str, alone: bool = False) -> str
 # -- a full disk ---------------------------------------------------------------------------------
 
 
-class _FullDiskFile:
-    """A file opened for writing on a disk that fills after ``room`` bytes (or characters)."""
-
-    def __init__(self, real: Any, room: int) -> None:
-        self._real, self._room = real, room
-
-    def write(self, data: Any) -> int:
-        if len(data) > self._room:
-            self._real.write(data[: self._room])
-            self._real.flush()
-            self._room = 0
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self._room -= len(data)
-        return self._real.write(data)
-
-    def writelines(self, lines: Any) -> None:
-        for line in lines:
-            self.write(line)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._real)
-
-    def __enter__(self) -> _FullDiskFile:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._real.close()
-
-
 @pytest.fixture
 def full_disk(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], None]:
-    """``full_disk(folder)``: from now on, a file opened for writing in ``folder`` takes 100 bytes, then ENOSPC
+    """``full_disk(folder)``: from now on a file opened for writing in ``folder`` takes 100 bytes, then ENOSPC
     (the journal of finished rows beside ``score --out`` is spared: it is not what is tested here)."""
-    real_open = io.open
-
-    def install(folder: Path) -> None:
-        def fake_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-            handle = real_open(file, mode, *args, **kwargs)
-            name = handle.name if isinstance(handle.name, str) else str(file) if not isinstance(file, int) else ""
-            if isinstance(file, int):  # os.fdopen: find the path of the descriptor
-                name = os.readlink(f"/proc/self/fd/{file}") if os.path.exists(f"/proc/self/fd/{file}") else ""
-            writing = any(flag in mode for flag in "wax+")
-            if writing and Path(name).parent == folder and "rows.jsonl" not in name:
-                return _FullDiskFile(handle, 100)
-            return handle
-
-        monkeypatch.setattr(io, "open", fake_open)
-        monkeypatch.setattr("builtins.open", fake_open)
-
-    return install
+    return lambda folder: fill_disk(monkeypatch, folder, spare="rows.jsonl")
 
 
 @pytest.mark.parametrize(("command", "name"), OUTPUTS, ids=IDS)
@@ -136,17 +88,8 @@ def test_a_full_disk_leaves_the_existing_output_intact(run_cli, tmp_path: Path, 
 @pytest.fixture
 def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A real 256 KB tmpfs (needs root and a kernel that lets us mount; skipped otherwise)."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root; the fake full disk above covers the same cases")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True)
-    if done.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "tiny") as folder:
         yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
 
 
 def _fill(folder: Path, leave: int) -> None:
@@ -317,19 +260,8 @@ def test_a_folder_the_system_refuses_to_write_is_reported(run_cli, tmp_path: Pat
 @pytest.fixture
 def read_only_mount(tmp_path: Path) -> Iterator[Path]:
     """A real read-only filesystem holding one good output (root only; skipped otherwise)."""
-    folder = tmp_path / "rofs"
-    folder.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a filesystem needs root; the chmod 555 test covers other users")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True)
-    if done.returncode:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-    try:
-        (folder / "scores.csv").write_bytes(GOOD)
-        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    with mounted_tmpfs(tmp_path / "rofs", files={"scores.csv": GOOD}, read_only=True) as folder:
         yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=False)
 
 
 def test_a_real_read_only_filesystem_is_reported(run_cli, read_only_mount: Path) -> None:
@@ -364,3 +296,53 @@ def test_concurrent_writers_of_one_output_leave_one_whole_file(tmp_path: Path) -
         thread.join()
     assert target.read_bytes() in payloads
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+# -- the other files the command line writes --------------------------------------------------------
+
+
+def test_train_refuses_a_model_path_that_is_not_a_file_before_training(run_cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "model.skops"
+    os.mkfifo(fifo)
+    result = run_cli("train", "--data", tmp_path / "no-labels", "--out", fifo)
+    _one_error_line(result, str(fifo), "not a regular file", alone=True)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_a_journal_path_that_is_not_a_file_is_refused_before_scoring(run_cli, tmp_path: Path) -> None:
+    out = tmp_path / "scores.csv"
+    (tmp_path / "scores.csv.rows.jsonl").mkdir()
+    result = run_cli(*SCORE, "--out", out)
+    _one_error_line(result, "scores.csv.rows.jsonl", "is a folder", alone=True)
+    assert not out.exists()
+
+
+def test_rejects_on_a_full_disk_are_reported_after_the_import(run_cli, tmp_path: Path, write_csv,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    posts = write_csv([{"platform": "twitter", "post_id": "1", "author": "a", "created_at": "2024-01-01",
+                        "text": "fine"},
+                       {"platform": "twitter", "post_id": "2", "author": "a", "created_at": "not a date",
+                        "text": "bad"}])
+    rejects = tmp_path / "rejects"
+    rejects.mkdir()
+    fill_disk(monkeypatch, rejects)
+    result = run_cli("import", posts, "--rejects", rejects, "--db", tmp_path / "store.db")
+    line = _one_error_line(result, str(rejects), "no space left on device", "could not be listed")
+    assert "Imported posts.csv" in result.stdout and "1 new" in result.stdout, line
+    assert list(rejects.iterdir()) == []
+
+
+def test_a_dataset_in_a_read_only_folder_is_reported(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    real_mkdir = os.mkdir
+
+    def refusing_mkdir(path: Any, *args: Any, **kwargs: Any) -> None:
+        if Path(os.fsdecode(path)).parent == folder:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fsdecode(path))
+        real_mkdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", refusing_mkdir)
+    result = run_cli("dataset", folder / "ds", "--simulated", "2", "--weeks", "4")
+    _one_error_line(result, str(folder / "ds"), "read-only")
+    assert list(folder.iterdir()) == []
