@@ -148,6 +148,7 @@ def check_output_or_new_folder(ctx: click.Context, param: click.Parameter, value
 
 def output_option(*names: str, help: str, **kwargs: Any) -> Callable[[F], F]:
     """An option naming a file to write, checked by :func:`check_output` before any work."""
+    kwargs.setdefault("metavar", "FILE")
     return click.option(*names, type=click.Path(), callback=check_output, help=help, **kwargs)
 
 
