@@ -18,8 +18,9 @@ from typing import Any
 import pandas as pd
 
 from classifier.errors import ClassifierError
-from classifier.fileio import file_sha256, write_atomic
+from classifier.fileio import file_sha256
 from classifier.stages import STAGES
+from collectors.safe_write import write_atomic
 
 LABELS_FILE = "labels.csv"
 LABEL_COLUMNS: tuple[str, ...] = (
@@ -109,7 +110,7 @@ def write_labels(data: str | Path, table: pd.DataFrame, feature_order: Sequence[
     """Replace the whole table atomically (used by the seeding script)."""
     path = labels_path(data)
     with locked(path):
-        write_atomic(path, to_csv_bytes(table, feature_order))
+        write_atomic(path, to_csv_bytes(table, feature_order), make_parents=True)
     return path
 
 
@@ -131,7 +132,7 @@ def add_label(data: str | Path, row: Mapping[str, Any], *, replace: bool = False
         kept = table[[not s for s in same]]
         new = pd.DataFrame([dict(row)])
         table = new if kept.empty else pd.concat([kept, new], ignore_index=True)
-        write_atomic(path, to_csv_bytes(table, feature_order))
+        write_atomic(path, to_csv_bytes(table, feature_order), make_parents=True)
     return path, replaced
 
 

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from classifier.errors import ClassifierError, UntrustedModelError
-from classifier.fileio import file_sha256, write_atomic
+from classifier.fileio import file_sha256
 from classifier.linear import LinearStageModel, export_linear, linear_bytes, linear_path, read_linear
+from collectors.safe_write import write_atomic
 
 if TYPE_CHECKING:
     from classifier.pipeline import StageModel
@@ -51,7 +52,7 @@ def save_model(model: StageModel, path: str | Path) -> tuple[Path, Path]:
     if path.suffix != ".skops":
         raise ClassifierError(f"{path}: a model file name must end in .skops")
     blob = sio.dumps(model.pipeline)
-    write_atomic(path, blob)
+    write_atomic(path, blob, make_parents=True)
     model_sha = file_sha256(path)
     arrays_file, arrays_sha = linear_path(path), None
     try:  # only what load_model would accept from the skops file is exported
@@ -59,7 +60,7 @@ def save_model(model: StageModel, path: str | Path) -> tuple[Path, Path]:
         if refused:
             raise ClassifierError(f"the pipeline holds untrusted types: {', '.join(refused)}")
         _check_structure(path, model.pipeline)
-        write_atomic(arrays_file, linear_bytes(export_linear(model), model_sha))
+        write_atomic(arrays_file, linear_bytes(export_linear(model), model_sha), make_parents=True)
         arrays_sha = file_sha256(arrays_file)
     except ClassifierError as exc:
         logger.info("no array export of %s: %s", path.name, exc)
@@ -68,7 +69,7 @@ def save_model(model: StageModel, path: str | Path) -> tuple[Path, Path]:
                 linear_file=arrays_file.name if arrays_sha else None, linear_sha256=arrays_sha,
                 features=list(model.features), stages_seen=model.stages_seen)
     card_file = card_path(path)
-    write_atomic(card_file, (json.dumps(card, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_atomic(card_file, json.dumps(card, indent=2, ensure_ascii=False) + "\n", make_parents=True)
     return path, card_file
 
 

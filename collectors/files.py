@@ -29,6 +29,7 @@ from collectors.file_readers import (
     parquet_rows,
 )
 from collectors.records import POST_COLUMNS, Post, normalize_platform
+from collectors.safe_write import open_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -134,12 +135,12 @@ def frame_to_posts(frame: pd.DataFrame) -> Iterator[Post]:
 
 
 def write_rejects(result: ImportResult, path: Path) -> Path:
-    """Write the rejected rows (line, reason, raw values) to a CSV file and return its path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the rejected rows (line, reason, raw values) to a CSV file (atomically; its folder is created) and
+    return its path."""
     keys: list[str] = []
     for bad in result.rejected:
         keys.extend(k for k in bad.raw if k not in keys)
-    with path.open("w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
+    with open_atomic(path, newline="", errors="backslashreplace", make_parents=True) as handle:
         writer = csv.writer(handle)
         writer.writerow([result.line_unit, "reason", *(safe_cell(k) for k in keys)])
         for bad in result.rejected:

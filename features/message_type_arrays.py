@@ -258,11 +258,11 @@ def _check_texts(arrays: MessageTypeArrays, count: int = 300, seed: int = 0) -> 
 
 def write_arrays(arrays: MessageTypeArrays, model_path: str | Path) -> Path:
     """Write the export beside the model file at ``model_path``, tied to its SHA-256; return its path."""
+    from collectors.safe_write import write_atomic
+
     path = arrays_path(model_path)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(arrays.as_dict(file_sha256(model_path)), separators=(",", ":")) + "\n",
-                         encoding="ascii")
-    temporary.replace(path)  # a reader sees the old export or the new one, never half of one
+    text = json.dumps(arrays.as_dict(file_sha256(model_path)), separators=(",", ":")) + "\n"
+    write_atomic(path, text, encoding="ascii")  # a reader sees the old export or the new one, never half of one
     return path
 
 

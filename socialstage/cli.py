@@ -20,6 +20,7 @@ from socialstage.options import (
     format_option,
     model_option,
     org_options,
+    output_option,
     report_option,
     setup_logging,
     window_options,
@@ -38,7 +39,9 @@ def _console(err: bool = False) -> SafeConsole:
 
 def _emit(text: str, output: str | None) -> None:
     if output:
-        Path(output).write_text(text + "\n", encoding="utf-8")
+        from collectors.safe_write import write_atomic
+
+        write_atomic(output, text + "\n")
         click.echo(f"Wrote {output}", err=True)
     else:
         click.echo(text)
@@ -65,7 +68,7 @@ def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
 @click.option("--seed", default=7, show_default=True, help="Seed of the simulated organizations.")
 @click.option("--weeks", default=12, show_default=True, type=click.IntRange(4, 520), help="Weeks simulated (4+).")
 @format_option("text", "json")
-@click.option("--export", type=click.Path(dir_okay=False), help="Also write the demo posts to this CSV file.")
+@output_option("--export", help="Also write the demo posts to this CSV file.")
 @click.option("--save", is_flag=True, help="Also import the demo posts and organizations into the store.")
 @click.option("--climb", is_flag=True,
               help="Instead, one organization climbing from Participating to Actively Engaging over a year "
@@ -91,7 +94,10 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, climb:
 
     run = run_climb(seed=seed, model=model) if climb else run_demo(seed=seed, weeks=weeks, model=model)
     if export:
-        run.posts.to_csv(export, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+        from collectors.safe_write import open_atomic
+
+        with open_atomic(export, newline="") as handle:
+            run.posts.to_csv(handle, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
         click.echo(f"Wrote {len(run.posts)} posts to {export}", err=True)
     if save:
         from collectors.store import resolve_db_path
@@ -142,6 +148,7 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
         socialstage import twcs.csv replies.jsonl --db brands.db --strict
     """
     from collectors.files import read_posts, write_rejects
+    from collectors.safe_write import OutputError
     from collectors.store import resolve_db_path
     from socialstage.inputs import describe_rejects, open_store
 
@@ -153,6 +160,7 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
         if result.posts.empty:
             raise SocialstageError(f"no usable row in {name}: {describe_rejects(result)}; nothing imported")
         results.append(result)
+    unlisted: list[str] = []
     with open_store(path, must_exist=False) as store:
         for result in results:
             counts = store.upsert_posts(result.posts)
@@ -163,12 +171,18 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
             if result.rejected:
                 folder = Path(rejects) if rejects else path.parent / "rejects"
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-                listed = write_rejects(result, folder / f"{result.path.stem}-rejects-{stamp}.csv")
-                message += f" {describe_rejects(result)}; listed in {listed}"
+                try:
+                    listed = write_rejects(result, folder / f"{result.path.stem}-rejects-{stamp}.csv")
+                    message += f" {describe_rejects(result)}; listed in {listed}"
+                except OutputError as exc:  # the posts are stored; say so, then fail
+                    message += f" {describe_rejects(result)}; not listed (see below)"
+                    unlisted.append(str(exc))
             if result.repeated_ids:
                 message += f" {result.repeated_ids} rows repeated an earlier post id (the last was kept)."
             click.echo(message)
         click.echo(f"The store {store.path} holds {store.count_posts()} posts.")
+    if unlisted:
+        raise SocialstageError(f"the rejected rows could not be listed: {'; '.join(unlisted)}")
 
 
 @cli.command()
@@ -178,7 +192,7 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
 @org_options
 @window_options
 @format_option("text", "json")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result to this file.")
+@output_option("-o", "--output", help="Write the result to this file.")
 @model_option
 @click.option("--by", type=click.Choice(["month", "quarter", "year"]),
               help="Also place the organization in each calendar month, quarter or year of the window.")
@@ -236,9 +250,10 @@ def audit(
     if fmt == "json":
         _emit(to_json(result.as_dict()), output)
     elif output:
-        console = SafeConsole(record=True, width=110, file=open(output, "w", encoding="utf-8"))  # noqa: SIM115
-        print_audit(console, result)
-        console.file.close()
+        from collectors.safe_write import open_atomic
+
+        with open_atomic(output) as handle:
+            print_audit(SafeConsole(width=110, file=handle), result)
         click.echo(f"Wrote {output}", err=True)
     else:
         print_audit(_console(), result)

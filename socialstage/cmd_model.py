@@ -15,7 +15,14 @@ from rich.text import Text
 from classifier.errors import ClassifierError
 from classifier.stages import STAGES
 from socialstage.errors import SocialstageError
-from socialstage.options import db_option, format_option, labels_option, org_options, window_options
+from socialstage.options import (
+    check_output_or_new_folder,
+    db_option,
+    format_option,
+    labels_option,
+    org_options,
+    window_options,
+)
 from socialstage.terminal import SafeConsole
 
 METRIC_LABELS = {
@@ -94,7 +101,7 @@ def label(
 
 @click.command()
 @labels_option
-@click.option("-o", "--out", type=click.Path(dir_okay=False),
+@click.option("-o", "--out", type=click.Path(), callback=check_output_or_new_folder,
               help="Model file to write (.skops; its card goes beside it). Default: a dated file in the "
                    "per-user data directory.")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 50), help="Cross-validation folds.")

@@ -7,7 +7,6 @@ import logging
 import shutil
 import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -16,7 +15,7 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from socialstage.options import db_option, format_option, org_options, window_options
+from socialstage.options import db_option, format_option, org_options, output_option, window_options
 from socialstage.terminal import SafeConsole, clean
 
 logger = logging.getLogger(__name__)
@@ -182,7 +181,7 @@ def render_csv(rows: pd.DataFrame) -> str:
 @click.option("--inbound", is_flag=True,
               help="List the posts addressed to the organization (sentiment, answered, hours to the answer).")
 @format_option("table", "csv", "json")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the listing to this file.")
+@output_option("-o", "--output", help="Write the listing to this file.")
 @db_option
 def posts(
     name: str | None, posts_file: str | None, org_name: str | None, accounts: tuple[str, ...],
@@ -230,7 +229,9 @@ def posts(
         width = None if output else shutil.get_terminal_size().columns
         text = render_table(table_view(rows, inbound), title, width) + "\n" + summary(rows, inbound)
     if output:
-        Path(output).write_text(text + "\n", encoding="utf-8")
+        from collectors.safe_write import write_atomic
+
+        write_atomic(output, text + "\n")
         click.echo(f"Wrote {len(rows)} rows to {output}", err=True)
     else:  # CSV on a terminal loses its control codes too; written to a file or a pipe it stays whole
         click.echo(clean(text) if fmt == "csv" and sys.stdout.isatty() else text)

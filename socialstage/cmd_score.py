@@ -20,7 +20,14 @@ from rich.progress import (
 
 from collectors.base import DEFAULT_MAX_WAIT
 from socialstage.errors import SocialstageError
-from socialstage.options import db_option, engine_options, model_option, report_option, window_options
+from socialstage.options import (
+    db_option,
+    engine_options,
+    model_option,
+    output_option,
+    report_option,
+    window_options,
+)
 from socialstage.progress import WaitCountdown
 from socialstage.terminal import SafeConsole
 
@@ -165,7 +172,7 @@ def _summary(rows: pd.DataFrame, resumed: int) -> str:
 @click.option("--orgs", "orgs_file", type=click.Path(dir_okay=False),
               help="Organizations TOML file naming the organizations (instead of LIST.csv).")
 @click.option("--collect", "collect_first", is_flag=True, help="First collect each organization from X and Reddit.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the rows to a .csv, .parquet or .json file.")
+@output_option("--out", help="Write the rows to a .csv, .parquet or .json file.")
 @click.option("--resume", is_flag=True, help="Keep the rows an earlier run scored on the same data and model.")
 @report_option
 @model_option
@@ -237,6 +244,10 @@ def score(
     orgs = list_organizations(list_file, orgs_file)
     if orgs is None and not posts_file:
         raise click.UsageError("say what to score: socialstage score LIST.csv, --orgs FILE, or --posts TWCS_FILE")
+    store_path = resolve_db_path(db)
+    parts = [Path(p).resolve() if p else None for p in (list_file, orgs_file, posts_file)]
+    journal = Journal(journal_path(out, store_path, [*parts, collect_first, store_path]))
+    journal.check()  # a journal path that is not a regular file is refused before any file is read
     err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
     read = None
     dataset = check_engine(engine, scheduler, workers, posts_file)
@@ -246,9 +257,6 @@ def score(
         read, orgs = read_batch_posts(posts_file, orgs, err)
     assert orgs is not None
     choice = choose_model(model)
-    store_path = resolve_db_path(db)
-    parts = [Path(p).resolve() if p else None for p in (list_file, orgs_file, posts_file)]
-    journal = Journal(journal_path(out, store_path, [*parts, collect_first, store_path]))
     with ScoreProgress(err) as progress:
         batch = Batch(orgs, choice, journal, since=since, until=until, resume=resume, progress=progress)
         if dataset:

@@ -39,6 +39,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from collectors.records import POST_COLUMNS, OrgAccount, Organization, normalize_handle, normalize_platform
+from collectors.safe_write import OutputError, open_atomic, write_atomic
 from features.frames import ENRICHMENT_COLUMNS, prepare
 from socialstage import __version__
 from socialstage.errors import SocialstageError
@@ -188,23 +189,26 @@ def write_dataset(
     data["created_at"] = pd.to_datetime(data["created_at"], utc=True)
     selected = partition_posts(data, orgs)
     account_profiles = _profiles_by_org(profiles, orgs)
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root if existing else root.parent))
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{root.name}-", dir=root if existing else root.parent))
+    except OSError as exc:
+        raise OutputError.from_os_error(root, exc, root if existing else root.parent) from None
     try:
         for org in orgs:
             folder = staging / partition_name(org.name)
             folder.mkdir()
             part = selected[org.name] if len(selected[org.name]) else data.iloc[:0]
-            part.to_parquet(folder / POSTS_FILE, index=False)
+            _write_parquet(part, folder / POSTS_FILE)
             if org.name in account_profiles:
-                account_profiles[org.name].to_parquet(folder / PROFILES_FILE, index=False)
+                _write_parquet(account_profiles[org.name], folder / PROFILES_FILE)
             entries.append({**organization_entry(org), "partition": partition_name(org.name), "posts": len(part)})
         manifest = {"format": FORMAT, "partitioning": "hive", "key": PARTITION_KEY,
                     "created_at": (existing or {}).get("created_at", datetime.now(UTC).isoformat(timespec="seconds")),
                     "socialstage_version": __version__, "organizations": entries}
         text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
         if existing is None:
-            (staging / ORGS_FILE).write_text(text, encoding="utf-8")
+            write_atomic(staging / ORGS_FILE, text)
             if root.exists():
                 root.rmdir()
             os.replace(staging, root)
@@ -214,14 +218,19 @@ def write_dataset(
                 if target.exists():  # left by an interrupted --add: never listed, so never read
                     shutil.rmtree(target)
                 os.replace(staging / partition_name(org.name), target)
-            (staging / ORGS_FILE).write_text(text, encoding="utf-8")
-            os.replace(staging / ORGS_FILE, root / ORGS_FILE)
+            write_atomic(root / ORGS_FILE, text)  # the new list of organizations at once
             staging.rmdir()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     logger.info("wrote %d organizations to %s", len(orgs), root)
     return DatasetSummary(root, {o.name: len(selected[o.name]) for o in orgs})
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """One partition file, through the one safe writer (errors name the file)."""
+    with open_atomic(path, "wb") as handle:
+        frame.to_parquet(handle, index=False)
 
 
 def _existing(root: Path) -> dict[str, Any] | None:

@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 import click
 
 from collectors.files import BadRowError, ImportFormatError
+from collectors.safe_write import OutputError
 from socialstage.errors import SocialstageError
 
 F = TypeVar("F", bound=Callable[..., Any])
-USER_ERRORS = (SocialstageError, ImportFormatError, BadRowError)
+USER_ERRORS = (SocialstageError, ImportFormatError, BadRowError, OutputError)
 EXIT_ERROR = 1
 
 
@@ -142,21 +143,36 @@ def model_option(func: F) -> F:
     )(func)
 
 
-def _report_folder_exists(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """Refuse a report path in a folder that does not exist before any work is done."""
+def check_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Option callback: refuse an output path before any work is done, with one line (exit 1) naming it: a
+    target that exists and is not a regular file (a folder, /dev/null, a FIFO), a folder that does not exist or
+    is read-only (:func:`collectors.safe_write.check_target`)."""
     if value is not None:
-        from pathlib import Path
+        from collectors.safe_write import check_target
 
-        folder = Path(value).expanduser().parent
-        if not folder.is_dir():
-            raise click.BadParameter(f"the folder {str(folder)!r} does not exist; create it or choose another path")
+        check_target(value)
     return value
+
+
+def check_output_or_new_folder(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """:func:`check_output` for a file whose missing folders are created when it is written (a model file)."""
+    if value is not None:
+        from collectors.safe_write import check_target
+
+        check_target(value, make_parents=True, create=False)
+    return value
+
+
+def output_option(*names: str, help: str, **kwargs: Any) -> Callable[[F], F]:
+    """An option naming a file to write, checked by :func:`check_output` before any work."""
+    kwargs.setdefault("metavar", "FILE")
+    return click.option(*names, type=click.Path(), callback=check_output, help=help, **kwargs)
 
 
 def report_option(func: F) -> F:
     """``--report FILE.html``: also write a self-contained HTML report (plots inline, no network to view it)."""
-    return click.option(
-        "--report", "report", type=click.Path(dir_okay=False), metavar="FILE.html", callback=_report_folder_exists,
+    return output_option(
+        "--report", "report", metavar="FILE.html",
         help="Also write a self-contained HTML report (plots inline; opens with no network).",
     )(func)
 

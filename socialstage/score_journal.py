@@ -9,17 +9,15 @@
   folder under ``score/``), one line per finished row (``{"fingerprint": ..., "row": {...}}``), flushed and
   synced to disk before the progress bar moves, so an interrupted batch loses no finished row. At the end of
   a batch it is rewritten (atomically) with the rows of that batch.
-* **Output**: ``--out`` by extension (``.csv``, ``.parquet``, ``.json``), written atomically (a temporary file
-  renamed over the target); CSV cells go through :func:`collectors.csv_safety.safe_cell`.
+* **Output**: ``--out`` by extension (``.csv``, ``.parquet``, ``.json``), written atomically and only over a
+  regular file (:mod:`collectors.safe_write`); CSV cells go through :func:`collectors.csv_safety.safe_cell`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -27,9 +25,10 @@ from typing import Any
 
 import pandas as pd
 
-from classifier.fileio import file_sha256, write_atomic
+from classifier.fileio import file_sha256
 from collectors.csv_safety import write_safe_csv
 from collectors.records import Organization
+from collectors.safe_write import append_durable, check_target, open_atomic, write_atomic
 from socialstage import __version__
 from socialstage.errors import SocialstageError
 from socialstage.score import ROW_COLUMNS, row_records
@@ -58,16 +57,13 @@ def write_rows(rows: pd.DataFrame, out: str | Path) -> Path:
     path, fmt = Path(out), output_format(out)
     records = row_records(rows)
     if fmt == "csv":
-        buffer = io.StringIO(newline="")
-        write_safe_csv(buffer, ROW_COLUMNS, ([r[c] for c in ROW_COLUMNS] for r in records))
-        data = buffer.getvalue().encode("utf-8")
+        with open_atomic(path, newline="") as handle:
+            write_safe_csv(handle, ROW_COLUMNS, ([r[c] for c in ROW_COLUMNS] for r in records))
     elif fmt == "json":
-        data = (json.dumps(records, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        write_atomic(path, json.dumps(records, indent=2, ensure_ascii=False) + "\n")
     else:
-        buffer_bytes = io.BytesIO()
-        rows.reindex(columns=list(ROW_COLUMNS)).to_parquet(buffer_bytes, index=False)
-        data = buffer_bytes.getvalue()
-    write_atomic(path, data)
+        with open_atomic(path, "wb") as binary:
+            rows.reindex(columns=list(ROW_COLUMNS)).to_parquet(binary, index=False)
     return path
 
 
@@ -129,6 +125,10 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def check(self) -> None:
+        """Refuse (OutputError) a journal path that is not a regular file, before any row is scored."""
+        check_target(self.path, make_parents=True, create=False)
+
     def load(self) -> dict[str, dict[str, Any]]:
         """fingerprint -> the latest row journaled under it (a line cut short by a kill is ignored)."""
         found: dict[str, dict[str, Any]] = {}
@@ -148,15 +148,11 @@ class Journal:
         lines = "".join(_line(fp, row) for fp, row in entries)
         if not lines:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
+        append_durable(self.path, lines.encode("utf-8"), make_parents=True)
 
     def rewrite(self, entries: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
         """Replace the journal with ``entries``, atomically."""
-        write_atomic(self.path, "".join(_line(fp, row) for fp, row in entries).encode("utf-8"))
+        write_atomic(self.path, "".join(_line(fp, row) for fp, row in entries), make_parents=True)
 
 
 def _line(fingerprint_: str, row: Mapping[str, Any]) -> str:

@@ -85,7 +85,7 @@ def test_an_interrupted_label_leaves_the_table_intact(run_cli, demo_store: Path,
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("classifier.fileio.os.replace", interrupted)
+    monkeypatch.setattr("collectors.safe_write.os.replace", interrupted)
     result = _label(run_cli, demo_store, data, "demo-propagating", "6")
     assert result.exit_code == 130
     assert (data / "labels.csv").read_bytes() == before

@@ -1,9 +1,7 @@
-"""The jinja2 environment of the reports (autoescape on for every template) and atomic writing."""
+"""The jinja2 environment of the reports (autoescape on for every template) and their writing."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -35,17 +33,8 @@ def render(template: str, **context: Any) -> str:
 
 
 def write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, so that an interrupted write
-    never leaves a half report (nor destroys an earlier one)."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.chmod(temporary, 0o644)  # a report is for handing over: readable like any file written with open()
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target
+    """Write ``text`` to ``path`` atomically and only over a regular file (:mod:`collectors.safe_write`), so
+    that an interrupted write never leaves a half report (nor destroys an earlier one)."""
+    from collectors.safe_write import write_atomic
+
+    return write_atomic(path, text)
