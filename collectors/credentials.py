@@ -157,7 +157,8 @@ def bluesky_login(env: Mapping[str, str]) -> BlueskyLogin | None:
             "(a Bluesky handle and an app password from Settings > Privacy and security > App passwords) "
             "in the environment or .env, or neither to collect without mentions"
         )
-    return BlueskyLogin(values["BLUESKY_HANDLE"].lstrip("@"), Secret("BLUESKY_APP_PASSWORD", values["BLUESKY_APP_PASSWORD"]))
+    password = Secret("BLUESKY_APP_PASSWORD", values["BLUESKY_APP_PASSWORD"])
+    return BlueskyLogin(values["BLUESKY_HANDLE"].lstrip("@"), password)
 
 
 class RedactingFilter(logging.Filter):
