@@ -309,8 +309,7 @@ class BlueskyCollector(Collector):
                 if post is not None:
                     posts.append(post)
                     work += self._work(post, view, did, since)
-            report.added += store.save_page(None, posts, enqueue=work).added
-            report.count("refresh", len(posts))
+            report.added += store.save_page(None, posts, enqueue=work).added  # known posts: not counted as fetched
 
     def _mentions(self, store: Store, report: CollectionReport, did: str, handle: str, label: str,
                   since: datetime | None) -> None:
