@@ -24,6 +24,8 @@ from collectors.credentials import BlueskyLogin, CredentialError, register_secre
 from collectors.ratelimit import PolicySession, RequestPolicy
 
 logger = logging.getLogger(__name__)
+# httpx logs each request at INFO; urllib3 (which sends them, through requests) already does at DEBUG.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 #: Bluesky's public AppView: every read but search, no login.
 PUBLIC_API = "https://public.api.bsky.app/xrpc"
