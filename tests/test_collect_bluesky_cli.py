@@ -152,3 +152,32 @@ def test_the_app_password_and_tokens_never_appear_in_output_logs_or_the_store(
         for text in texts:
             assert secret not in re.sub(r"\s+", "", text)
         assert secret.encode() not in stored
+
+
+def test_score_collect_ranks_organizations_across_x_and_bluesky(
+    api: Api, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from fake_x import FakeX
+
+    conversation_world(api.fake)
+    x = FakeX(api.clock, token="AAAAAAAAAAAAAAAAAAAAAScoreAcrossPlatformsToken000042")
+    monkeypatch.setenv("X_BEARER_TOKEN", x.token)
+    x.install(api.rsps)
+    start = datetime.fromtimestamp(api.clock.now(), UTC) - timedelta(days=2)
+    x.user("GlobexCare", "2000")
+    x.user("pat", "2001")
+    x.tweet("GlobexCare", "News", start)
+    asked = x.tweet("pat", "@GlobexCare where is my parcel?", start + timedelta(hours=1))
+    x.tweet("GlobexCare", "@pat on its way ^AB", start + timedelta(hours=2), reply_to=asked["id"])
+    listed = tmp_path / "list.csv"
+    listed.write_text("org,platform,handle\nAcme,bluesky,acme.example.com\nGlobex,x,GlobexCare\n", encoding="utf-8")
+    out = tmp_path / "scores.json"
+    result = CliRunner().invoke(cli, ["score", str(listed), "--collect", "--model", "none", "--out", str(out),
+                                      "--db", str(api.db)], obj={"clock": api.clock})
+    assert result.exit_code == 0, result.output
+    scored = {r["org"]: r for r in json.loads(out.read_text(encoding="utf-8"))}
+    assert {o: r["status"] for o, r in scored.items()} == {"Acme": "ok", "Globex": "ok"}
+    assert scored["Acme"]["response_rate"] == pytest.approx(2 / 3)  # no login: the mentions are not seen
+    assert scored["Globex"]["response_rate"] == 1.0
