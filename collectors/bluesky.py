@@ -40,11 +40,14 @@ from collectors.bluesky_client import DEFAULT_PDS, Refusal, Xrpc
 from collectors.bluesky_records import (
     PLATFORM,
     Authors,
+    Item,
     parse_time,
     post_record,
     profile_account,
     quoted_view,
     repost_record,
+    sort_time,
+    stamp,
 )
 from collectors.credentials import BlueskyLogin
 from collectors.ratelimit import NetworkFailure, RateLimitStop, RequestPolicy, ServerFailure
@@ -62,24 +65,6 @@ OVERLAP = timedelta(minutes=10)
 THREAD, QUOTES, REPOSTS = "thread", "quotes", "reposts"
 UNMEASURABLE = ("mentions: unmeasurable without a Bluesky login (searchPosts needs one): set BLUESKY_HANDLE and "
                 "BLUESKY_APP_PASSWORD to collect the posts that mention the account")
-
-
-def stamp(moment: datetime) -> str:
-    """A cursor time: ``2024-05-01T12:00:00.000000Z`` (sorts as text)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-Item = dict[str, Any]  # a feed item (post, reason, reply) or, for search, {"post": postView}
-
-
-def sort_time(item: Item) -> datetime | None:
-    """Where an item sits in a feed or search: a repost's time, else the earlier of createdAt and indexedAt."""
-    reason, post = item.get("reason") or {}, item.get("post") or {}
-    if str(reason.get("$type", "")).endswith("reasonRepost"):
-        return parse_time(reason.get("indexedAt"))
-    times = [t for t in (parse_time((post.get("record") or {}).get("createdAt")), parse_time(post.get("indexedAt")))
-             if t is not None]
-    return min(times) if times else None
 
 
 def _parents(posts: Sequence[Post]) -> list[tuple[str, str]]:

@@ -8,7 +8,8 @@ Conventions (the import format's columns, for Bluesky):
 * A reply's ``in_reply_to_id`` is its record's ``reply.parent`` URI and its ``conversation_id`` the
   ``reply.root`` URI; a post that replies to nothing is the root of its own conversation. The parent's
   author comes from the view the post arrived in (the feed's ``reply.parent``, the thread node above it),
-  else from the handles of the DIDs seen so far.
+  else from the handles of the DIDs seen so far. An author whose handle no longer resolves
+  (``handle.invalid``) is named by its DID.
 * A quote (an ``app.bsky.embed.record`` or ``recordWithMedia`` embed of a post) has ``quote_of_id`` = the
   quoted post's URI and ``quote_of_author`` its author's handle.
 * A repost is a post of its own: ``post_id`` the repost record's URI (the feed's ``reason.uri``; older
@@ -31,7 +32,9 @@ from typing import Any
 from collectors.records import Account, Post
 
 PLATFORM = "bluesky"
+Item = dict[str, Any]  # a feed item (post, reason, reply) or, for search, {"post": postView}
 POST_COLLECTION = "app.bsky.feed.post"
+INVALID_HANDLE = "handle.invalid"
 _QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
 
 
@@ -44,6 +47,21 @@ def parse_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def stamp(moment: datetime) -> str:
+    """A cursor time: ``2024-05-01T12:00:00.000000Z`` (sorts as text)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def sort_time(item: Item) -> datetime | None:
+    """Where an item sits in a feed or search: a repost's time, else the earlier of createdAt and indexedAt."""
+    reason, post = item.get("reason") or {}, item.get("post") or {}
+    if str(reason.get("$type", "")).endswith("reasonRepost"):
+        return parse_time(reason.get("indexedAt"))
+    times = [t for t in (parse_time((post.get("record") or {}).get("createdAt")), parse_time(post.get("indexedAt")))
+             if t is not None]
+    return min(times) if times else None
 
 
 def uri_did(uri: str | None) -> str | None:
@@ -122,7 +140,9 @@ class Authors:
         """Remember a view's author (``{did, handle}``); returns its handle."""
         if not isinstance(author, Mapping) or not author.get("did"):
             return None
-        handle = str(author.get("handle") or author["did"])
+        handle = str(author.get("handle") or "")
+        if not handle or handle == INVALID_HANDLE:  # a handle that no longer resolves: the DID keeps accounts apart
+            handle = str(author["did"])
         self.handles[str(author["did"])] = handle
         return handle
 
