@@ -417,3 +417,26 @@ def test_an_account_given_as_a_did_is_collected_under_the_same_cursors(bsky: Fak
     assert first.status == OK and first.profile["handle"] == "acme.example.com"
     again = collector(bsky, login=False).collect([ACME], store)[0]  # by handle: the DID's cursors are used
     assert again.fetched["feed"] == 0 and again.added == 0
+
+
+def test_collection_efficiency_figures_are_the_api_minimum() -> None:
+    """The Bluesky figures bench/bench_collect.py records: requests equal the API minimum."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_collect", Path(__file__).parents[1] / "bench" /
+                                                  "bench_collect.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    # 100 posts, 30 mentions: profile, 1 feed page, login, 1 search page, 20 threads, 10 quotes, 5 reposts;
+    # the second run: profile, feed, login, search (the posts are older than the refresh horizon)
+    assert bench.bluesky_scenario(100, 30) == (165, 39, 39, 4)
+
+
+def test_an_author_whose_handle_no_longer_resolves_is_named_by_its_did() -> None:
+    from collectors.bluesky_records import Authors, post_record
+
+    view = body("post_view.json")
+    view["author"]["handle"] = "handle.invalid"
+    post = post_record(view, Authors())
+    assert post is not None and post.author == "did:plc:acmeexampleorg000000000a"
