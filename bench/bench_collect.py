@@ -4,8 +4,8 @@ Runs the real collectors (tweepy, praw, atproto) against the HTTP-level fakes of
 tests/fake_reddit.py, tests/fake_bluesky.py); no network. The API minimum of a run is what paging at the largest
 page size the endpoints allow costs: one profile lookup, ceil(n / 100) requests per listing (at least one), one
 request per Reddit comment tree and per 100 parents, plus Reddit's OAuth token; on Bluesky one login, one thread
-per post with replies, one quotes and one reposts list per post quoted or reposted (100 per page). Appends one row per scenario to
-bench/RESULTS.md under "Collection efficiency".
+per post with replies, one quotes and one reposts list per post quoted or reposted (100 per page). Appends one
+row per scenario to bench/RESULTS.md under "Collection efficiency".
 
     .venv/bin/python bench/bench_collect.py
 """
