@@ -29,6 +29,7 @@ the atproto clients and the request policy: :mod:`collectors.bluesky_client`.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -74,6 +75,17 @@ def _parents(posts: Sequence[Post]) -> list[tuple[str, str]]:
 def _work_item(post: Post, count: int) -> str:
     """A queued item: the post, the count that queued it (a new count queues it again) and the post's time."""
     return f"{post.post_id} {count} {stamp(post.created_at)}"
+
+
+def _unpack(resume: str | None) -> tuple[str | None, datetime | None]:
+    """A saved listing position: the API's cursor and the run's ``--since``."""
+    try:
+        saved = json.loads(resume or "")
+    except ValueError:
+        return resume, None
+    if not isinstance(saved, dict):
+        return resume, None
+    return saved.get("cursor"), parse_time(saved.get("since"))
 
 
 def _uri(item_id: str) -> str:
@@ -183,8 +195,10 @@ class BlueskyCollector(Collector):
     ) -> bool:
         """Page through a newest-first listing back to its cursor (or ``since``); True on a first run."""
         saved = store.load_progress(PLATFORM, key, endpoint)
-        if saved is not None:
-            since_id, newest, cursor, fetched = saved.since_id, saved.newest_id, saved.resume, saved.fetched
+        if saved is not None:  # an interrupted run: its next page, and its --since (a resume may omit it)
+            since_id, newest, fetched = saved.since_id, saved.newest_id, saved.fetched
+            cursor, kept_since = _unpack(saved.resume)
+            since = since or kept_since
         else:
             since_id, newest, cursor, fetched = store.get_cursor(PLATFORM, key, endpoint), None, None, 0
         last = parse_time(since_id)
@@ -203,7 +217,8 @@ class BlueskyCollector(Collector):
                     newest = max(newest or "", stamp(at))
             done = len(fresh) < len(items) or not next_cursor or not items
             fetched += len(fresh)
-            page = PageCursor(PLATFORM, key, endpoint, since_id, newest, None if done else next_cursor, fetched)
+            resume = None if done else json.dumps({"cursor": next_cursor, "since": stamp(since) if since else None})
+            page = PageCursor(PLATFORM, key, endpoint, since_id, newest, resume, fetched)
             report.added += save(fresh, page)
             report.count(endpoint, new)
             self._progress.page(label, endpoint, new)

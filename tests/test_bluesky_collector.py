@@ -341,6 +341,31 @@ def test_a_wait_past_max_wait_stops_cleanly_and_the_next_run_resumes_without_ref
         assert snapshot(store) == expected
 
 
+def test_a_run_stopped_mid_feed_keeps_its_since_when_resumed_without_it(
+    bsky: FakeBluesky, store: Store, clock: FakeClock
+) -> None:
+    timeline_world(bsky, 300)  # hourly posts: 300 hours back
+    since = now(clock) - timedelta(hours=250)
+    original = bsky._getAuthorFeed
+    limited = []
+
+    def second_page_limited(params):  # type: ignore[no-untyped-def]
+        if "cursor" in params and not limited:
+            limited.append(True)
+            return 429, bsky._headers(remaining=0, reset=clock.now() + 2000), json.dumps(
+                body("rate_limit_exceeded_429.json"))
+        return original(params)
+
+    bsky._getAuthorFeed = second_page_limited  # type: ignore[method-assign]
+    report = collector(bsky, login=False, max_wait=60).collect([ACME], store, since=since)[0]
+    assert report.status == STOPPED and store.count_posts() == 100
+    clock.sleep(2000)
+    report = collector(bsky, login=False).collect([ACME], store)[0]  # resumed without --since
+    assert report.status == OK and report.requests["feed"] == 2
+    oldest = store.load_posts()["created_at"].min()
+    assert oldest >= since and store.count_posts() == 249  # posts 51 to 299 (hourly, from 301 h ago)
+
+
 def test_server_errors_and_dropped_connections_are_retried(bsky: FakeBluesky, store: Store, clock: FakeClock) -> None:
     timeline_world(bsky, 150)
     bsky.script("getAuthorFeed", (502, {}, body("upstream_failure_502.json")), requests.ConnectionError("reset"))
