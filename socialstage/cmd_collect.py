@@ -212,8 +212,11 @@ def collect(
 def collect_for_audit(
     ctx: click.Context, name: str, accounts: Sequence[str], orgs_file: str | None, since: datetime | None,
     db: str | None,
-) -> None:
-    """``audit --collect``: collect the organization first; its summary goes to stderr (stdout is the audit)."""
+) -> tuple[str, ...]:
+    """``audit --collect``: collect the organization first; its summary goes to stderr (stdout is the audit).
+
+    Returns the ``--account`` values to audit: those given, with an account given as a DID under the handle
+    the collection found for it."""
     from collectors.store import resolve_db_path
     from socialstage.inputs import open_store
 
@@ -223,4 +226,8 @@ def collect_for_audit(
     outcomes = run_collection(orgs, db, since=since, max_wait=DEFAULT_MAX_WAIT, more_limit=MORE_LIMIT,
                               clock=_clock(ctx), console=err)
     print_outcomes(err, outcomes, resume_command(name, accounts, orgs_file, db))
+    if not accounts or not outcomes:
+        return tuple(accounts)
+    return tuple(f"{a.platform}:{a.handle}" + (f":{a.department}" if a.department else "")
+                 for a in outcomes[0].org.accounts)
 

@@ -181,3 +181,12 @@ def test_score_collect_ranks_organizations_across_x_and_bluesky(
     assert {o: r["status"] for o, r in scored.items()} == {"Acme": "ok", "Globex": "ok"}
     assert scored["Acme"]["response_rate"] == pytest.approx(2 / 3)  # no login: the mentions are not seen
     assert scored["Globex"]["response_rate"] == 1.0
+
+
+def test_audit_collect_with_a_did_audits_the_collected_account(api: Api) -> None:
+    conversation_world(api.fake)
+    did = api.fake.did("acme.example.com")
+    result = api.run("audit", "Acme", "--collect", "--account", f"bluesky:{did}", "--format", "json",
+                     "--model", "none")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["features"]["org_posts"] == 4
