@@ -112,7 +112,9 @@ def build_collectors(
 
             policy = RequestPolicy("Bluesky", bluesky_limits, max_wait=max_wait, clock=clock, progress=progress,
                                    shared_limit=True)
-            collectors["bluesky"] = BlueskyCollector(policy, bluesky_login(env))
+            pds = env.get("BLUESKY_PDS", "").strip().rstrip("/")  # the login's server, when not bsky.social
+            collectors["bluesky"] = BlueskyCollector(policy, bluesky_login(env),
+                                                     **({"pds": f"{pds.removesuffix('/xrpc')}/xrpc"} if pds else {}))
     except CollectorError as exc:
         raise SocialstageError(redact(str(exc))) from None
     return collectors

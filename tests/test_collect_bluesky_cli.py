@@ -190,3 +190,14 @@ def test_audit_collect_with_a_did_audits_the_collected_account(api: Api) -> None
                      "--model", "none")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["features"]["org_posts"] == 4
+
+
+def test_bluesky_pds_names_the_server_the_login_goes_to(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    conversation_world(api.fake)
+    login(api, monkeypatch)
+    monkeypatch.setenv("BLUESKY_PDS", "https://pds.example.org/")
+    api.rsps.add(responses.POST, "https://pds.example.org/xrpc/com.atproto.server.createSession", status=401,
+                 json={"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
+    result = api.run("collect", "Acme", "--account", "bluesky:acme.example.com")
+    assert result.exit_code == 1 and "rejected the login" in result.output
+    assert "createSession" not in api.fake.by_method  # bsky.social was not asked
