@@ -31,13 +31,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
-from collectors.bluesky_client import DEFAULT_PDS, Refusal, Xrpc
+from collectors.bluesky_client import DEFAULT_PDS, Counted, Refusal, Xrpc
 from collectors.bluesky_records import (
     PLATFORM,
     Authors,
@@ -92,21 +91,6 @@ def _uri(item_id: str) -> str:
     return item_id.split(" ", 1)[0]
 
 
-class _Counting:
-    """Adds the requests and waits made inside the block to a report."""
-
-    def __init__(self, policy: RequestPolicy, report: CollectionReport) -> None:
-        self._policy, self._report = policy, report
-
-    def __enter__(self) -> None:
-        self._before, self._waited = Counter(self._policy.requests), self._policy.waited
-
-    def __exit__(self, *exc: object) -> None:
-        for endpoint, count in (self._policy.requests - self._before).items():
-            self._report.requests[endpoint] = self._report.requests.get(endpoint, 0) + count
-        self._report.waited_seconds += self._policy.waited - self._waited
-
-
 class BlueskyCollector(Collector):
     """Collects Bluesky accounts through atproto (see the module docstring)."""
 
@@ -127,7 +111,9 @@ class BlueskyCollector(Collector):
         stopped = False
         for index, report in enumerate(reports):  # every profile first: posts addressed to any account are known
             try:
-                with _Counting(self._policy, report):
+                with Counted(self._policy, report):
+                    if index == 0 and self._xrpc.login is not None:
+                        self._xrpc.searcher()  # a rejected login stops the run before anything is spent
                     profiles[index] = self._profile(report)
             except RateLimitStop as stop:
                 report.fail(STOPPED, str(stop))
@@ -143,7 +129,7 @@ class BlueskyCollector(Collector):
                 report.fail(SKIPPED, "not started: the run stopped at --max-wait; run the same command again")
                 continue
             try:
-                with _Counting(self._policy, report):
+                with Counted(self._policy, report):
                     self._collect_account(profiles[index], report, store, since)
             except RateLimitStop as stop:
                 report.fail(STOPPED, str(stop))

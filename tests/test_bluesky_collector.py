@@ -266,7 +266,7 @@ def test_a_rejected_login_names_the_variables_and_masks_the_password(bsky: FakeB
     message = str(caught.value)
     assert "BLUESKY_HANDLE" in message and "BLUESKY_APP_PASSWORD" in message and "Invalid identifier" in message
     assert planted not in message and "****" in message
-    assert store.count_posts() > 0  # the feed fetched before the login is kept
+    assert store.count_posts() == 0 and dict(bsky.by_method) == {"createSession": 1}  # checked first
 
 
 def test_a_refused_search_is_listed_missing_and_the_rest_collected(bsky: FakeBluesky, store: Store) -> None:
