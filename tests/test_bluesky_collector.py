@@ -465,3 +465,14 @@ def test_an_author_whose_handle_no_longer_resolves_is_named_by_its_did() -> None
     view["author"]["handle"] = "handle.invalid"
     post = post_record(view, Authors())
     assert post is not None and post.author == "did:plc:acmeexampleorg000000000a"
+
+
+def test_the_login_needs_both_variables_or_neither() -> None:
+    from collectors.credentials import bluesky_login
+
+    assert bluesky_login({}) is None and bluesky_login({"BLUESKY_HANDLE": " "}) is None
+    login = bluesky_login({"BLUESKY_HANDLE": "@auditor.example.net", "BLUESKY_APP_PASSWORD": "abcd-efgh-ijkl-mnop"})
+    assert login is not None and login.handle == "auditor.example.net"
+    assert "abcd-efgh-ijkl-mnop" not in repr(login) and "abcd-efgh-ijkl-mnop" not in str(login.password)
+    with pytest.raises(CredentialError, match="BLUESKY_HANDLE is not set but BLUESKY_APP_PASSWORD is"):
+        bluesky_login({"BLUESKY_APP_PASSWORD": "abcd-efgh-ijkl-mnop"})
