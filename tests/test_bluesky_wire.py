@@ -18,8 +18,10 @@ RECORDINGS = Path(__file__).resolve().parents[2] / "shared" / "data" / "api_reco
 if not RECORDINGS.is_dir():
     RECORDINGS = Path("/work/shared/data/api_recordings/bluesky")
 
-pytestmark = pytest.mark.skipif(not (RECORDINGS / "lexicons").is_dir(),
-                                reason=f"the Bluesky recordings ({RECORDINGS}) are not available (outside the repository)")
+pytestmark = pytest.mark.skipif(
+    not (RECORDINGS / "lexicons").is_dir(),
+    reason=f"the Bluesky recordings ({RECORDINGS}) are not available (outside the repository)",
+)
 
 
 def lexicons() -> dict[str, dict[str, Any]]:
