@@ -1,10 +1,11 @@
 """Collection efficiency: requests per 1,000 posts against the API minimum, first and second run.
 
-Runs the real collectors (tweepy, praw) against the HTTP-level fakes of the test suite (tests/fake_x.py,
-tests/fake_reddit.py); no network. The API minimum of a run is what paging at the largest page size the
-endpoints allow costs: one profile lookup, ceil(n / 100) requests per listing (at least one), one request per
-Reddit comment tree and per 100 parents, plus Reddit's OAuth token. Appends one row per scenario to
-bench/RESULTS.md under "Collection efficiency".
+Runs the real collectors (tweepy, praw, atproto) against the HTTP-level fakes of the test suite (tests/fake_x.py,
+tests/fake_reddit.py, tests/fake_bluesky.py); no network. The API minimum of a run is what paging at the largest
+page size the endpoints allow costs: one profile lookup, ceil(n / 100) requests per listing (at least one), one
+request per Reddit comment tree and per 100 parents, plus Reddit's OAuth token; on Bluesky one login, one thread
+per post with replies, one quotes and one reposts list per post quoted or reposted (100 per page). Appends one
+row per scenario to bench/RESULTS.md under "Collection efficiency".
 
     .venv/bin/python bench/bench_collect.py
 """
@@ -24,12 +25,14 @@ import responses
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
+from fake_bluesky import FakeBluesky  # noqa: E402
 from fake_reddit import FakeReddit  # noqa: E402
 from fake_x import FakeClock, FakeX  # noqa: E402
 from results_table import RESULTS, append_row  # noqa: E402
 
-from collectors.credentials import RedditCredentials, Secret  # noqa: E402
-from collectors.ratelimit import RequestPolicy, reddit_limits, x_limits  # noqa: E402
+from collectors.bluesky import BlueskyCollector  # noqa: E402
+from collectors.credentials import BlueskyLogin, RedditCredentials, Secret  # noqa: E402
+from collectors.ratelimit import RequestPolicy, bluesky_limits, reddit_limits, x_limits  # noqa: E402
 from collectors.records import OrgAccount  # noqa: E402
 from collectors.reddit import RedditCollector  # noqa: E402
 from collectors.store import Store  # noqa: E402
@@ -97,6 +100,44 @@ def reddit_scenario(submissions: int, comments: int, threads: int) -> tuple[int,
     return posts, first, minimum, second
 
 
+def bluesky_scenario(posts: int, mentions: int) -> tuple[int, int, int, int]:
+    """Every 5th post answered by a customer, every 10th quoted, every 20th reposted; ``mentions`` mentions."""
+    clock = FakeClock()
+    fake = FakeBluesky(clock)
+    for handle in ("acme.example.com", "jo.bsky.social", "kim.bsky.social"):
+        fake.actor(handle)
+    start = datetime.fromtimestamp(clock.now(), UTC) - timedelta(days=60)
+    for i in range(mentions):
+        fake.post("jo.bsky.social", f"@acme.example.com question {i}?", start + timedelta(minutes=i))
+    threads = quoted = reposted = 0
+    for i in range(posts):
+        at = start + timedelta(minutes=mentions + 10 * i)
+        uri = fake.post("acme.example.com", f"Post {i}", at)
+        if i % 5 == 0:
+            fake.post("jo.bsky.social", f"Reply {i}", at + timedelta(minutes=1), reply_to=uri)
+            threads += 1
+        if i % 10 == 0:
+            fake.post("kim.bsky.social", f"Quote {i}", at + timedelta(minutes=2), quote=uri)
+            quoted += 1
+        if i % 20 == 0:
+            fake.repost("kim.bsky.social", uri, at + timedelta(minutes=3))
+            reposted += 1
+    login = BlueskyLogin(fake.login_handle, Secret("BLUESKY_APP_PASSWORD", fake.app_password))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps, tempfile.TemporaryDirectory() as tmp:
+        fake.install(rsps)
+        with Store(Path(tmp) / "bench.db") as store:
+            def run() -> int:
+                policy = RequestPolicy("Bluesky", bluesky_limits, clock=clock, shared_limit=True)
+                collector = BlueskyCollector(policy, login)
+                return sum(r.request_count for r in collector.collect([OrgAccount("bluesky", "acme.example.com")],
+                                                                      store))
+
+            first, second = run(), run()
+            posts_stored = store.count_posts()
+    minimum = 1 + pages(posts) + 1 + pages(mentions) + threads + quoted + reposted
+    return posts_stored, first, minimum, second
+
+
 def main() -> None:
     machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
     rows = []
@@ -104,6 +145,8 @@ def main() -> None:
         ("X: 1,000 timeline posts, 500 mentions", lambda: x_scenario(1000, 500)),
         ("X: full history (3,300 posts, 900 mentions)", lambda: x_scenario(3300, 900)),
         ("Reddit: 50 submissions, 1,000 comments on 40 threads", lambda: reddit_scenario(50, 1000, 40)),
+        ("Bluesky: 1,000 posts (200 answered, 100 quoted, 50 reposted), 300 mentions",
+         lambda: bluesky_scenario(1000, 300)),
     ]
     for name, scenario in scenarios:
         started = time.perf_counter()

@@ -15,6 +15,8 @@ variable               used for
 ``REDDIT_CLIENT_ID``   Reddit app ("script" or "web app") client id
 ``REDDIT_CLIENT_SECRET`` its secret
 ``REDDIT_USER_AGENT``  a descriptive user agent, e.g. ``socialstage/0.1 by u/yourname``
+``BLUESKY_HANDLE``     optional: a Bluesky account's handle, to search the posts that mention an account
+``BLUESKY_APP_PASSWORD`` its app password (Settings > Privacy and security > App passwords)
 =====================  ======================================================================
 """
 
@@ -33,11 +35,12 @@ from collectors.base import CollectorError
 ENV_FILE_VAR = "SOCIALSTAGE_ENV_FILE"
 X_TOKEN_VARS = ("X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN")
 REDDIT_VARS = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT")
+BLUESKY_VARS = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
 #: Loggers that could see a credential (tweepy logs request headers at DEBUG); a logger's filter covers
 #: the records it creates itself, so each is named.
 _LOGGERS = (
     "tweepy.client", "praw", "prawcore", "urllib3.connectionpool", "collectors.ratelimit", "collectors.twitter",
-    "collectors.reddit", "socialstage.collect",
+    "collectors.reddit", "socialstage.collect", "collectors.bluesky", "atproto_client", "httpx", "httpcore",
 )
 
 _SECRETS: set[str] = set()
@@ -131,6 +134,31 @@ def reddit_credentials(env: Mapping[str, str]) -> RedditCredentials:
         Secret("REDDIT_CLIENT_SECRET", env["REDDIT_CLIENT_SECRET"].strip()),
         user_agent,
     )
+
+
+@dataclass(frozen=True)
+class BlueskyLogin:
+    """A Bluesky account and its app password (to search posts: ``searchPosts`` needs a login)."""
+
+    handle: str
+    password: Secret
+
+
+def bluesky_login(env: Mapping[str, str]) -> BlueskyLogin | None:
+    """The Bluesky login when both variables are set, None when neither is (public endpoints only), else
+    CredentialError naming the one missing."""
+    values = {name: env.get(name, "").strip() for name in BLUESKY_VARS}
+    if not any(values.values()):
+        return None
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise CredentialError(
+            f"{missing[0]} is not set but {next(n for n in BLUESKY_VARS if n not in missing)} is: set both "
+            "(a Bluesky handle and an app password from Settings > Privacy and security > App passwords) "
+            "in the environment or .env, or neither to collect without mentions"
+        )
+    password = Secret("BLUESKY_APP_PASSWORD", values["BLUESKY_APP_PASSWORD"])
+    return BlueskyLogin(values["BLUESKY_HANDLE"].lstrip("@"), password)
 
 
 class RedactingFilter(logging.Filter):

@@ -1,11 +1,13 @@
 """Rate limits, retries and back-off of every collector request: the one place this policy lives.
 
-Every HTTP request of tweepy and of praw/prawcore goes through a :class:`PolicySession` (a
-``requests.Session``), which asks the platform's :class:`RequestPolicy`:
+Every HTTP request of tweepy, of praw/prawcore and of atproto (whose httpx client is given a transport that sends
+through it, :mod:`collectors.bluesky_client`) goes through a :class:`PolicySession` (a ``requests.Session``),
+which asks the platform's :class:`RequestPolicy`:
 
 * **Rate-limit headers** are read on every answer (X: ``x-rate-limit-remaining`` and
   ``x-rate-limit-reset``, an epoch time, per endpoint; Reddit: ``x-ratelimit-remaining`` and
-  ``x-ratelimit-reset``, seconds from now, one budget for the client). When the budget is spent, the
+  ``x-ratelimit-reset``, seconds from now, one budget for the client; Bluesky: ``ratelimit-remaining`` and
+  ``ratelimit-reset``, an epoch time, one budget for the client). When the budget is spent, the
   next request waits until the reset instead of spending a request on a 429.
 * **429 Too Many Requests** waits until the reset its headers give (or its ``Retry-After``); without
   either it backs off exponentially (5 s, 10 s, 20 s ... capped at 5 minutes), never in a tight loop,
@@ -112,6 +114,12 @@ def reddit_limits(headers: Mapping[str, str], now: float) -> Limit | None:
     """Reddit: ``x-ratelimit-remaining`` (a float) and ``x-ratelimit-reset`` (seconds from now)."""
     remaining, reset = _number(headers.get("x-ratelimit-remaining")), _number(headers.get("x-ratelimit-reset"))
     return None if remaining is None and reset is None else Limit(remaining, None if reset is None else now + reset)
+
+
+def bluesky_limits(headers: Mapping[str, str], now: float) -> Limit | None:
+    """Bluesky (AppView and PDS): ``ratelimit-remaining`` and ``ratelimit-reset`` (epoch seconds)."""
+    remaining, reset = _number(headers.get("ratelimit-remaining")), _number(headers.get("ratelimit-reset"))
+    return None if remaining is None and reset is None else Limit(remaining, reset)
 
 
 def utc_text(epoch: float) -> str:

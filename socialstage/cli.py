@@ -235,7 +235,7 @@ def audit(
             raise click.UsageError("--collect fills the store; it cannot be combined with --posts")
         from socialstage.cmd_collect import collect_for_audit
 
-        collect_for_audit(ctx, org_label, accounts, orgs_file, since, db)
+        accounts = collect_for_audit(ctx, org_label, accounts, orgs_file, since, db)
     result = _audit_one(org_label, posts_file, accounts, orgs_file, since, until, db)
     choice = choose_model(model)
     apply_model([result], choice)

@@ -1,4 +1,4 @@
-"""The ``socialstage collect`` command: live collection from X and Reddit into the store, with progress."""
+"""The ``socialstage collect`` command: live collection from X, Reddit and Bluesky into the store, with progress."""
 
 from __future__ import annotations
 
@@ -164,15 +164,17 @@ def collect(
     ctx: click.Context, name: str | None, accounts: tuple[str, ...], orgs_file: str | None, since: datetime | None,
     max_wait: float, more_limit: int, fmt: str, db: str | None,
 ) -> None:
-    """Collect organizations' public posts and the replies around them from X and Reddit into the store.
+    """Collect organizations' public posts and the replies around them from X, Reddit and Bluesky into the store.
 
-    Accounts: x:HANDLE (or twitter:HANDLE), reddit:NAME (a user, u/NAME) and reddit:r/NAME (a subreddit the
-    organization runs: posts there are inbound); add :DEPARTMENT to tag one. A second run asks only for
-    what is new. Credentials come from the environment or a .env file: X_BEARER_TOKEN (or
-    TWITTER_BEARER_TOKEN); REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT.
+    Accounts: x:HANDLE (or twitter:HANDLE), reddit:NAME (a user, u/NAME), reddit:r/NAME (a subreddit the
+    organization runs: posts there are inbound) and bluesky:HANDLE (or bluesky:did:plc:...); add :DEPARTMENT
+    to tag one. A second run asks only for what is new. Credentials come from the environment or a .env
+    file: X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN); REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT;
+    Bluesky needs none, but its mentions need BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password).
 
     History caps: X serves the newest ~3,200 timeline posts and ~800 mentions of an account, and replies
-    (recent search) from the last 7 days; Reddit the newest ~1,000 items of each listing.
+    (recent search) from the last 7 days; Reddit the newest ~1,000 items of each listing. Bluesky threads
+    are read 10 levels deep.
 
     Exit codes: 0 all collected (parts your access level forbids are listed as missing); 3 stopped at
     --max-wait, cursors saved, the resume command printed; 4 some accounts could not be collected
@@ -182,6 +184,7 @@ def collect(
     Example:
         socialstage collect Acme --account x:AcmeHelp:support --account reddit:acme_official
         socialstage collect Acme --account reddit:r/AcmeSupport --since 2024-01-01 --max-wait 60
+        socialstage collect Acme --account bluesky:acme.bsky.social:support
         socialstage collect --orgs organizations.toml
     """
     from collectors.store import resolve_db_path
@@ -209,8 +212,11 @@ def collect(
 def collect_for_audit(
     ctx: click.Context, name: str, accounts: Sequence[str], orgs_file: str | None, since: datetime | None,
     db: str | None,
-) -> None:
-    """``audit --collect``: collect the organization first; its summary goes to stderr (stdout is the audit)."""
+) -> tuple[str, ...]:
+    """``audit --collect``: collect the organization first; its summary goes to stderr (stdout is the audit).
+
+    Returns the ``--account`` values to audit: those given, with an account given as a DID under the handle
+    the collection found for it."""
     from collectors.store import resolve_db_path
     from socialstage.inputs import open_store
 
@@ -220,4 +226,8 @@ def collect_for_audit(
     outcomes = run_collection(orgs, db, since=since, max_wait=DEFAULT_MAX_WAIT, more_limit=MORE_LIMIT,
                               clock=_clock(ctx), console=err)
     print_outcomes(err, outcomes, resume_command(name, accounts, orgs_file, db))
+    if not accounts or not outcomes:
+        return tuple(accounts)
+    return tuple(f"{a.platform}:{a.handle}" + (f":{a.department}" if a.department else "")
+                 for a in outcomes[0].org.accounts)
 

@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, CollectorError, Progress
-from collectors.credentials import environment, install_log_redaction, redact, reddit_credentials, x_bearer_token
+from collectors.credentials import (
+    bluesky_login,
+    environment,
+    install_log_redaction,
+    redact,
+    reddit_credentials,
+    x_bearer_token,
+)
 from collectors.records import Organization
 from collectors.reddit_records import MORE_LIMIT
 from socialstage.errors import SocialstageError
@@ -30,7 +37,7 @@ if TYPE_CHECKING:  # the collectors load tweepy and praw: imported when a collec
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_STOPPED, EXIT_PARTIAL = 0, 3, 4
-LIVE_PLATFORMS = ("twitter", "reddit")
+LIVE_PLATFORMS = ("twitter", "reddit", "bluesky")
 _LABELS = {"twitter": "x"}
 
 
@@ -85,7 +92,7 @@ def build_collectors(
     environ: Mapping[str, str] | None = None, more_limit: int = MORE_LIMIT,
 ) -> dict[str, Collector]:
     """The collectors the platforms need; credentials are checked here, before any request."""
-    from collectors.ratelimit import RequestPolicy, reddit_limits, x_limits
+    from collectors.ratelimit import RequestPolicy, bluesky_limits, reddit_limits, x_limits
     from collectors.reddit import RedditCollector
     from collectors.twitter import TwitterCollector
 
@@ -100,6 +107,14 @@ def build_collectors(
             policy = RequestPolicy("Reddit", reddit_limits, max_wait=max_wait, clock=clock, progress=progress,
                                    shared_limit=True, hide_limit_headers=True)
             collectors["reddit"] = RedditCollector(reddit_credentials(env), policy, more_limit=more_limit)
+        if "bluesky" in platforms:
+            from collectors.bluesky import BlueskyCollector
+
+            policy = RequestPolicy("Bluesky", bluesky_limits, max_wait=max_wait, clock=clock, progress=progress,
+                                   shared_limit=True)
+            pds = env.get("BLUESKY_PDS", "").strip().rstrip("/")  # the login's server, when not bsky.social
+            collectors["bluesky"] = BlueskyCollector(policy, bluesky_login(env),
+                                                     **({"pds": f"{pds.removesuffix('/xrpc')}/xrpc"} if pds else {}))
     except CollectorError as exc:
         raise SocialstageError(redact(str(exc))) from None
     return collectors
@@ -135,11 +150,27 @@ def collect_organization(
             outcome.reports.extend(collectors[platform].collect(accounts, store, since=since))
         except CollectorError as exc:
             raise SocialstageError(redact(str(exc))) from None
+    outcome.org = _resolved(store, org, outcome.reports)
     for report in outcome.reports:
         summary = {k: v for k, v in report.as_dict().items() if k not in ("platform", "account", "status")}
         store.save_collection(report.platform, report.account, report.status, summary)
     _enrich_collected(store, org)
     return outcome
+
+
+def _resolved(store: Store, org: Organization, reports: Sequence[CollectionReport]) -> Organization:
+    """The organization with each account given as a DID (``bluesky:did:plc:...``) under the handle the
+    collection found for it (posts are matched to accounts by handle), saved so; its reports renamed too."""
+    handles = {(r.platform, r.account): str(r.profile["handle"]) for r in reports
+               if r.account.lower().startswith("did:") and r.profile.get("handle")}
+    if not handles:
+        return org
+    for report in reports:
+        report.account = handles.get((report.platform, report.account), report.account)
+    org = Organization(org.name, tuple(replace(a, handle=handles.get((a.platform, a.handle), a.handle))
+                                       for a in org.accounts))
+    store.save_organization(org)
+    return org
 
 
 def _enrich_collected(store: Store, org: Organization) -> None:

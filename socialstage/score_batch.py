@@ -287,6 +287,6 @@ def _collect_one(batch: Batch, store: Store, org: Organization, collectors: Mapp
     if reports and all(r.status == UNAVAILABLE for r in reports):
         return fp, failed_row(org, NOT_FOUND, problems(UNAVAILABLE))
     note = problems(UNAVAILABLE)
-    return _place_stored(batch, store, org, verified=any(r.status == OK for r in reports),
+    return _place_stored(batch, store, outcome.org, verified=any(r.status == OK for r in reports),
                          note=f"scored without {note}" if note else "")
 

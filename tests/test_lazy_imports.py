@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("tweepy", "praw", "matplotlib")
+HEAVY = ("tweepy", "praw", "matplotlib", "atproto_client")
 
 
 def _loaded_after(code: str, modules: tuple[str, ...] = HEAVY) -> dict[str, bool]:
