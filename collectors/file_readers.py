@@ -17,13 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from collectors.import_errors import ImportFormatError
+
 # Lone surrogates: what surrogateescape makes of bytes that are not UTF-8 (or a lone JSON \udXXX escape).
 NOT_UNICODE = re.compile("[\ud800-\udfff]")
 RawRows = Iterator[tuple[int, dict[str, str] | str]]
-
-
-class ImportFormatError(ValueError):
-    """The file as a whole cannot be read (missing, empty, wrong columns, unknown format)."""
 
 
 def open_text(path: Path) -> io.TextIOBase:

@@ -23,11 +23,11 @@ import pandas as pd
 from collectors.csv_safety import safe_cell
 from collectors.file_readers import (
     NOT_UNICODE,
-    ImportFormatError,
     csv_rows,
     jsonl_rows,
     parquet_rows,
 )
+from collectors.import_errors import BadRowError, ImportFormatError
 from collectors.records import POST_COLUMNS, Post, normalize_platform
 from collectors.safe_write import open_atomic
 
@@ -43,15 +43,6 @@ _FALSE = {"false", "0", "no", "n", "f", ""}
 _PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_.-]*$")
 _FLOAT_ID_RE = re.compile(r"^(\d+)\.0+$")
 _TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
-
-
-class BadRowError(ValueError):
-    """A row is unusable; raised in strict mode for the first such row."""
-
-    def __init__(self, path: Path, line: int, reason: str, unit: str = "line") -> None:
-        super().__init__(f"{path.name}, {unit} {line}: {reason}")
-        self.line = line
-        self.reason = reason
 
 
 @dataclass(frozen=True)

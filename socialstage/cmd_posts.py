@@ -7,16 +7,17 @@ import logging
 import shutil
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import numpy as np
-import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
 from socialstage.options import db_option, format_option, org_options, output_option, window_options
 from socialstage.terminal import SafeConsole, clean
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ INBOUND_COLUMNS = ("created_at", "platform", "post_id", "author", "kind", "senti
 
 def _message_types(org_posts: pd.DataFrame) -> pd.Series:
     """The message type of each org post (``features.message_types``), or missing when that is unavailable."""
+    import pandas as pd
     if "message_type" in org_posts.columns and org_posts["message_type"].notna().all():
         return org_posts["message_type"].astype(object)  # typed in the preparation
     try:
@@ -40,6 +42,9 @@ def _message_types(org_posts: pd.DataFrame) -> pd.Series:
 
 def _signals(posts: pd.DataFrame) -> pd.Series:
     """The measurement signals of each post, comma-separated (as counted by ``measurement_share``)."""
+    import numpy as np
+    import pandas as pd
+
     from features import text as textsig
 
     flags = {
@@ -60,6 +65,8 @@ def org_post_rows(org_posts: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFra
     ``personal`` is set for dialogue replies only: signed, or addressing the person by name (as counted
     by ``personal_reply_share``); ``to`` is whom a reply answers or whose post is reposted or quoted.
     """
+    import pandas as pd
+
     from features import text as textsig
 
     posts = org_posts.sort_values(["created_at", "post_id"], kind="stable")
@@ -88,6 +95,7 @@ def org_post_rows(org_posts: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFra
 
 def inbound_rows(inbound: pd.DataFrame) -> pd.DataFrame:
     """One row per inbound post (``OrgFrames.inbound``), columns ``INBOUND_COLUMNS``, oldest first."""
+    import pandas as pd
     posts = inbound.sort_values(["created_at", "post_id"], kind="stable")
     rows = pd.DataFrame({
         "created_at": posts["created_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -120,6 +128,7 @@ def summary(rows: pd.DataFrame, inbound: bool) -> str:
 
 
 def _cell(value: Any) -> str:
+    import numpy as np
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, bool | np.bool_):
@@ -129,6 +138,7 @@ def _cell(value: Any) -> str:
 
 def table_view(rows: pd.DataFrame, inbound: bool) -> pd.DataFrame:
     """The columns a terminal has room for (CSV and JSON hold them all)."""
+    import pandas as pd
     view = pd.DataFrame({"time": rows["created_at"].str.slice(0, 16).str.replace("T", " ")})
     if inbound:
         view["author"] = rows["author"]
@@ -164,6 +174,8 @@ def render_table(rows: pd.DataFrame, title: str, width: int | None = None) -> st
 
 def render_csv(rows: pd.DataFrame) -> str:
     """The rows as CSV, safe against spreadsheet formula injection (``collectors.csv_safety``)."""
+    import pandas as pd
+
     from collectors.csv_safety import write_safe_csv
 
     buffer = io.StringIO()

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from collectors.files import BadRowError, ImportFormatError
+from collectors.import_errors import BadRowError, ImportFormatError
 from collectors.safe_write import OutputError
 from socialstage.errors import SocialstageError
 

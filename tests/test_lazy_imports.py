@@ -28,3 +28,16 @@ def test_help_and_the_audit_module_do_not_import_heavy_libraries() -> None:
 def test_the_probe_sees_an_import() -> None:
     assert _loaded_after("import email.mime.text", ("email.mime.text", "tweepy")) == {
         "email.mime.text": True, "tweepy": False}
+
+
+def test_version_help_and_the_command_modules_load_neither_pandas_nor_numpy() -> None:
+    # start-up: `socialstage --version` and `--help` import the command modules, and nothing of the columnar stack
+    loaded = _loaded_after(
+        "from click.testing import CliRunner\nfrom socialstage.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['--version']).exit_code == 0\n"
+        "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
+        "import socialstage.cmd_posts, socialstage.cmd_score, socialstage.cmd_collect, socialstage.cmd_model, "
+        "socialstage.cmd_dataset, socialstage.options",
+        ("pandas", "numpy", "pyarrow", "sklearn", *HEAVY),
+    )
+    assert not any(loaded.values()), f"imported: {[m for m, on in loaded.items() if on]}"
