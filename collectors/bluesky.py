@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
-from collectors.bluesky_client import DEFAULT_PDS, Counted, Refusal, Xrpc
+from collectors.bluesky_client import DEFAULT_PDS, PUBLIC_API, Counted, Refusal, Xrpc
 from collectors.bluesky_records import (
     PLATFORM,
     Authors,
@@ -97,9 +97,9 @@ class BlueskyCollector(Collector):
     platform = PLATFORM
 
     def __init__(self, policy: RequestPolicy, login: BlueskyLogin | None = None, *, pds: str = DEFAULT_PDS,
-                 progress: Progress | None = None) -> None:
+                 appview: str = PUBLIC_API, progress: Progress | None = None) -> None:
         self._policy, self._progress = policy, progress or policy.progress
-        self._xrpc = Xrpc(policy, login, pds=pds)
+        self._xrpc = Xrpc(policy, login, pds=pds, appview=appview)
         self._authors = Authors()
 
     def collect(
