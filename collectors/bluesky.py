@@ -23,8 +23,11 @@ An account is a handle (``acme.bsky.social``) or a DID (``did:plc:...``). For ea
   mentions are listed as missing ("unmeasurable"), which the audit reports, and the posts addressed to
   the account are seen only where its own posts lead to them.
 
-Cursors and progress are keyed by the account's DID (handles can change). Records: :mod:`collectors.bluesky_records`;
-the atproto clients and the request policy: :mod:`collectors.bluesky_client`.
+A login, when given, is made before any other request, so a rejected app password stops the run at once.
+Cursors and progress are keyed by the account's DID (handles can change); an interrupted listing keeps its
+API cursor and its ``--since``, so a resume (with or without ``--since``) continues at the next page and
+stays in the window. Records: :mod:`collectors.bluesky_records`; the atproto clients and the request
+policy: :mod:`collectors.bluesky_client`.
 """
 
 from __future__ import annotations
