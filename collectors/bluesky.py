@@ -23,8 +23,11 @@ An account is a handle (``acme.bsky.social``) or a DID (``did:plc:...``). For ea
   mentions are listed as missing ("unmeasurable"), which the audit reports, and the posts addressed to
   the account are seen only where its own posts lead to them.
 
-Cursors and progress are keyed by the account's DID (handles can change). Records: :mod:`collectors.bluesky_records`;
-the atproto clients and the request policy: :mod:`collectors.bluesky_client`.
+A login, when given, is made before any other request, so a rejected app password stops the run at once.
+Cursors and progress are keyed by the account's DID (handles can change); an interrupted listing keeps its
+API cursor and its ``--since``, so a resume (with or without ``--since``) continues at the next page and
+stays in the window. Records: :mod:`collectors.bluesky_records`; the atproto clients and the request
+policy: :mod:`collectors.bluesky_client`.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
-from collectors.bluesky_client import DEFAULT_PDS, Counted, Refusal, Xrpc
+from collectors.bluesky_client import DEFAULT_PDS, PUBLIC_API, Counted, Refusal, Xrpc
 from collectors.bluesky_records import (
     PLATFORM,
     Authors,
@@ -97,9 +100,9 @@ class BlueskyCollector(Collector):
     platform = PLATFORM
 
     def __init__(self, policy: RequestPolicy, login: BlueskyLogin | None = None, *, pds: str = DEFAULT_PDS,
-                 progress: Progress | None = None) -> None:
+                 appview: str = PUBLIC_API, progress: Progress | None = None) -> None:
         self._policy, self._progress = policy, progress or policy.progress
-        self._xrpc = Xrpc(policy, login, pds=pds)
+        self._xrpc = Xrpc(policy, login, pds=pds, appview=appview)
         self._authors = Authors()
 
     def collect(

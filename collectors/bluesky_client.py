@@ -65,6 +65,11 @@ class PolicyTransport(httpx.BaseTransport):
         return httpx.Response(answer.status_code, headers=kept, content=answer.content, request=request)
 
 
+def xrpc_url(base: str) -> str:
+    """``https://host`` or ``https://host/xrpc`` -> ``https://host/xrpc``."""
+    return base.strip().rstrip("/").removesuffix("/xrpc") + "/xrpc"
+
+
 def _refusal(exc: atproto_errors.AtProtocolError) -> Refusal:
     response = getattr(exc, "response", None)
     if response is None:
@@ -95,11 +100,12 @@ class Counted:
 class Xrpc:
     """The public AppView client, and a logged-in one for search when a login is given."""
 
-    def __init__(self, policy: RequestPolicy, login: BlueskyLogin | None = None, *, pds: str = DEFAULT_PDS) -> None:
+    def __init__(self, policy: RequestPolicy, login: BlueskyLogin | None = None, *, pds: str = DEFAULT_PDS,
+                 appview: str = PUBLIC_API) -> None:
         self._policy, self.login, self._pds = policy, login, pds
         self._session = PolicySession(policy, labels={"com.atproto.server.createSession": "login",
                                                       "com.atproto.server.refreshSession": "login"})
-        self.public = self._client(PUBLIC_API)
+        self.public = self._client(appview)
         self._authed: Client | None = None
 
     def _client(self, base_url: str) -> Client:

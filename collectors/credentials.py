@@ -17,6 +17,7 @@ variable               used for
 ``REDDIT_USER_AGENT``  a descriptive user agent, e.g. ``socialstage/0.1 by u/yourname``
 ``BLUESKY_HANDLE``     optional: a Bluesky account's handle, to search the posts that mention an account
 ``BLUESKY_APP_PASSWORD`` its app password (Settings > Privacy and security > App passwords)
+``BLUESKY_PDS``        optional: the server that login goes to, when not ``https://bsky.social``
 =====================  ======================================================================
 """
 

@@ -112,9 +112,11 @@ def build_collectors(
 
             policy = RequestPolicy("Bluesky", bluesky_limits, max_wait=max_wait, clock=clock, progress=progress,
                                    shared_limit=True)
-            pds = env.get("BLUESKY_PDS", "").strip().rstrip("/")  # the login's server, when not bsky.social
-            collectors["bluesky"] = BlueskyCollector(policy, bluesky_login(env),
-                                                     **({"pds": f"{pds.removesuffix('/xrpc')}/xrpc"} if pds else {}))
+            from collectors.bluesky_client import xrpc_url
+
+            hosts = {key: xrpc_url(env[name]) for key, name in (("pds", "BLUESKY_PDS"), ("appview", "BLUESKY_APPVIEW"))
+                     if env.get(name, "").strip()}  # the login's server and the AppView, when not Bluesky's own
+            collectors["bluesky"] = BlueskyCollector(policy, bluesky_login(env), **hosts)
     except CollectorError as exc:
         raise SocialstageError(redact(str(exc))) from None
     return collectors

@@ -389,8 +389,10 @@ def test_a_server_that_keeps_failing_fails_the_account_and_a_rerun_resumes(bsky:
 def test_a_run_killed_at_any_request_and_rerun_loses_nothing_and_fetches_no_page_twice(tmp_path: Path) -> None:
     def world() -> FakeBluesky:
         fake = FakeBluesky(FakeClock())
-        conversation_world(fake)
+        first = conversation_world(fake)["A1"]
         timeline_world(fake, 230, mentions=120)
+        for i in range(130):  # two pages of quotes
+            fake.post("jo.bsky.social", f"quote {i}", now(fake.clock) - timedelta(hours=30, minutes=i), quote=first)
         return fake
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -399,7 +401,7 @@ def test_a_run_killed_at_any_request_and_rerun_loses_nothing_and_fetches_no_page
         with Store(tmp_path / "whole.db") as whole:
             collector(fake).collect([ACME], whole)
             expected, total = snapshot(whole), fake.served
-    assert total == 1 + 3 + 1 + 2 + 2 + 1 + 1  # profile, feed, login, mentions, threads, quotes, reposts
+    assert total == 1 + 1 + 3 + 2 + 2 + 2 + 1  # login, profile, feed, mentions, threads, quotes, reposts
     for kill_at in range(1, total + 1):
         with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps, \
                 Store(tmp_path / f"killed{kill_at}.db") as store:
