@@ -38,7 +38,7 @@ ENRICHMENT_COLUMNS: tuple[str, ...] = ("signature", "message_type", "message_typ
 #: Fewer posts than this are enriched in this process.
 PARALLEL_MIN_POSTS = 50_000
 #: Whether a text mentions a handle (as ``features.text.MENTION_RE``, without its groups).
-_MENTION_RE = textsig.MENTION_RE.replace("(", "(?:").replace("(?:?<!", "(?<!")
+_MENTION_RE = textsig.MENTION_RE.replace("(", "(?:").replace("(?:?<!", "(?<!").replace("(?:?:", "(?:")
 
 
 def _given(values: pd.Series) -> pd.Series:

@@ -16,9 +16,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-#: @handle mentions (X handles: letters, digits, underscore) and u/name mentions (Reddit names may also
-#: hold hyphens); a mention is not part of an e-mail address or a URL path.
-MENTION_RE = r"(?<![\w@/])@([A-Za-z0-9_]{1,40})|(?<![\w/])/?u/([A-Za-z0-9_-]{1,40})"
+#: @handle mentions (X handles: letters, digits, underscore; a Bluesky handle goes on with its domain,
+#: ``@acme.example.com``; a Mastodon one with its instance, ``@acme@mastodon.social``) and u/name mentions (Reddit
+#: names may also hold hyphens); a mention is not part of an e-mail address or a URL path. The @handle group holds
+#: the whole handle; :func:`mentions` lists it and, for a dotted or instance handle, its first part too (what an X
+#: handle followed by a full stop or an e-mail-like tail is).
+MENTION_RE = (r"(?<![\w@/])@([A-Za-z0-9_]{1,40}(?:\.[A-Za-z0-9-]{1,63})*"
+              r"(?:@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})+)?)"
+              r"|(?<![\w/])/?u/([A-Za-z0-9_-]{1,40})")
 
 # Trailing material that follows a sign-off: links, page counters such as 2/2 or (1/3), dots.
 _TRAILER_RE = re.compile(r"(?:\s*(?:https?://\S+|\(?\d{1,2}/\d{1,2}\)?|[.,!;:]+))+\s*$")
@@ -120,7 +125,19 @@ def mentions(text: pd.Series) -> pd.Series:
 
 def _mention_lists(texts: Iterable[str]) -> list[list[str]]:
     find = _MENTION.findall
-    return [[(at or user).lower() for at, user in find(text)] for text in texts]
+    return [[handle for at, user in find(text) for handle in _handles(at, user)] for text in texts]
+
+
+def _handles(at: str, user: str) -> tuple[str, ...]:
+    """The handles one match names: the whole handle, and for ``@a.b.c`` or ``@a@b.c`` also ``a`` (lowercase)."""
+    if not at:
+        return (user.lower(),)
+    whole = at.lower()
+    first = _FIRST_PART.match(whole)
+    return (whole, first.group()) if first and first.end() < len(whole) else (whole,)
+
+
+_FIRST_PART = re.compile(r"[a-z0-9_]{1,40}")
 
 
 #: :data:`MENTION_RE` with the look-behind of ``@`` after it (the same matches; the search skips to each ``@``).

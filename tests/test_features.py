@@ -158,6 +158,20 @@ CASES = [
         id="dialogue-with-absent-parents",
     ),
     pytest.param(
+        # Bluesky and Mastodon handles are mentioned whole: b1 replies to carol and mentions @acme.example.com
+        # (inbound to Acme on Bluesky); m1 mentions @acme@mastodon.social (Acme's Mastodon account), not a
+        # Mastodon "acme" elsewhere; b2 mentions @acme.example.community, another handle, so it is not inbound.
+        [post("c1", "carol", at(0), "my photo", platform="bluesky"),
+         post("b1", "dave", at(1), "@carol ask @acme.example.com about it", platform="bluesky", reply_to="c1",
+              reply_to_author="carol"),
+         post("b2", "erin", at(2), "hi @acme.example.community", platform="bluesky"),
+         post("m1", "fred@other.social", at(3), "@acme@mastodon.social when do you open?", platform="mastodon"),
+         post("a1", "acme.example.com", at(4), "Our news", platform="bluesky")],
+        org("Acme", "bluesky:acme.example.com", "mastodon:acme@mastodon.social"), None, None,
+        {"org_posts": 1, "inbound": 2},
+        id="fediverse-handles",
+    ),
+    pytest.param(
         # Replies to other people that say something of their own (3 words or more beside handles, hashtags
         # and links; two characters of Japanese count as a word): a2 (3 words), a5 (11 Japanese characters,
         # 5 words). In form only: a3 (a hashtag), a4 (two words and a link), a6 (handles and "Congrats").

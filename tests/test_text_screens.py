@@ -74,8 +74,14 @@ def test_mention_rows_are_every_mention_of_the_pattern(batch: list[str | None]) 
     """The reordered search finds exactly what ``MENTION_RE`` finds, text by text, in order."""
     import re
 
-    expected = [(row, (at or user).lower()) for row, text in enumerate(batch)
-                for at, user in re.findall(textsig.MENTION_RE, text or "")]
+    def named(at: str, user: str) -> list[str]:  # the whole handle, and the first part of a dotted or @instance one
+        if not at:
+            return [user.lower()]
+        first = re.split(r"[.@]", at, maxsplit=1)[0].lower()
+        return [at.lower(), first] if first != at.lower() else [at.lower()]
+
+    expected = [(row, handle) for row, text in enumerate(batch)
+                for at, user in re.findall(textsig.MENTION_RE, text or "") for handle in named(at, user)]
     rows = textsig.mention_rows(pd.Series(batch, dtype=object))
     assert list(zip(rows.index.tolist(), rows.tolist(), strict=True)) == expected
 
