@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 from classifier.evidence import MET, MIN_CASES, NOT_MET, UNMEASURABLE, Assessment, View, assess, counts, data_view
 from classifier.evidence import number as _clean
 from classifier.stages import STAGES, journey
+from features.registry import COUNT_FEATURES, whole
 
 GATE_STAGES = (1, 2)
 #: Marks of a stage that no feature measures: the rubric may place an organization at such a stage on its
@@ -155,6 +156,13 @@ RUBRIC: tuple[Criterion, ...] = (
     Criterion(6, "response_rate", ">=", 0.50, "response rate", "share"),
     Criterion(6, "distinct_voices", ">=", 4, "distinct voices (signatures and unsigned accounts)", "count"),
 )
+#: Criteria counted in whole posts, accounts or voices (their values are written as integers).
+_COUNTED = frozenset(c.feature for c in RUBRIC if c.unit == "count")
+
+
+def _out(feature: str, value: object) -> object:
+    """A value for JSON: a count (a count feature, or a criterion counted in whole posts) as an integer."""
+    return whole(value) if feature in COUNT_FEATURES or feature in _COUNTED else value
 
 
 def format_value(value: float | None, unit: str, threshold: float | None = None) -> str:
@@ -198,10 +206,11 @@ class Evidence:
         """The evidence line as JSON-ready data."""
         return {
             "stage": self.stage, "stage_name": self.stage_name, "criterion": self.criterion,
-            "feature": self.feature, "value": self.value, "op": self.op, "threshold": self.threshold,
+            "feature": self.feature, "value": _out(self.feature, self.value), "op": self.op,
+            "threshold": _out(self.feature, self.threshold),
             "met": self.met, "status": self.status, "certain": self.certain,
             "interval": None if self.interval is None else list(self.interval), "reason": self.reason,
-            "parts": self.parts, "detail": self.detail,
+            "parts": {name: _out(name, value) for name, value in self.parts.items()}, "detail": self.detail,
         }
 
 
@@ -221,7 +230,8 @@ class NextStep:
         """The step as JSON-ready data."""
         return {
             "stage": self.stage, "stage_name": self.stage_name, "feature": self.feature,
-            "value": self.value, "threshold": self.threshold, "gap": self.gap, "text": self.text,
+            "value": _out(self.feature, self.value), "threshold": _out(self.feature, self.threshold),
+            "gap": _out(self.feature, self.gap), "text": self.text,
         }
 
 
