@@ -167,19 +167,28 @@ def _out(feature: str, value: object) -> object:
 
 def format_value(value: float | None, unit: str, threshold: float | None = None) -> str:
     """A value for people: shares as percentages, hours with one decimal, counts whole. Beside a
-    ``threshold``, a share that rounds to it is shown with one more digit, so a miss is visible."""
+    ``threshold``, a value that differs from it but would be shown as the threshold is (9.96% and 10%: "10%")
+    gets more digits until the two differ ("9.96%"), so a miss is visible."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "missing"
-    if unit == "share":
-        text = f"{value * 100:.0f}%"
-        if threshold is not None and value != threshold and text == f"{threshold * 100:.0f}%":
-            text = f"{value * 100:.1f}%"
-        return text
-    if unit == "hours":
-        return f"{value:.1f} h"
-    if unit == "count":
-        return f"{value:.0f}"
-    return f"{value:.2f}"
+    scale, digits, suffix = _FORMATS.get(unit, (1.0, 2, ""))
+    shown = f"{value * scale:.{digits}f}{suffix}"
+    if threshold is None or value == threshold or unit == "count":
+        return shown
+    while digits < _MAX_DIGITS and (f"{value * scale:.{digits}f}" == f"{threshold * scale:.{digits}f}"
+                                    or f"{value * scale:.{digits}f}" == f"{threshold * scale:.{_base(unit)}f}"):
+        digits += 1
+        shown = f"{value * scale:.{digits}f}{suffix}"
+    return shown
+
+
+#: How each unit is shown: (scale, digits, suffix).
+_FORMATS = {"share": (100.0, 0, "%"), "hours": (1.0, 1, " h"), "count": (1.0, 0, "")}
+_MAX_DIGITS = 6
+
+
+def _base(unit: str) -> int:
+    return _FORMATS.get(unit, (1.0, 2, ""))[1]
 
 
 @dataclass(frozen=True)

@@ -203,7 +203,8 @@ def _evidence_table(result: AuditResult) -> Table:
         table.add_row(Text(f"{stage.index} {stage.name}", style="bold"), "", "")
         for position, evidence in enumerate(lines):
             unit = next(c.unit for c in RUBRIC if c.feature == evidence.feature)
-            measured = format_value(evidence.value, unit) + (f" ({evidence.detail})" if evidence.detail else "")
+            measured = format_value(evidence.value, unit, evidence.threshold)
+            measured += f" ({evidence.detail})" if evidence.detail else ""
             table.add_row(Text(evidence.criterion), Text(measured), status_text(evidence),
                           end_section=position + 1 == len(lines))
     return table

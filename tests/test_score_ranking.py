@@ -154,8 +154,8 @@ def test_csv_rows_carry_the_range_and_the_evidence(list_file: Path, posts_file: 
         assert row["inbound_view"] in ("visible", "partial", "absent")
         assert bool(row["decide"]) == (low != high)
     assert (rows["BigCo"]["thin_evidence"], rows["BigCo"]["inbound_view"], rows["BigCo"]["inbound"]) == \
-           ("false", "absent", "0.0")  # nothing addressed to it in the data: its rates are unmeasurable
-    assert (rows["TinyCo"]["thin_evidence"], rows["TinyCo"]["org_posts"]) == ("true", "5.0")
+           ("false", "absent", "0")  # nothing addressed to it in the data: its rates are unmeasurable
+    assert (rows["TinyCo"]["thin_evidence"], rows["TinyCo"]["org_posts"]) == ("true", "5")
     assert rows["MidCo"]["thin_evidence"] == "false" and rows["MidCo"]["inbound_view"] == "visible"
     assert [rows["Nobody"][c] for c in EVIDENCE_COLUMNS] == [""] * len(EVIDENCE_COLUMNS)
 
