@@ -25,6 +25,7 @@ from socialstage.options import (
     window_options,
 )
 from socialstage.terminal import SafeConsole
+from socialstage.wording import plural
 
 if TYPE_CHECKING:
     from socialstage.audit import AuditResult
@@ -92,7 +93,7 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, climb:
     run = run_climb(seed=seed, model=model) if climb else run_demo(seed=seed, weeks=weeks, model=model)
     if export:
         run.posts.to_csv(export, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
-        click.echo(f"Wrote {len(run.posts)} posts to {export}", err=True)
+        click.echo(f"Wrote {plural(len(run.posts), 'post')} to {export}", err=True)
     if save:
         from collectors.store import resolve_db_path
         from socialstage.inputs import open_store
@@ -104,7 +105,8 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, climb:
             for sim in run.simulated:
                 store.save_organization(sim.organization)
             enrich_stored(store, [sim.organization for sim in run.simulated])  # once, as posts enter the store
-        click.echo(f"Saved {counts.added} new posts and {len(run.simulated)} organizations to {store.path}", err=True)
+        click.echo(f"Saved {plural(counts.added, 'new post')} and {plural(len(run.simulated), 'organization')} "
+                   f"to {store.path}", err=True)
     if fmt == "json":
         click.echo(to_json([
             {"generated_stage": sim.stage, **result.as_dict()}
@@ -157,7 +159,7 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
         for result in results:
             counts = store.upsert_posts(result.posts)
             message = (
-                f"Imported {result.path.name} ({result.layout} layout): {len(result.posts)} posts, "
+                f"Imported {result.path.name} ({result.layout} layout): {plural(len(result.posts), 'post')}, "
                 f"{counts.added} new, {counts.already_stored} already stored."
             )
             if result.rejected:
@@ -166,9 +168,9 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
                 listed = write_rejects(result, folder / f"{result.path.stem}-rejects-{stamp}.csv")
                 message += f" {describe_rejects(result)}; listed in {listed}"
             if result.repeated_ids:
-                message += f" {result.repeated_ids} rows repeated an earlier post id (the last was kept)."
+                message += f" {plural(result.repeated_ids, 'row')} repeated an earlier post id (the last was kept)."
             click.echo(message)
-        click.echo(f"The store {store.path} holds {store.count_posts()} posts.")
+        click.echo(f"The store {store.path} holds {plural(store.count_posts(), 'post')}.")
 
 
 @cli.command()

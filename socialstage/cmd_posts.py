@@ -18,6 +18,7 @@ from rich.text import Text
 
 from socialstage.options import db_option, format_option, org_options, window_options
 from socialstage.terminal import SafeConsole, clean
+from socialstage.wording import plural
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def inbound_rows(inbound: pd.DataFrame) -> pd.DataFrame:
 def summary(rows: pd.DataFrame, inbound: bool) -> str:
     """One line that ties the listing to the features: counts by category, or answered shares by sentiment."""
     if inbound:
-        parts = [f"{len(rows)} inbound posts, {int(rows['answered'].sum())} answered within 7 days"]
+        parts = [f"{plural(len(rows), 'inbound post')}, {int(rows['answered'].sum())} answered within 7 days"]
         for label in ("negative", "positive"):
             chosen = rows[rows["sentiment_class"] == label]
             if len(chosen):
@@ -117,7 +118,7 @@ def summary(rows: pd.DataFrame, inbound: bool) -> str:
         return "; ".join(parts)
     counts = rows["category"].value_counts()
     parts = [f"{int(counts.get(c, 0))} {c}" for c in ("broadcast", "dialogue", "amplification")]
-    return f"{len(rows)} organization posts: " + ", ".join(parts)
+    return f"{plural(len(rows), 'organization post')}: " + ", ".join(parts)
 
 
 def _cell(value: Any) -> str:
@@ -231,6 +232,6 @@ def posts(
         text = render_table(table_view(rows, inbound), title, width) + "\n" + summary(rows, inbound)
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
-        click.echo(f"Wrote {len(rows)} rows to {output}", err=True)
+        click.echo(f"Wrote {plural(len(rows), 'row')} to {output}", err=True)
     else:  # CSV on a terminal loses its control codes too; written to a file or a pipe it stays whole
         click.echo(clean(text) if fmt == "csv" and sys.stdout.isatty() else text)

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from classifier.stages import STAGES
+from socialstage.wording import plural
 
 #: Okabe-Ito colours (readable with colour-blindness), by meaning.
 COLOURS = {
@@ -101,7 +102,7 @@ def monthly_activity(org_posts: pd.DataFrame) -> Plot:
         ax.set_xlabel("month (UTC)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         totals = ", ".join(f"{c} {int(counts[c].sum())}" for c in CATEGORIES)
-        return to_plot(fig, "monthly", title, f"Posts per month over {len(counts)} months: {totals}.")
+        return to_plot(fig, "monthly", title, f"Posts per month over {plural(len(counts), 'month')}: {totals}.")
 
 
 _TIME_TICKS = ((1 / 60, "1 min"), (0.25, "15 min"), (1, "1 h"), (4, "4 h"), (24, "1 day"), (72, "3 days"),
@@ -207,7 +208,8 @@ def departments_and_voices(org_posts: pd.DataFrame) -> Plot:
         right.grid(axis="x")
         right.grid(axis="y", visible=False)
         right.xaxis.get_major_locator().set_params(integer=True)
-        alt = "; ".join(f"{d}: {int(counts.loc[d].sum())} posts, {int(voices[d])} voices" for d in counts.index[::-1])
+        alt = "; ".join(f"{d}: {plural(int(counts.loc[d].sum()), 'post')}, {plural(int(voices[d]), 'voice')}"
+                        for d in counts.index[::-1])
         caption = (f"{alt}. Voices: distinct agent signatures (a signed post of a general account counts for "
                    "support) plus the accounts that never sign.")
         return to_plot(fig, "departments", title, alt + ".", caption)
