@@ -167,10 +167,10 @@ def test_parquet_and_json_keep_the_types(list_file: Path, posts_file: Path, tmp_
     assert list(frame.columns) == list(ROW_COLUMNS)
     assert pd.api.types.is_bool_dtype(frame["thin_evidence"])
     assert frame["thin_evidence"].isna().sum() == 1  # Nobody
-    assert pd.api.types.is_float_dtype(frame["org_posts"]) and pd.api.types.is_float_dtype(frame["inbound"])
+    assert pd.api.types.is_integer_dtype(frame["org_posts"]) and pd.api.types.is_integer_dtype(frame["inbound"])
     rows = {r["org"]: r for r in scored(list_file, posts_file, tmp_path / "scores.json")}
     assert rows["TinyCo"]["thin_evidence"] is True and rows["BigCo"]["thin_evidence"] is False
-    assert isinstance(rows["BigCo"]["org_posts"], int | float) and isinstance(rows["TinyCo"]["inbound"], int | float)
+    assert type(rows["BigCo"]["org_posts"]) is int and type(rows["TinyCo"]["inbound"]) is int
 
 
 def table_rows(stdout: str) -> dict[str, list[str]]:
