@@ -127,20 +127,26 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, climb:
     console.print(verdict_line(run.results))
 
 
+#: What --strict does, said the same in --help and in the README (a test checks it).
+STRICT_HELP = ("Stop at the first bad row and import nothing from any file (all files are read before anything is "
+               "written).")
+
+
 @cli.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--strict", is_flag=True, help="Stop at the first bad row; nothing from any file is imported.")
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
 @click.option("--rejects", type=click.Path(file_okay=False), help="Folder for the lists of skipped rows.")
 @db_option
 def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str | None) -> None:
     """Import posts files (CSV, JSON Lines or Parquet; import format or Kaggle TWCS) into the store.
 
-    Bad rows are skipped and listed in a CSV file (line number, reason, raw values); with --strict
-    the first bad row stops the import of that file. Importing a file twice adds nothing.
+    Bad rows are skipped and listed in a CSV file (line number, reason, raw values). --strict: stop at
+    the first bad row and import nothing from any file (all files are read before anything is written).
+    Importing a file twice adds nothing.
 
     \b
     Example:
-        socialstage import posts.csv
+        socialstage import examples/posts.csv
         socialstage import twcs.csv replies.jsonl --db brands.db --strict
     """
     from collectors.files import read_posts, write_rejects
