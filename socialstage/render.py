@@ -16,7 +16,7 @@ from rich.text import Text
 from classifier.evidence import MET, NOT_MET, UNMEASURABLE
 from classifier.rubric import RUBRIC, Evidence, format_value
 from classifier.stages import STAGES, journey
-from features.registry import FEATURES
+from features.registry import COUNT_FEATURES, FEATURES
 from socialstage.audit import KEY_FEATURES, AuditResult, evidence_warnings
 from socialstage.terminal import clean
 
@@ -32,7 +32,7 @@ def feature_text(name: str, value: float | None) -> str:
     unit = _UNITS.get(name)
     if unit is None:
         unit = "share" if name.endswith(("_share", "_rate")) else "hours" if name.endswith("_hours") else "number"
-        if name in ("org_posts", "inbound", "accounts", "platforms", "distinct_signatures", "engaging_departments"):
+        if name in COUNT_FEATURES:
             unit = "count"
     return format_value(value, unit)
 
