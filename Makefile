@@ -19,13 +19,19 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/socialstage demo
 
-# Headless Chromium for the real-browser report test (tests/test_report_browser.py), from Debian's packages;
+# Headless Chromium for the real-browser report test (tests/test_report_browser.py) and a CJK font, from Debian's
+# packages;
 # `make demo` does not need it.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
 		$(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver; }
+	@# A CJK font, so that plots and the browser draw Japanese names and posts (tests/test_report_polish.py);
+	@# matplotlib's font list is rebuilt to see it.
+	@fc-list 2>/dev/null | grep -qi -e "IPAGothic" -e "Noto Sans CJK" || { \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends fonts-ipafont-gothic && \
+		rm -f $${XDG_CACHE_HOME:-$$HOME/.cache}/matplotlib/fontlist-*.json; }
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .

@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 from classifier.evidence import MET, MIN_CASES, NOT_MET, UNMEASURABLE, Assessment, View, assess, counts, data_view
 from classifier.evidence import number as _clean
 from classifier.stages import STAGES, journey
+from features.counts import COUNT_FEATURES, whole
 
 GATE_STAGES = (1, 2)
 #: Marks of a stage that no feature measures: the rubric may place an organization at such a stage on its
@@ -155,23 +156,39 @@ RUBRIC: tuple[Criterion, ...] = (
     Criterion(6, "response_rate", ">=", 0.50, "response rate", "share"),
     Criterion(6, "distinct_voices", ">=", 4, "distinct voices (signatures and unsigned accounts)", "count"),
 )
+#: Criteria counted in whole posts, accounts or voices (their values are written as integers).
+_COUNTED = frozenset(c.feature for c in RUBRIC if c.unit == "count")
+
+
+def _out(feature: str, value: object) -> object:
+    """A value for JSON: a count (a count feature, or a criterion counted in whole posts) as an integer."""
+    return whole(value) if feature in COUNT_FEATURES or feature in _COUNTED else value
 
 
 def format_value(value: float | None, unit: str, threshold: float | None = None) -> str:
     """A value for people: shares as percentages, hours with one decimal, counts whole. Beside a
-    ``threshold``, a share that rounds to it is shown with one more digit, so a miss is visible."""
+    ``threshold``, a value that differs from it but would be shown as the threshold is (9.96% and 10%: "10%")
+    gets more digits until the two differ ("9.96%"), so a miss is visible."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "missing"
-    if unit == "share":
-        text = f"{value * 100:.0f}%"
-        if threshold is not None and value != threshold and text == f"{threshold * 100:.0f}%":
-            text = f"{value * 100:.1f}%"
-        return text
-    if unit == "hours":
-        return f"{value:.1f} h"
-    if unit == "count":
-        return f"{value:.0f}"
-    return f"{value:.2f}"
+    scale, digits, suffix = _FORMATS.get(unit, (1.0, 2, ""))
+    shown = f"{value * scale:.{digits}f}{suffix}"
+    if threshold is None or value == threshold or unit == "count":
+        return shown
+    while digits < _MAX_DIGITS and (f"{value * scale:.{digits}f}" == f"{threshold * scale:.{digits}f}"
+                                    or f"{value * scale:.{digits}f}" == f"{threshold * scale:.{_base(unit)}f}"):
+        digits += 1
+        shown = f"{value * scale:.{digits}f}{suffix}"
+    return shown
+
+
+#: How each unit is shown: (scale, digits, suffix).
+_FORMATS = {"share": (100.0, 0, "%"), "hours": (1.0, 1, " h"), "count": (1.0, 0, "")}
+_MAX_DIGITS = 6
+
+
+def _base(unit: str) -> int:
+    return _FORMATS.get(unit, (1.0, 2, ""))[1]
 
 
 @dataclass(frozen=True)
@@ -198,10 +215,11 @@ class Evidence:
         """The evidence line as JSON-ready data."""
         return {
             "stage": self.stage, "stage_name": self.stage_name, "criterion": self.criterion,
-            "feature": self.feature, "value": self.value, "op": self.op, "threshold": self.threshold,
+            "feature": self.feature, "value": _out(self.feature, self.value), "op": self.op,
+            "threshold": _out(self.feature, self.threshold),
             "met": self.met, "status": self.status, "certain": self.certain,
             "interval": None if self.interval is None else list(self.interval), "reason": self.reason,
-            "parts": self.parts, "detail": self.detail,
+            "parts": {name: _out(name, value) for name, value in self.parts.items()}, "detail": self.detail,
         }
 
 
@@ -221,7 +239,8 @@ class NextStep:
         """The step as JSON-ready data."""
         return {
             "stage": self.stage, "stage_name": self.stage_name, "feature": self.feature,
-            "value": self.value, "threshold": self.threshold, "gap": self.gap, "text": self.text,
+            "value": _out(self.feature, self.value), "threshold": _out(self.feature, self.threshold),
+            "gap": _out(self.feature, self.gap), "text": self.text,
         }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from features import activity, content, conversation, messages, voices
+from features.counts import COUNT_FEATURES, output_features, output_value, whole
 from features.frames import OrgFrames
 
 FeatureFunction = Callable[[OrgFrames], pd.Series]
@@ -51,6 +52,8 @@ FEATURES: tuple[Feature, ...] = tuple(
     + _group("messages", [messages.information_share, messages.action_share, messages.dialogue_message_share])
 )
 REGISTRY: dict[str, Feature] = {f.name: f for f in FEATURES}
+__all__ = ["COUNT_FEATURES", "FEATURES", "REGISTRY", "Feature", "compute_features", "feature_names", "output_features",
+           "output_value", "whole"]
 
 
 def feature_names() -> list[str]:

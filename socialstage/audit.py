@@ -17,6 +17,7 @@ from classifier.rubric import NextStep, RubricResult
 from collectors.records import Organization
 from features import compute_features, prepare
 from features.frames import OrgFrames
+from features.registry import output_features
 from socialstage.errors import SocialstageError
 
 #: Features shown first in tables (the rest follow in registry order).
@@ -116,14 +117,14 @@ class AuditResult:
             "rubric_stage": _stage(self.rubric.stage),
             "model": None if self.model is None else {**self.model, "stage": _stage(self.model_stage)},
             "disagreement": self.disagreement,
-            "features": self.features,
+            "features": output_features(self.features),
             "evidence": [e.as_dict() for e in self.rubric.evidence],
             "stages_met": self.rubric.stages_met(),
             "next_steps": [s.as_dict() for s in self.next_steps],
             "warnings": self.warnings,
             "collection": self.collection_notes,
             "source": self.source,
-            "trajectory": self.trajectory,
+            "trajectory": None if self.trajectory is None else [output_features(p) for p in self.trajectory],
         }
 
 

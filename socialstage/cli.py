@@ -26,6 +26,7 @@ from socialstage.options import (
     window_options,
 )
 from socialstage.terminal import SafeConsole
+from socialstage.wording import plural
 
 if TYPE_CHECKING:
     from socialstage.audit import AuditResult
@@ -98,7 +99,7 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, climb:
 
         with open_atomic(export, newline="") as handle:
             run.posts.to_csv(handle, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
-        click.echo(f"Wrote {len(run.posts)} posts to {export}", err=True)
+        click.echo(f"Wrote {plural(len(run.posts), 'post')} to {export}", err=True)
     if save:
         from collectors.store import resolve_db_path
         from socialstage.inputs import open_store
@@ -110,7 +111,8 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, climb:
             for sim in run.simulated:
                 store.save_organization(sim.organization)
             enrich_stored(store, [sim.organization for sim in run.simulated])  # once, as posts enter the store
-        click.echo(f"Saved {counts.added} new posts and {len(run.simulated)} organizations to {store.path}", err=True)
+        click.echo(f"Saved {plural(counts.added, 'new post')} and {plural(len(run.simulated), 'organization')} "
+                   f"to {store.path}", err=True)
     if fmt == "json":
         click.echo(to_json([
             {"generated_stage": sim.stage, **result.as_dict()}
@@ -131,20 +133,26 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, climb:
     console.print(verdict_line(run.results))
 
 
+#: What --strict does, said the same in --help and in the README (a test checks it).
+STRICT_HELP = ("Stop at the first bad row and import nothing from any file (all files are read before anything is "
+               "written).")
+
+
 @cli.command(name="import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--strict", is_flag=True, help="Stop at the first bad row; nothing from any file is imported.")
+@click.option("--strict", is_flag=True, help=STRICT_HELP)
 @click.option("--rejects", type=click.Path(file_okay=False), help="Folder for the lists of skipped rows.")
 @db_option
 def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str | None) -> None:
     """Import posts files (CSV, JSON Lines or Parquet; import format or Kaggle TWCS) into the store.
 
-    Bad rows are skipped and listed in a CSV file (line number, reason, raw values); with --strict
-    the first bad row stops the import of that file. Importing a file twice adds nothing.
+    Bad rows are skipped and listed in a CSV file (line number, reason, raw values). --strict: stop at
+    the first bad row and import nothing from any file (all files are read before anything is written).
+    Importing a file twice adds nothing.
 
     \b
     Example:
-        socialstage import posts.csv
+        socialstage import examples/posts.csv
         socialstage import twcs.csv replies.jsonl --db brands.db --strict
     """
     from collectors.files import read_posts, write_rejects
@@ -165,7 +173,7 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
         for result in results:
             counts = store.upsert_posts(result.posts)
             message = (
-                f"Imported {result.path.name} ({result.layout} layout): {len(result.posts)} posts, "
+                f"Imported {result.path.name} ({result.layout} layout): {plural(len(result.posts), 'post')}, "
                 f"{counts.added} new, {counts.already_stored} already stored."
             )
             if result.rejected:
@@ -178,9 +186,9 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
                     message += f" {describe_rejects(result)}; not listed (see below)"
                     unlisted.append(str(exc))
             if result.repeated_ids:
-                message += f" {result.repeated_ids} rows repeated an earlier post id (the last was kept)."
+                message += f" {plural(result.repeated_ids, 'row')} repeated an earlier post id (the last was kept)."
             click.echo(message)
-        click.echo(f"The store {store.path} holds {store.count_posts()} posts.")
+        click.echo(f"The store {store.path} holds {plural(store.count_posts(), 'post')}.")
     if unlisted:
         raise SocialstageError(f"the rejected rows could not be listed: {'; '.join(unlisted)}")
 

@@ -11,6 +11,7 @@ from socialstage.cmd_score import list_organizations, read_batch_posts
 from socialstage.errors import SocialstageError
 from socialstage.options import db_option
 from socialstage.terminal import SafeConsole
+from socialstage.wording import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,7 +78,7 @@ def dataset(out: str, posts_file: str | None, list_file: str | None, orgs_file: 
         from collectors.simulated import posts_frame, simulate_orgs
         from socialstage.inputs import profiles_frame
 
-        with err.status(f"Simulating {simulated * 7} organizations"):
+        with err.status(f"Simulating {plural(simulated * 7, 'organization')}"):
             sims = simulate_orgs(range(7), seed=seed, weeks=weeks, count_per_stage=simulated)
         posts, orgs = posts_frame(sims), [s.organization for s in sims]
         profiles = profiles_frame([a for s in sims for a in s.accounts])
@@ -90,12 +91,13 @@ def dataset(out: str, posts_file: str | None, list_file: str | None, orgs_file: 
         posts, profiles = _from_store(db, orgs)
     if not orgs:
         raise SocialstageError("no organizations to write; give --list LIST.csv or --orgs FILE")
-    with err.status(f"Writing {len(orgs)} organizations to {out}"):
+    with err.status(f"Writing {plural(len(orgs), 'organization')} to {out}"):
         summary = write_dataset(posts, orgs, out, profiles=profiles, add=add)
     empty = sum(1 for n in summary.posts.values() if n == 0)
     note = f" ({empty} with no posts)" if empty else ""
     verb = "Added" if add else "Wrote"
-    click.echo(f"{verb} {len(orgs)} organizations{note}, {summary.rows} post rows, to {summary.root}")
+    click.echo(f"{verb} {plural(len(orgs), 'organization')}{note}, {plural(summary.rows, 'post row')}, "
+               f"to {summary.root}")
 
 
 def check_engine(engine: str, scheduler: str | None, workers: int | None, posts: str | None) -> bool:

@@ -24,6 +24,7 @@ from socialstage.options import (
     window_options,
 )
 from socialstage.terminal import SafeConsole
+from socialstage.wording import plural
 
 METRIC_LABELS = {
     "exact_accuracy": "exact accuracy",
@@ -187,11 +188,12 @@ def evaluate(model_file: str, data: str | None, fmt: str) -> None:
 def print_report(console: SafeConsole, card: dict[str, Any], title: str, evaluated: bool = False) -> None:
     """Data summary, metrics of the model beside the rubric (all rows, real, simulated), confusion matrix."""
     data, cv = card["data"], card["cross_validation"]
-    console.print(f"{title}: {data['rows']} rows ({data['real_rows']} real, {data['simulated_rows']} simulated) "
-                  f"of {data['organizations']} organizations; data version {str(data['version'])[:19]}")
+    console.print(f"{title}: {plural(data['rows'], 'row')} ({data['real_rows']} real, {data['simulated_rows']} "
+                  f"simulated) of {plural(data['organizations'], 'organization')}; "
+                  f"data version {str(data['version'])[:19]}")
     console.print("Labeled rows per stage: " + ", ".join(f"{k} {v}" for k, v in data["stage_counts"].items()))
     if not evaluated:
-        console.print(f"Cross-validation: {cv['strategy']}, {cv['folds']} folds, grouped by organization")
+        console.print(f"Cross-validation: {cv['strategy']}, {plural(cv['folds'], 'fold')}, grouped by organization")
         for note in cv.get("notes", []):
             console.print(Text(f"note: {note}", style="yellow"))
     console.print(metrics_table(cv, "Evaluation" if evaluated else "Cross-validated agreement with the labels"))

@@ -6,15 +6,18 @@ import io
 import logging
 import shutil
 import sys
+import textwrap
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
 from socialstage.options import db_option, format_option, org_options, output_option, window_options
 from socialstage.terminal import SafeConsole, clean
+from socialstage.wording import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,7 +119,7 @@ def inbound_rows(inbound: pd.DataFrame) -> pd.DataFrame:
 def summary(rows: pd.DataFrame, inbound: bool) -> str:
     """One line that ties the listing to the features: counts by category, or answered shares by sentiment."""
     if inbound:
-        parts = [f"{len(rows)} inbound posts, {int(rows['answered'].sum())} answered within 7 days"]
+        parts = [f"{plural(len(rows), 'inbound post')}, {int(rows['answered'].sum())} answered within 7 days"]
         for label in ("negative", "positive"):
             chosen = rows[rows["sentiment_class"] == label]
             if len(chosen):
@@ -124,7 +127,7 @@ def summary(rows: pd.DataFrame, inbound: bool) -> str:
         return "; ".join(parts)
     counts = rows["category"].value_counts()
     parts = [f"{int(counts.get(c, 0))} {c}" for c in ("broadcast", "dialogue", "amplification")]
-    return f"{len(rows)} organization posts: " + ", ".join(parts)
+    return f"{plural(len(rows), 'organization post')}: " + ", ".join(parts)
 
 
 def _cell(value: Any) -> str:
@@ -136,40 +139,72 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def table_view(rows: pd.DataFrame, inbound: bool) -> pd.DataFrame:
-    """The columns a terminal has room for (CSV and JSON hold them all)."""
+#: Below this terminal width the table is compact: fewer columns, the details under the text, the text folded.
+WIDE = 120
+#: The widest a column beside the text may be in the compact table (the text takes the rest).
+_NARROW = {"time": 10, "account": 14, "author": 14, "kind": 13, "sentiment": 9, "answered": 8}
+
+
+def table_view(rows: pd.DataFrame, inbound: bool, compact: bool = False) -> pd.DataFrame:
+    """The columns a terminal has room for (CSV and JSON hold them all). ``compact`` (a terminal narrower than
+    :data:`WIDE`) keeps time, account or author, kind or sentiment and answer, and puts the other details
+    (message type, signature or name addressed, measurement signals) on a line under the text."""
     import pandas as pd
     view = pd.DataFrame({"time": rows["created_at"].str.slice(0, 16).str.replace("T", " ")})
     if inbound:
         view["author"] = rows["author"]
         view["sentiment"] = (rows["sentiment"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f} ")
                              + rows["sentiment_class"].fillna(""))
-        view["?"] = rows["question"].map(lambda v: "?" if v else "")
+        if not compact:
+            view["?"] = rows["question"].map(lambda v: "?" if v else "")
         view["answered"] = [f"{h:.1f} h" if a else "no" for a, h in zip(rows["answered"], rows["response_hours"],
                                                                         strict=True)]
-    else:
-        view["account"] = rows["account"] + " " + rows["department"]
-        view["kind"] = rows["kind"] + " " + rows["category"]
+        view["text"] = rows["text"]
+        if compact:
+            view["text"] = [f"{t}\n(asks a question)" if q else t for t, q in zip(rows["text"], rows["question"],
+                                                                                  strict=True)]
+        return view
+    view["account"] = rows["account"] + " " + rows["department"]
+    view["kind"] = rows["kind"] + " " + rows["category"]
+    signed = rows["signature"].fillna(rows["addressed_name"])
+    if not compact:
         view["type"] = rows["message_type"]
-        view["signed/named"] = rows["signature"].fillna(rows["addressed_name"])
+        view["signed/named"] = signed
         view["signals"] = rows["signals"]
-    view["text"] = rows["text"]
+        view["text"] = rows["text"]
+        return view
+    details = [
+        "; ".join(part for part in (
+            "" if _cell(kind) == "" else str(kind),
+            "" if pd.isna(sig) else (f"signed {sig}" if not pd.isna(by) else f"to {sig}"),
+            _cell(signals),
+        ) if part)
+        for kind, sig, by, signals in zip(rows["message_type"], signed, rows["signature"], rows["signals"],
+                                          strict=True)
+    ]
+    view["text"] = [f"{_cell(t)}\n({d})" if d else _cell(t) for t, d in zip(rows["text"], details, strict=True)]
     return view
 
 
 def render_table(rows: pd.DataFrame, title: str, width: int | None = None) -> str:
-    """The rows as a terminal table (text is shown as text, never as markup)."""
-    table = Table(title=title, header_style="bold", show_lines=False, pad_edge=False)
+    """The rows as a terminal table (text is shown as text, never as markup). Narrower than :data:`WIDE`, the
+    columns have no borders and each but the text has a width it wraps at, so the text keeps the room it needs
+    and no line is wider than ``width``."""
+    width = width or 160
+    compact = width < WIDE
+    table = Table(title=title, header_style="bold", show_lines=False, pad_edge=False, expand=compact,
+                  box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD, padding=(0, 1, 0, 0) if compact else (0, 1),
+                  show_edge=not compact)
     for column in rows.columns:
         if column == "text":
-            table.add_column(column, overflow="fold", ratio=1)
+            table.add_column(column, overflow="fold", ratio=1, min_width=20 if compact else None)
         else:
-            table.add_column(column, overflow="fold")
+            table.add_column(column, overflow="fold", max_width=_NARROW.get(column) if compact else None)
     for record in rows.itertuples(index=False, name=None):
         table.add_row(*(Text(clean(_cell(v))) for v in record))
     buffer = io.StringIO()
-    SafeConsole(file=buffer, width=width or 160, highlight=False, soft_wrap=False).print(table)
-    return buffer.getvalue().rstrip("\n")
+    SafeConsole(file=buffer, width=width, highlight=False, soft_wrap=False).print(table)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip("\n").splitlines())
 
 
 def render_csv(rows: pd.DataFrame) -> str:
@@ -239,11 +274,13 @@ def posts(
         kind = "inbound posts" if inbound else "posts"
         title = f"{loaded.org.name}: {kind} ({loaded.source})"
         width = None if output else shutil.get_terminal_size().columns
-        text = render_table(table_view(rows, inbound), title, width) + "\n" + summary(rows, inbound)
+        view = table_view(rows, inbound, compact=(width or WIDE) < WIDE)
+        said = summary(rows, inbound)
+        text = render_table(view, title, width) + "\n" + (textwrap.fill(said, width) if width else said)
     if output:
         from collectors.safe_write import write_atomic
 
         write_atomic(output, text + "\n")
-        click.echo(f"Wrote {len(rows)} rows to {output}", err=True)
+        click.echo(f"Wrote {plural(len(rows), 'row')} to {output}", err=True)
     else:  # CSV on a terminal loses its control codes too; written to a file or a pipe it stays whole
         click.echo(clean(text) if fmt == "csv" and sys.stdout.isatty() else text)

@@ -30,6 +30,7 @@ from socialstage.options import (
 )
 from socialstage.progress import WaitCountdown
 from socialstage.terminal import SafeConsole
+from socialstage.wording import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -162,7 +163,7 @@ def _summary(rows: pd.DataFrame, resumed: int) -> str:
     counts = rows["status"].value_counts()
     parts = ", ".join(f"{int(n)} {status}" for status, n in counts.items())
     kept = f"; {resumed} kept from an earlier run" if resumed else ""
-    return f"{len(rows)} organizations: {parts}{kept}."
+    return f"{plural(len(rows), 'organization')}: {parts}{kept}."
 
 
 @click.command()
@@ -274,7 +275,7 @@ def score(
                     rows = score_store(batch, store)
     if out:
         write_rows(rows, out)
-        err.print(f"Wrote {len(rows)} rows to {out}", markup=False, highlight=False)
+        err.print(f"Wrote {plural(len(rows), 'row')} to {out}", markup=False, highlight=False)
     else:
         console = SafeConsole(highlight=False, soft_wrap=False)
         if not console.is_terminal:  # a pipe or a file: no reason to cut the table at 80 columns

@@ -20,6 +20,7 @@ from socialstage.orgs import (
     load_organizations,
     organization_from_options,
 )
+from socialstage.wording import plural
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,9 @@ def load_file(path: str | Path) -> LoadedPosts:
         raise SocialstageError(f"no usable row in {result.path}: {describe_rejects(result)}")
     warnings = [f"{result.path.name}: {describe_rejects(result)}"] if result.rejected else []
     if result.repeated_ids:
-        warnings.append(f"{result.path.name}: {result.repeated_ids} rows repeat an earlier post id; the last was kept")
+        repeated = result.repeated_ids
+        warnings.append(f"{result.path.name}: {plural(repeated, 'row')} {'repeats' if repeated == 1 else 'repeat'} "
+                        "an earlier post id; the last was kept")
     return LoadedPosts(result.posts, result.path.name, warnings)
 
 

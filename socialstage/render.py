@@ -16,7 +16,7 @@ from rich.text import Text
 from classifier.evidence import MET, NOT_MET, UNMEASURABLE
 from classifier.rubric import RUBRIC, Evidence, format_value
 from classifier.stages import STAGES, journey
-from features.registry import FEATURES
+from features.registry import COUNT_FEATURES, FEATURES
 from socialstage.audit import KEY_FEATURES, AuditResult, evidence_warnings
 from socialstage.terminal import clean
 
@@ -32,7 +32,7 @@ def feature_text(name: str, value: float | None) -> str:
     unit = _UNITS.get(name)
     if unit is None:
         unit = "share" if name.endswith(("_share", "_rate")) else "hours" if name.endswith("_hours") else "number"
-        if name in ("org_posts", "inbound", "accounts", "platforms", "distinct_signatures", "engaging_departments"):
+        if name in COUNT_FEATURES:
             unit = "count"
     return format_value(value, unit)
 
@@ -203,7 +203,8 @@ def _evidence_table(result: AuditResult) -> Table:
         table.add_row(Text(f"{stage.index} {stage.name}", style="bold"), "", "")
         for position, evidence in enumerate(lines):
             unit = next(c.unit for c in RUBRIC if c.feature == evidence.feature)
-            measured = format_value(evidence.value, unit) + (f" ({evidence.detail})" if evidence.detail else "")
+            measured = format_value(evidence.value, unit, evidence.threshold)
+            measured += f" ({evidence.detail})" if evidence.detail else ""
             table.add_row(Text(evidence.criterion), Text(measured), status_text(evidence),
                           end_section=position + 1 == len(lines))
     return table

@@ -42,6 +42,7 @@ import pandas as pd
 
 from classifier.stages import STAGES, journey
 from collectors.records import OrgAccount, Organization
+from features.registry import COUNT_FEATURES
 from socialstage.audit import KEY_FEATURES, AuditResult, audit_posts
 from socialstage.errors import SocialstageError
 from socialstage.orgs import parse_account
@@ -58,7 +59,8 @@ ROW_COLUMNS: tuple[str, ...] = (
 )
 _TEXT = ("org", "accounts", "status", "message", "stage", "journey", "method", "rubric_stage", "stage_low",
          "stage_high", "stage_range", "inbound_view", "decide")
-_INTEGER = ("stage_index", "rank")
+#: Integer columns (nullable): the stage index, the rank and the key features that count things.
+_INTEGER = ("stage_index", "rank", *(name for name in KEY_FEATURES if name in COUNT_FEATURES))
 _BOOLEAN = ("thin_evidence",)
 _STAGE_INDEX = {stage.name: stage.index for stage in STAGES}
 LIST_COLUMNS = ("org", "platform", "handle")
@@ -207,8 +209,8 @@ def row_records(rows: pd.DataFrame) -> list[dict[str, Any]]:
 
 def rows_frame(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Rows (dicts) as a DataFrame with the contract's columns and types: text as object (None for empty),
-    ``stage_index`` and ``rank`` nullable integers, ``thin_evidence`` a nullable boolean, the rest floats (NaN
-    for empty)."""
+    ``stage_index``, ``rank`` and the counts (``org_posts``, ``inbound``, ``distinct_voices``, ``departments``)
+    nullable integers, ``thin_evidence`` a nullable boolean, the rest floats (NaN for empty)."""
     data = [{c: plain(record.get(c)) for c in ROW_COLUMNS} for record in records]
     frame = pd.DataFrame(data, columns=list(ROW_COLUMNS))
     for column in ROW_COLUMNS:

@@ -23,6 +23,7 @@ from features.periods import FREQUENCIES, TICK, calendar_periods, split_windows
 from socialstage.audit import AuditResult, audit_frames
 from socialstage.render import feature_text, summary_table
 from socialstage.scoring import ModelChoice, apply_model
+from socialstage.wording import plural
 
 PERIODS = tuple(FREQUENCIES)
 #: Features reported for each period (beside its stage), in this order.
@@ -51,8 +52,8 @@ class Sufficiency:
         if coverage < self.min_coverage:
             return f"the data covers {days:.0f} of its {period_days:.0f} days (under {self.min_coverage:.0%})"
         if org_posts < self.min_org_posts and inbound < self.min_inbound:
-            return (f"too quiet: {org_posts} organization posts and {inbound} inbound (under {self.min_org_posts} "
-                    f"and {self.min_inbound})")
+            return (f"too quiet: {plural(org_posts, 'organization post')} and {inbound} inbound "
+                    f"(under {self.min_org_posts} and {self.min_inbound})")
         return None
 
 
@@ -137,9 +138,9 @@ def direction(entries: list[dict[str, Any]]) -> str:
     Engaging (2024-Q4)``, with how many periods were judged."""
     judged = [e for e in entries if e["enough_data"]]
     if not judged:
-        return f"no period has enough data to be judged ({len(entries)} periods)"
+        return f"no period has enough data to be judged ({plural(len(entries), 'period')})"
     first, last = judged[0], judged[-1]
-    counted = f"{len(judged)} of {len(entries)} periods judged"
+    counted = f"{len(judged)} of {plural(len(entries), 'period')} judged"
     if len(judged) == 1:
         return f"one period judged: {first['stage_name']} ({first['period']}); {counted}"
     delta = last["stage"] - first["stage"]

@@ -209,7 +209,7 @@ def test_import_several_files_and_repeated_ids(run_cli, posts_file, fixtures_dir
     result = run_cli("import", fixtures_dir / "twcs_layout.csv", repeated, "--db", db_path)
     assert result.exit_code == 0, result.output
     assert "twcs layout" in result.stdout
-    assert "1 rows repeated an earlier post id" in result.stdout
+    assert "1 row repeated an earlier post id" in result.stdout
     assert _count(db_path) == 5  # 4 TWCS posts + 1
 
 

@@ -98,8 +98,8 @@ def test_table_shows_text_as_text_and_a_summary(run_cli, posts_file: Path) -> No
     assert "[bold]not" in result.stdout  # markup in post text is shown, not interpreted
     assert "6 organization posts: 3 broadcast, 1 dialogue, 2 amplification" in result.stdout
     inbound = run_cli("posts", "--posts", posts_file, "--org", "AcmeHelp", "--inbound")
-    assert "2 inbound posts, 1 answered within 7 days; negative: 1 of 1 answered; positive: 0 of 1 answered" in (
-        inbound.stdout)
+    said = " ".join(inbound.stdout.split())  # the summary is folded to the terminal's width
+    assert "2 inbound posts, 1 answered within 7 days; negative: 1 of 1 answered; positive: 0 of 1 answered" in said
 
 
 def test_window_narrows_the_listing(run_cli, posts_file: Path) -> None:
@@ -123,3 +123,36 @@ def test_from_the_store(run_cli, tmp_path: Path) -> None:
 def test_errors(run_cli, clean_error, posts_file: Path) -> None:
     assert run_cli("posts", "--posts", posts_file).exit_code == 2
     clean_error(run_cli("posts", "--posts", posts_file, "--org", "Nobody"), "no post", "Nobody")
+
+
+WIDE_TEXT = "日本語の投稿です。配送が遅れていますが、いつ届きますか？ " * 3
+LONG_WORDS = "Supercalifragilisticexpialidocious-and-then-some https://example.com/" + "a" * 120
+
+
+@pytest.mark.parametrize("inbound", [False, True])
+def test_table_is_readable_at_80_columns(run_cli, write_csv, monkeypatch: pytest.MonkeyPatch, inbound: bool) -> None:
+    from rich.cells import cell_len
+
+    rows = [*ROWS, row("i3", "a_very_long_customer_handle", "2024-01-03T11:00:00Z", "@AcmeHelp " + WIDE_TEXT),
+            row("a7", "AcmeHelp", "2024-01-03T12:00:00Z", "@a_very_long_customer_handle " + LONG_WORDS,
+                in_reply_to_id="i3")]
+    posts = write_csv(rows, columns=COLUMNS)
+    monkeypatch.setenv("COLUMNS", "80")
+    args = ("posts", "--posts", posts, "--org", "AcmeHelp", *(("--inbound",) if inbound else ()))
+    result = run_cli(*args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80 and max(cell_len(line) for line in lines) <= 80
+    # the text column has room: a sentence of a post stays on one line, and the details are kept
+    assert any("terrible, awful delay" in line for line in lines) if inbound else \
+        any("Hi Carol, sorry! ^AB" in line for line in lines)
+    assert "answered" in result.stdout if inbound else "signed AB" in result.stdout
+    flat = "".join(line.strip() for line in lines)
+    assert "日本語の投稿です" in flat if inbound else "Supercalifragilistic" in flat
+
+
+def test_a_wide_terminal_keeps_every_column(run_cli, posts_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "160")
+    result = run_cli("posts", "--posts", posts_file, "--org", "AcmeHelp")
+    header = next(line for line in result.stdout.splitlines() if "signed/named" in line)
+    assert all(name in header for name in ("time", "account", "kind", "type", "signals", "text"))

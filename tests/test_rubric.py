@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -236,3 +237,41 @@ def test_actively_engaging_is_never_proven_on_measured_criteria_alone() -> None:
     assert result.stage == 5 and all(e.status == "met" and e.certain for e in result.evidence if e.stage == 5)
     assert result.stage_range == (4, 5)
     assert "personal" in result.decide and "Actively Engaging" in result.decide
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "threshold", "text"),
+    [(0.098, "share", 0.10, "9.8%"), (0.0996, "share", 0.10, "9.96%"), (0.09999, "share", 0.10, "9.999%"),
+     (0.1004, "share", 0.10, "10.04%"), (0.23, "share", 0.60, "23%"), (0.10, "share", 0.10, "10%"),
+     (4.04, "hours", 4.0, "4.04 h"), (5.0, "hours", 4.0, "5.0 h"), (0.796, "number", 0.8, "0.796"),
+     (0.996, "bits", 1.0, "0.996"), (9.0, "count", 10, "9")],
+)
+def test_a_value_beside_its_threshold_shows_enough_digits_to_see_the_miss(
+        value: float, unit: str, threshold: float, text: str) -> None:
+    assert format_value(value, unit, threshold) == text
+    if value != threshold:
+        assert format_value(value, unit, threshold) != format_value(threshold, unit)
+
+
+def test_evidence_in_the_terminal_and_the_report_shows_the_digits_of_a_miss() -> None:
+    import dataclasses
+
+    from rich.console import Console
+
+    from socialstage.audit import audit_posts
+    from socialstage.inputs import load_file
+    from socialstage.orgs import load_organizations
+    from socialstage.render import _evidence_table
+    from socialstage.report.audit_report import audit_context
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    org = next(o for o in load_organizations(examples / "organizations.toml") if o.name == "Brightline")
+    result = audit_posts(load_file(examples / "posts.csv").posts, [org], source="posts.csv")[0]
+    evidence = tuple(dataclasses.replace(e, value=0.0996, met=False, status="not met")
+                     if e.feature == "measurement_share" else e for e in result.rubric.evidence)
+    result.rubric = dataclasses.replace(result.rubric, evidence=evidence)
+    console = Console(width=200, record=True)
+    console.print(_evidence_table(result))
+    assert "9.96%" in console.export_text()
+    rows = [r for g in audit_context(result)["evidence"] for r in g["rows"] if r["feature"] == "measurement_share"]
+    assert rows and rows[0]["measured"] == "9.96%" and rows[0]["needs"] == ">= 10%"

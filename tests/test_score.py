@@ -144,7 +144,7 @@ def test_score_a_twcs_file_gives_one_ranked_row_per_brand(twcs_file: Path, tmp_p
     assert float(by_org["AcmeCare"]["response_rate"]) == pytest.approx(0.9)
     assert float(by_org["DeltaDesk"]["response_rate"]) == pytest.approx(1.0)
     assert float(by_org["CoreSupport"]["response_rate"]) == 0.0
-    assert by_org["AcmeCare"]["org_posts"] == "11.0" and by_org["AcmeCare"]["inbound"] == "10.0"
+    assert by_org["AcmeCare"]["org_posts"] == "11" and by_org["AcmeCare"]["inbound"] == "10"
     assert [int(r["rank"]) for r in rows] == [1, 2, 3, 4]
     assert [float(r["percentile"]) for r in rows] == [100.0, pytest.approx(66.7), pytest.approx(33.3), 0.0]
     order = [(r["thin_evidence"] == "true", -int(r["stage_index"])) for r in rows]

@@ -154,8 +154,8 @@ def test_csv_rows_carry_the_range_and_the_evidence(list_file: Path, posts_file: 
         assert row["inbound_view"] in ("visible", "partial", "absent")
         assert bool(row["decide"]) == (low != high)
     assert (rows["BigCo"]["thin_evidence"], rows["BigCo"]["inbound_view"], rows["BigCo"]["inbound"]) == \
-           ("false", "absent", "0.0")  # nothing addressed to it in the data: its rates are unmeasurable
-    assert (rows["TinyCo"]["thin_evidence"], rows["TinyCo"]["org_posts"]) == ("true", "5.0")
+           ("false", "absent", "0")  # nothing addressed to it in the data: its rates are unmeasurable
+    assert (rows["TinyCo"]["thin_evidence"], rows["TinyCo"]["org_posts"]) == ("true", "5")
     assert rows["MidCo"]["thin_evidence"] == "false" and rows["MidCo"]["inbound_view"] == "visible"
     assert [rows["Nobody"][c] for c in EVIDENCE_COLUMNS] == [""] * len(EVIDENCE_COLUMNS)
 
@@ -167,10 +167,10 @@ def test_parquet_and_json_keep_the_types(list_file: Path, posts_file: Path, tmp_
     assert list(frame.columns) == list(ROW_COLUMNS)
     assert pd.api.types.is_bool_dtype(frame["thin_evidence"])
     assert frame["thin_evidence"].isna().sum() == 1  # Nobody
-    assert pd.api.types.is_float_dtype(frame["org_posts"]) and pd.api.types.is_float_dtype(frame["inbound"])
+    assert pd.api.types.is_integer_dtype(frame["org_posts"]) and pd.api.types.is_integer_dtype(frame["inbound"])
     rows = {r["org"]: r for r in scored(list_file, posts_file, tmp_path / "scores.json")}
     assert rows["TinyCo"]["thin_evidence"] is True and rows["BigCo"]["thin_evidence"] is False
-    assert isinstance(rows["BigCo"]["org_posts"], int | float) and isinstance(rows["TinyCo"]["inbound"], int | float)
+    assert type(rows["BigCo"]["org_posts"]) is int and type(rows["TinyCo"]["inbound"]) is int
 
 
 def table_rows(stdout: str) -> dict[str, list[str]]:

@@ -173,7 +173,8 @@ def _evidence(result: AuditResult) -> list[dict[str, Any]]:
         group = groups.setdefault(line.stage, {"index": line.stage, "name": line.stage_name, "rows": []})
         group["rows"].append({
             "label": criterion.label if criterion else line.criterion, "feature": line.feature,
-            "measured": format_value(line.value, unit), "needs": f"{line.op} {format_value(line.threshold, unit)}",
+            "measured": format_value(line.value, unit, line.threshold),
+            "needs": f"{line.op} {format_value(line.threshold, unit)}",
             "met": line.met, "detail": line.detail, "status": line.status, "certain": line.certain,
             "reason": line.reason if line.status == UNMEASURABLE or not line.certain else "",
             "css": {MET: "met", UNMEASURABLE: "unmeasurable"}.get(line.status, "unmet"),

@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from socialstage.wording import plural
+
 MAX_CHARS = 320
 ROWS = 6
 
@@ -60,7 +62,7 @@ def _unanswered(inbound: pd.DataFrame, rows: int) -> dict[str, Any]:
     total = int((~inbound["answered"].astype(bool)).sum())
     return {
         "key": "unanswered", "title": "Unanswered inbound posts",
-        "note": f"{total} inbound posts got no reply within 7 days; the most recent criticism first.",
+        "note": f"{plural(total, 'inbound post')} got no reply within 7 days; the most recent criticism first.",
         "columns": ["posted (UTC)", "from", "inbound post", "sentiment"],
         "classes": ["when", "handle", "post", ""],
         "rows": [[_when(r.created_at), "@" + str(r.author_key), _cut(r.text), r.sentiment_class or "–"]

@@ -8,7 +8,9 @@ show still draws its axes and says why, so that a report never has a blank or mi
 from __future__ import annotations
 
 import base64
+import functools
 import io
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from classifier.stages import STAGES
+from socialstage.wording import plural
 
 #: Okabe-Ito colours (readable with colour-blindness), by meaning.
 COLOURS = {
@@ -31,8 +34,18 @@ COLOURS = {
 }
 CATEGORIES = ("broadcast", "dialogue", "amplification")
 SENTIMENTS = ("negative", "neutral", "positive")
+#: Fonts tried after DejaVu Sans for a glyph it lacks (org names, departments and handles are data, in any
+#: script): CJK, Korean, Arabic, Hebrew, Devanagari, Thai. Only the installed ones are used (matplotlib falls back
+#: glyph by glyph through the list); with none of them a CJK name shows as boxes, so install one (Debian:
+#: ``fonts-ipafont-gothic`` or ``fonts-noto-cjk``).
+FALLBACK_FONTS = (
+    "Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "IPAPGothic", "TakaoGothic", "VL Gothic",
+    "Hiragino Sans", "Yu Gothic", "Meiryo", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
+    "Microsoft YaHei", "PingFang SC", "Droid Sans Fallback", "Noto Sans CJK KR", "Malgun Gothic", "Noto Sans",
+    "Noto Sans Arabic", "Noto Sans Hebrew", "Noto Sans Devanagari", "Noto Sans Thai", "Arial Unicode MS",
+)
 _STYLE: dict[str, Any] = {
-    "font.family": "DejaVu Sans", "font.size": 10, "axes.titlesize": 12, "axes.titleweight": "bold",
+    "font.size": 10, "axes.titlesize": 12, "axes.titleweight": "bold",
     "axes.titlelocation": "left", "axes.titlepad": 10, "axes.labelsize": 10, "axes.labelcolor": "#333333",
     "axes.edgecolor": "#9AA3AD", "axes.spines.top": False, "axes.spines.right": False,
     "axes.grid": True, "axes.grid.axis": "y", "grid.color": "#E3E7EB", "grid.linewidth": 0.8,
@@ -53,10 +66,21 @@ class Plot:
     caption: str = ""
 
 
+@functools.cache
+def plot_fonts() -> tuple[str, ...]:
+    """DejaVu Sans, then the installed :data:`FALLBACK_FONTS`: the font family list of every plot."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    # A fallback font without a bold face is used at its regular weight for bold titles: not worth a warning.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    return ("DejaVu Sans", *(name for name in FALLBACK_FONTS if name in installed))
+
+
 @contextmanager
 def figure(width: float = 7.2, height: float = 3.2) -> Iterator[Figure]:
     """A figure in the reports' style (inches; rendered at 150 dpi)."""
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context({**_STYLE, "font.family": list(plot_fonts())}):
         fig = Figure(figsize=(width, height), dpi=150, layout="constrained")
         yield fig
 
@@ -101,7 +125,7 @@ def monthly_activity(org_posts: pd.DataFrame) -> Plot:
         ax.set_xlabel("month (UTC)")
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         totals = ", ".join(f"{c} {int(counts[c].sum())}" for c in CATEGORIES)
-        return to_plot(fig, "monthly", title, f"Posts per month over {len(counts)} months: {totals}.")
+        return to_plot(fig, "monthly", title, f"Posts per month over {plural(len(counts), 'month')}: {totals}.")
 
 
 _TIME_TICKS = ((1 / 60, "1 min"), (0.25, "15 min"), (1, "1 h"), (4, "4 h"), (24, "1 day"), (72, "3 days"),
@@ -133,7 +157,7 @@ def response_times(inbound: pd.DataFrame) -> Plot:
                        linestyle=style, linewidth=1.6, label=f"{name}: {_duration(value)}")
         ax.set_xlabel("time to first response (log scale)")
         ax.set_ylabel("inbound posts answered")
-        ax.legend(loc="upper left")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the axes: never over the bars
         alt = f"{len(hours)} answered inbound posts; median {_duration(median)}, 90th percentile {_duration(p90)}."
         return to_plot(fig, "response_times", title, alt)
 
@@ -198,7 +222,8 @@ def departments_and_voices(org_posts: pd.DataFrame) -> Plot:
         left.set_title(title)
         left.grid(axis="x")
         left.grid(axis="y", visible=False)
-        left.legend(loc="lower right", fontsize=8)
+        fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncols=len(CATEGORIES),
+                   fontsize=8)  # below the panels: never over the bars
         right.barh(positions, voices.to_numpy(dtype=float), height=0.6, color=COLOURS["accent"])
         for y, value in zip(positions, voices.to_numpy(), strict=True):
             right.text(value, y, f" {int(value)}", va="center", fontsize=9, color="#333333")
@@ -207,7 +232,8 @@ def departments_and_voices(org_posts: pd.DataFrame) -> Plot:
         right.grid(axis="x")
         right.grid(axis="y", visible=False)
         right.xaxis.get_major_locator().set_params(integer=True)
-        alt = "; ".join(f"{d}: {int(counts.loc[d].sum())} posts, {int(voices[d])} voices" for d in counts.index[::-1])
+        alt = "; ".join(f"{d}: {plural(int(counts.loc[d].sum()), 'post')}, {plural(int(voices[d]), 'voice')}"
+                        for d in counts.index[::-1])
         caption = (f"{alt}. Voices: distinct agent signatures (a signed post of a general account counts for "
                    "support) plus the accounts that never sign.")
         return to_plot(fig, "departments", title, alt + ".", caption)
