@@ -51,6 +51,11 @@ class SocialstageGroup(click.Group):
         except USER_ERRORS as exc:
             self._fail(ctx, str(exc), getattr(exc, "exit_code", EXIT_ERROR))
         except sqlite3.Error as exc:
+            from collectors.store import is_read_only_error
+
+            if is_read_only_error(exc):
+                self._fail(ctx, f"the store is read-only ({exc}); this command changes it: make it writable, "
+                                "or copy it and pass --db COPY")
             self._fail(ctx, f"the store could not be used: {exc}")
         except OSError as exc:
             self._fail(ctx, f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
