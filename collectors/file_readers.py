@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from collectors.csv_safety import unguard_cell
+
 # Lone surrogates: what surrogateescape makes of bytes that are not UTF-8 (or a lone JSON \udXXX escape).
 NOT_UNICODE = re.compile("[\ud800-\udfff]")
 RawRows = Iterator[tuple[int, dict[str, str] | str]]
@@ -72,7 +74,7 @@ def csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str] 
                 if any(v.strip() for v in values):  # blank lines are skipped
                     too_many = len(values) > len(header)
                     yield start, (f"has {len(values)} fields, the header has {len(header)}" if too_many
-                                  else dict(zip(header, values, strict=False)))
+                                  else dict(zip(header, map(unguard_cell, values), strict=False)))
                 start = reader.line_num + 1
 
     return header, rows(), "line"

@@ -8,7 +8,9 @@
 * **Journal**: a JSON Lines file (``OUT.rows.jsonl`` beside ``--out``; without ``--out``, in the store's
   folder under ``score/``), one line per finished row (``{"fingerprint": ..., "row": {...}}``), flushed and
   synced to disk before the progress bar moves, so an interrupted batch loses no finished row. At the end of
-  a batch it is rewritten (atomically) with the rows of that batch.
+  a batch it is rewritten (atomically) with the rows of that batch and marked finished (``JOURNAL.finished``
+  beside it; removed when a batch appends to it again). A store folder that cannot be written (a read-only
+  store) puts the journals of batches without ``--out`` in the per-user cache folder instead.
 * **Output**: ``--out`` by extension (``.csv``, ``.parquet``, ``.json``), written atomically (a temporary file
   renamed over the target); CSV cells go through :func:`collectors.csv_safety.safe_cell`.
 """
@@ -21,11 +23,12 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import platformdirs
 
 from classifier.fileio import file_sha256, write_atomic
 from collectors.csv_safety import write_safe_csv
@@ -114,13 +117,37 @@ def fingerprint(org: Organization, data: str, model: str, since: datetime | None
 # -- the journal ------------------------------------------------------------------------------------
 
 
+JOURNAL_SUFFIX = ".rows.jsonl"
+FINISHED_SUFFIX = ".finished"
+
+
+def journal_folders(store_path: Path) -> list[Path]:
+    """Where journals of batches without ``--out`` are kept: the store's folder (``score/``), and the per-user
+    cache folder used when the store's folder cannot be written (a read-only store)."""
+    cache = Path(platformdirs.user_cache_dir("socialstage", appauthor=False)) / "score"
+    return [store_path.parent / "score", cache]
+
+
+def _writable_folder(folder: Path) -> bool:
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    return existing is not None and existing.is_dir() and os.access(existing, os.W_OK)
+
+
 def journal_path(out: str | Path | None, store_path: Path, parts: Iterable[object]) -> Path:
-    """Where the finished rows of a batch are kept: beside ``--out``, else in the store's folder."""
+    """Where the finished rows of a batch are kept: beside ``--out``, else in the store's folder (in the
+    per-user cache folder when that cannot be written)."""
     if out:
         path = Path(out)
-        return path.with_name(path.name + ".rows.jsonl")
+        return path.with_name(path.name + JOURNAL_SUFFIX)
     key = hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:16]
-    return store_path.parent / "score" / f"batch-{key}.rows.jsonl"
+    folders = journal_folders(store_path)
+    folder = next((f for f in folders if _writable_folder(f)), folders[0])
+    return folder / f"batch-{key}{JOURNAL_SUFFIX}"
+
+
+def finished_marker(path: Path) -> Path:
+    """The file beside a journal that says its batch ran to its end (written by :meth:`Journal.rewrite`)."""
+    return path.with_name(path.name + FINISHED_SUFFIX)
 
 
 class Journal:
@@ -149,14 +176,19 @@ class Journal:
         if not lines:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        finished_marker(self.path).unlink(missing_ok=True)  # a batch is under way on this journal again
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(lines)
             handle.flush()
             os.fsync(handle.fileno())
 
     def rewrite(self, entries: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
-        """Replace the journal with ``entries``, atomically."""
-        write_atomic(self.path, "".join(_line(fp, row) for fp, row in entries).encode("utf-8"))
+        """Replace the journal with ``entries``, atomically, at the end of a batch; then mark it finished
+        (:func:`finished_marker`: a small JSON file with the time and the row count)."""
+        lines = [_line(fp, row) for fp, row in entries]
+        write_atomic(self.path, "".join(lines).encode("utf-8"))
+        marker = {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "rows": len(lines)}
+        write_atomic(finished_marker(self.path), (json.dumps(marker) + "\n").encode("utf-8"))
 
 
 def _line(fingerprint_: str, row: Mapping[str, Any]) -> str:
