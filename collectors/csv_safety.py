@@ -4,8 +4,9 @@ A spreadsheet runs a cell whose text starts with ``=``, ``+``, ``-`` or ``@`` (a
 and their full-width forms) as a formula, and a leading tab or line break can hide such a start. Every
 CSV file socialstage writes passes its cells through :func:`safe_cell`, which puts an apostrophe before
 such text so that it is shown as text. Numbers are written as numbers (``-0.5`` stays a number).
-Reading a CSV file back (``socialstage import``) removes that apostrophe (:func:`unguard_cell`), so an export
-imports again as the values it holds.
+A CSV file meant to be imported again (``socialstage store export``) has a ``formula_guard`` column
+(:data:`GUARD_COLUMN`); reading such a file removes the apostrophe from every cell (:func:`unguard_cell`), so
+it imports as the values it holds. Any other CSV file is read exactly as written.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import IO
 
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 _INVISIBLE_STARTS = ("\t", "\r", "\n")
+#: A column saying the file's cells went through :func:`safe_cell` (its value in every row: ``yes``).
+GUARD_COLUMN = "formula_guard"
 
 
 def safe_cell(value: object) -> object:

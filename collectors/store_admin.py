@@ -103,6 +103,13 @@ class Administration:
             shown += 1
         return found, left_out
 
+    def contents(self) -> dict[str, object]:
+        """posts, first_post, last_post (stored times) and accounts (distinct authors) in the store."""
+        query = "SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM posts"
+        posts, first, last = self._conn.execute(query).fetchone()
+        authors = self._conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM posts GROUP BY platform, author_key)")
+        return {"posts": int(posts), "first_post": first, "last_post": last, "accounts": int(authors.fetchone()[0])}
+
     def organization_posts(self, org: Organization, *, context: bool = True) -> pd.DataFrame:
         """An organization's posts (``context``: with the posts around them an audit reads), oldest first."""
         frame = self.load_posts(org.keys, context=context)
