@@ -91,6 +91,11 @@ def db_option(func: F) -> F:
     )(func)
 
 
+def yes_option(func: F) -> F:
+    """``--yes``: do it without asking first (for commands that delete)."""
+    return click.option("--yes", "-y", "yes", is_flag=True, help="Do not ask for confirmation.")(func)
+
+
 def window_options(func: F) -> F:
     """``--since`` / ``--until``: the window, both ends inclusive; a window ending before it starts is a usage
     error (exit 2)."""

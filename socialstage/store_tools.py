@@ -145,20 +145,20 @@ def clear_journals(journals: list[JournalInfo]) -> list[JournalInfo]:
 def store_info(store: Store) -> dict[str, Any]:
     """Where the store is, its size, what it holds, whether it can be written, and its score journals."""
     files = store_files(store.path)
-    contents = store.contents()
+    contents, where = store.contents(), store.path.resolve()
     return {
-        "path": str(store.path.resolve()),
+        "path": str(where),
         "bytes": sum(p.stat().st_size for p in files),
         "files": [{"path": str(p), "bytes": p.stat().st_size} for p in files],
-        "writable": writable_on_disk(store.path.resolve()),
+        "writable": writable_on_disk(where),
         "posts": contents["posts"],
         "first_post": contents["first_post"],
         "last_post": contents["last_post"],
         "platforms": store.platforms(),
         "organizations": len(store.organization_names()),
         "accounts": contents["accounts"],
-        "journal_folders": [str(f) for f in journal_folders(store.path)],
-        "journals": [{**asdict(j), "state": j.state} for j in find_journals(store.path)],
+        "journal_folders": [str(f) for f in journal_folders(where)],
+        "journals": [{**asdict(j), "state": j.state} for j in find_journals(where)],
     }
 
 
