@@ -27,7 +27,6 @@ from socialstage.cli import cli
 from socialstage.errors import SocialstageError
 from socialstage.inputs import open_store
 from socialstage.options import SocialstageGroup
-from conftest import check_clean_error
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 ORG = Organization("Acme", (OrgAccount("twitter", "AcmeHelp", "support"),))
@@ -36,8 +35,8 @@ ORG = Organization("Acme", (OrgAccount("twitter", "AcmeHelp", "support"),))
 def _posts() -> pd.DataFrame:
     rows = []
     for i in range(6):
-        rows.append({"platform": "twitter", "post_id": f"q{i}", "author": f"cust{i}", "created_at": T0 + timedelta(hours=i),
-                     "text": f"@AcmeHelp my order {i} is late?"})
+        rows.append({"platform": "twitter", "post_id": f"q{i}", "author": f"cust{i}",
+                     "created_at": T0 + timedelta(hours=i), "text": f"@AcmeHelp my order {i} is late?"})
         rows.append({"platform": "twitter", "post_id": f"a{i}", "author": "AcmeHelp",
                      "created_at": T0 + timedelta(hours=i, minutes=20), "text": f"@cust{i} sorry, on its way ^AB",
                      "in_reply_to_id": f"q{i}", "in_reply_to_author": f"cust{i}"})
@@ -164,19 +163,20 @@ def test_an_audit_of_a_writable_store_opened_read_only_still_keeps_its_enrichmen
     ["store", "clear-journals"],
 ])
 def test_write_commands_on_a_read_only_store_say_so_in_one_line(
-        filled: Path, unwritable: Callable[[Path], None], tmp_path: Path, command: list[str]) -> None:
+        filled: Path, unwritable: Callable[[Path], None], tmp_path: Path, command: list[str],
+        clean_error: Callable[..., str]) -> None:
     posts = tmp_path / "posts.csv"
     _posts().to_csv(posts, index=False)
     unwritable(filled.parent)
     before = _digest(filled.parent)
     args = [a.format(posts=posts) for a in command] + ["--db", str(filled)]
     result = CliRunner().invoke(cli, args)
-    line = check_clean_error(result, "read-only", str(filled))
+    line = clean_error(result, "read-only", str(filled))
     assert "not a socialstage store" not in line
     assert _digest(filled.parent) == before
 
 
-def test_sqlites_own_read_only_error_becomes_one_line(filled: Path) -> None:
+def test_sqlites_own_read_only_error_becomes_one_line(filled: Path, clean_error: Callable[..., str]) -> None:
     @click.group(cls=SocialstageGroup)
     def group() -> None:
         """A group with the project's error handling."""
@@ -187,7 +187,7 @@ def test_sqlites_own_read_only_error_becomes_one_line(filled: Path) -> None:
         conn.execute("DELETE FROM posts")
 
     result = CliRunner().invoke(group, ["write"])
-    check_clean_error(result, "read-only", "attempt to write a readonly database")
+    clean_error(result, "read-only", "attempt to write a readonly database")
 
 
 def test_a_write_through_a_store_opened_read_only_is_refused_by_open_store(filled: Path,
@@ -202,7 +202,7 @@ def test_a_write_through_a_store_opened_read_only_is_refused_by_open_store(fille
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
                     reason="root ignores file permissions; the other tests simulate a read-only store")
-def test_a_chmod_read_only_store(filled: Path) -> None:
+def test_a_chmod_read_only_store(filled: Path, clean_error: Callable[..., str]) -> None:
     filled.chmod(0o444)
     filled.parent.chmod(0o555)
     try:
@@ -212,7 +212,7 @@ def test_a_chmod_read_only_store(filled: Path) -> None:
         audit = runner.invoke(cli, ["audit", "Acme", "--db", str(filled), "--format", "json", "--model", "none"])
         assert audit.exit_code == 0, audit.output
         refused = runner.invoke(cli, ["store", "prune", "--before", "2024-03-05", "--yes", "--db", str(filled)])
-        check_clean_error(refused, "read-only", str(filled))
+        clean_error(refused, "read-only", str(filled))
     finally:
         filled.parent.chmod(0o755)
         filled.chmod(0o644)
