@@ -142,7 +142,7 @@ def info(fmt: str, db: str | None) -> None:
 
         click.echo(to_json(found))
         return
-    console = _console()
+    console = SafeConsole(highlight=False, soft_wrap=True)  # paths are never cut
     span = f", {_short(found['first_post'])} to {_short(found['last_post'])}" if found["posts"] else ""
     lines = [
         f"Store: {found['path']}{'' if found['writable'] else ' (read-only)'}",
