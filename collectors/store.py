@@ -162,7 +162,8 @@ class Store(ReadOnlyAccess, Administration, CollectionState, Enrichment):
         self.path = Path(path)
         self.read_only = read_only
         if read_only:
-            self._conn = sqlite3.connect(read_only_uri(self.path), timeout=30.0, uri=True)
+            # autocommit: the temporary tables a read fills open no transaction, so no old snapshot is held
+            self._conn = sqlite3.connect(read_only_uri(self.path), timeout=30.0, uri=True, isolation_level=None)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, timeout=30.0)

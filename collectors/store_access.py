@@ -124,5 +124,18 @@ class ReadOnlyAccess:
                 yield writer
         except sqlite3.Error as exc:
             logger.info("%s: what was computed was not kept (%s)", self.path, exc)
+        else:
+            self._unshadow()
         finally:
             writer.close()
+
+    def _unshadow(self) -> None:
+        """Drop the empty temporary stand-ins of tables the writer has since made in the file, so reads see them."""
+        temporary = self._conn.execute("SELECT type, name FROM temp.sqlite_master WHERE type IN ('table', 'view')")
+        dropped = False
+        for kind, name in temporary.fetchall():
+            if self._has_table(name) and name not in ("wanted", "wanted_posts"):
+                self._conn.execute(f"DROP {'VIEW' if kind == 'view' else 'TABLE'} temp.{name}")
+                dropped = True
+        if dropped:  # the mixins check their tables again on next use
+            self._collect_ready = self._enrichment_ready = False  # type: ignore[attr-defined]

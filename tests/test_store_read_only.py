@@ -216,3 +216,18 @@ def test_a_chmod_read_only_store(filled: Path, clean_error: Callable[..., str]) 
     finally:
         filled.parent.chmod(0o755)
         filled.chmod(0o644)
+
+
+def test_enrichment_kept_through_a_read_only_store_is_read_back_by_it(filled: Path) -> None:
+    from socialstage.stored_enrichment import with_stored_enrichment
+
+    other = Organization("Cust", (OrgAccount("twitter", "cust1"),))
+    with Store(filled, read_only=True) as store:
+        assert store.load_enrichment().empty  # an empty stand-in: the file has no enrichment table yet
+        with_stored_enrichment(store, store.load_posts(ORG.keys), ORG)
+        kept = store.load_enrichment()  # the writer's rows, not the empty stand-in
+        assert len(kept) > 0
+        with_stored_enrichment(store, store.load_posts(other.keys), other)
+        assert len(store.load_enrichment()) >= len(kept)
+    with Store(filled) as store:
+        assert len(store.load_enrichment()) >= len(kept)
