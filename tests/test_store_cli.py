@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from collectors.records import POST_COLUMNS, OrgAccount, Organization
 from collectors.store import Store
@@ -279,3 +281,25 @@ def test_score_marks_its_journal_finished(db: Path, tmp_path: Path) -> None:
     info = json.loads(run("store", "info", "--db", db, "--format", "json").stdout)
     assert [j["state"] for j in info["journals"]] == ["finished"]
     assert "Removed 1 finished journal" in run("store", "clear-journals", "--db", db).stdout
+
+
+@given(st.text())
+def test_the_csv_guard_comes_off_exactly(text: str) -> None:
+    from collectors.csv_safety import needs_guard, safe_cell, unguard_cell
+
+    cell = safe_cell(text)
+    assert unguard_cell(str(cell)) == text
+    assert not str(cell).lstrip().startswith(("=", "+", "-", "@", "＝", "＋", "－", "＠")) or cell == text == ""
+    assert needs_guard(text) == (cell != text)
+
+
+def test_a_plain_csv_keeps_its_apostrophes(tmp_path: Path) -> None:
+    from collectors.files import read_posts
+
+    path = tmp_path / "plain.csv"
+    path.write_text("platform,post_id,author,created_at,text\ntwitter,1,a,2024-01-01,'=1+1\n", encoding="utf-8")
+    assert read_posts(path).posts["text"].tolist() == ["'=1+1"]
+    marked = tmp_path / "marked.csv"
+    marked.write_text("platform,post_id,author,created_at,text,formula_guard\ntwitter,1,a,2024-01-01,'=1+1,yes\n",
+                      encoding="utf-8")
+    assert read_posts(marked).posts["text"].tolist() == ["=1+1"]

@@ -158,6 +158,8 @@ def test_an_audit_of_a_writable_store_opened_read_only_still_keeps_its_enrichmen
 @pytest.mark.parametrize("command", [
     ["import", "{posts}"],
     ["demo", "--save", "--weeks", "4"],
+    ["collect", "Acme", "--account", "reddit:acme"],
+    ["audit", "Acme", "--collect", "--account", "reddit:acme"],
     ["store", "delete", "Acme", "--yes"],
     ["store", "prune", "--before", "2024-03-05", "--yes"],
     ["store", "clear-journals"],
