@@ -4,6 +4,9 @@ A spreadsheet runs a cell whose text starts with ``=``, ``+``, ``-`` or ``@`` (a
 and their full-width forms) as a formula, and a leading tab or line break can hide such a start. Every
 CSV file socialstage writes passes its cells through :func:`safe_cell`, which puts an apostrophe before
 such text so that it is shown as text. Numbers are written as numbers (``-0.5`` stays a number).
+A CSV file meant to be imported again (``socialstage store export``) has a ``formula_guard`` column
+(:data:`GUARD_COLUMN`); reading such a file removes the apostrophe from every cell (:func:`unguard_cell`), so
+it imports as the values it holds. Any other CSV file is read exactly as written.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import IO
 
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 _INVISIBLE_STARTS = ("\t", "\r", "\n")
+#: A column saying the file's cells went through :func:`safe_cell` (its value in every row: ``yes``).
+GUARD_COLUMN = "formula_guard"
 
 
 def safe_cell(value: object) -> object:
@@ -27,9 +32,21 @@ def safe_cell(value: object) -> object:
     if isinstance(value, int | float):
         return value
     text = str(value)
+    return "'" + text if needs_guard(text) else text
+
+
+def needs_guard(text: str) -> bool:
+    """Whether :func:`safe_cell` puts an apostrophe before ``text``: it would run as a formula, or it starts
+    with an apostrophe before such text (so that :func:`unguard_cell` gives back exactly what was written)."""
     if text.startswith(_INVISIBLE_STARTS) or text.lstrip().startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+        return True
+    return text.startswith("'") and needs_guard(text[1:])
+
+
+def unguard_cell(text: str) -> str:
+    """A CSV cell as read back: the apostrophe :func:`safe_cell` (or a spreadsheet user) put before formula-like
+    text is removed, so a file socialstage wrote imports as the values it holds; any other text is unchanged."""
+    return text[1:] if text.startswith("'") and needs_guard(text[1:]) else text
 
 
 def write_safe_csv(handle: IO[str], header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:

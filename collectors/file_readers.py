@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from collectors.csv_safety import GUARD_COLUMN, unguard_cell
 from collectors.import_errors import ImportFormatError
 
 # Lone surrogates: what surrogateescape makes of bytes that are not UTF-8 (or a lone JSON \udXXX escape).
@@ -46,6 +47,8 @@ def csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str] 
     if any(NOT_UNICODE.search(h) for h in header):
         raise ImportFormatError(f"{path}: not UTF-8 text; save it as UTF-8 CSV")
     header = [h.strip() for h in header]
+    # a file socialstage wrote with its cells guarded against formulas says so in a column: the guard comes off
+    unguard = unguard_cell if GUARD_COLUMN in header else str
 
     def rows() -> Iterator[tuple[int, dict[str, str] | str]]:
         # The file is opened here, so it is closed even when the header is rejected and this
@@ -70,7 +73,7 @@ def csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str] 
                 if any(v.strip() for v in values):  # blank lines are skipped
                     too_many = len(values) > len(header)
                     yield start, (f"has {len(values)} fields, the header has {len(header)}" if too_many
-                                  else dict(zip(header, values, strict=False)))
+                                  else dict(zip(header, map(unguard, values), strict=False)))
                 start = reader.line_num + 1
 
     return header, rows(), "line"

@@ -28,10 +28,23 @@ from collectors.records import (
     normalize_handle,
     normalize_platform,
 )
+from collectors.store_access import (
+    ReadOnlyAccess,
+    ReadOnlyStoreError,
+    is_read_only_error,
+    read_only_uri,
+    writable_on_disk,
+)
+from collectors.store_admin import Administration
 from collectors.store_collect import CollectionState
 from collectors.store_enrichment import Enrichment
 
 logger = logging.getLogger(__name__)
+
+__all__ = [  # the read-only helpers are re-exported from collectors.store_access
+    "DB_ENV_VAR", "DB_FILENAME", "ReadOnlyStoreError", "Store", "UpsertCounts", "default_db_path", "format_time",
+    "is_read_only_error", "read_only_uri", "resolve_db_path", "writable_on_disk",
+]
 
 DB_ENV_VAR = "SOCIALSTAGE_DB"
 DB_FILENAME = "socialstage.db"
@@ -137,18 +150,31 @@ class UpsertCounts:
     already_stored: int
 
 
-class Store(CollectionState, Enrichment):
-    """The embedded SQLite store. Use as a context manager, or call :meth:`close`."""
+class Store(ReadOnlyAccess, Administration, CollectionState, Enrichment):
+    """The embedded SQLite store. Use as a context manager, or call :meth:`close`.
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    ``read_only`` opens an existing store for reading only (:func:`read_only_uri`): nothing is created or
+    changed, so it works on a read-only file, folder or filesystem; a table a newer version adds and the store
+    lacks reads as empty (a temporary table). A write raises ``sqlite3.OperationalError`` (read-only).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, timeout=30.0)
+        self.read_only = read_only
+        if read_only:
+            # autocommit: the temporary tables a read fills open no transaction, so no old snapshot is held
+            self._conn = sqlite3.connect(read_only_uri(self.path), timeout=30.0, uri=True, isolation_level=None)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, timeout=30.0)
         try:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(_SCHEMA)
-            self._conn.commit()
+            if read_only:
+                if not self._has_table("posts"):
+                    raise sqlite3.DatabaseError("it has no posts table")
+            else:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._ensure_schema(_SCHEMA)
         except sqlite3.Error:
             self._conn.close()
             raise

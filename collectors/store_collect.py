@@ -81,14 +81,16 @@ def _now() -> str:
 class CollectionState:
     """Collection methods of the store (see the module docstring)."""
 
-    # Store provides _conn, transaction(), upsert_posts(), upsert_accounts() and set_cursor().
+    # Store provides _conn, _ensure_schema(), transaction(), upsert_posts(), upsert_accounts() and set_cursor().
     _conn: sqlite3.Connection
     _collect_ready: bool = False
 
+    def _ensure_schema(self, schema: str) -> None:  # pragma: no cover - provided by the store
+        raise NotImplementedError
+
     def _collect_tables(self) -> None:
         if not self._collect_ready:
-            self._conn.executescript(_SCHEMA)
-            self._conn.commit()
+            self._ensure_schema(_SCHEMA)
             self._collect_ready = True
 
     def save_page(

@@ -63,9 +63,21 @@ class Enrichment:
 
     _conn: sqlite3.Connection
     _enrichment_ready: bool = False
+    read_only: bool = False
+
+    def _ensure_schema(self, schema: str) -> None:  # pragma: no cover - provided by the store
+        raise NotImplementedError
 
     def _enrichment_table(self) -> None:
         if self._enrichment_ready:
+            return
+        if self.read_only:  # nothing is changed: a missing table is an empty temporary one, a missing column NULL
+            self._ensure_schema(_SCHEMA)
+            present = {row[1] for row in self._conn.execute("PRAGMA table_info(enrichment)")}
+            if "message_type_addressed" not in present:
+                self._conn.execute("CREATE TEMP VIEW enrichment AS "
+                                   "SELECT *, NULL AS message_type_addressed FROM main.enrichment")
+            self._enrichment_ready = True
             return
         self._conn.executescript(_SCHEMA)
         present = {row[1] for row in self._conn.execute("PRAGMA table_info(enrichment)")}

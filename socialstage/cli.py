@@ -13,6 +13,7 @@ from socialstage.cmd_collect import collect
 from socialstage.cmd_dataset import dataset
 from socialstage.cmd_posts import posts
 from socialstage.cmd_score import score
+from socialstage.cmd_store import store
 from socialstage.errors import SocialstageError
 from socialstage.options import (
     SocialstageGroup,
@@ -335,6 +336,7 @@ cli.add_command(posts)
 cli.add_command(collect)
 cli.add_command(score)
 cli.add_command(dataset)
+cli.add_command(store)
 
 
 def main() -> None:

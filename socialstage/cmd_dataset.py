@@ -26,7 +26,7 @@ def _from_store(db: str | None, orgs: list[Organization]) -> tuple[pd.DataFrame,
     from socialstage.inputs import load_from_store, open_store
 
     posts, profiles = [], []
-    with open_store(resolve_db_path(db), must_exist=True) as store:
+    with open_store(resolve_db_path(db), must_exist=True, read_only=True) as store:
         for org in orgs:
             found, accounts = load_from_store(store, org)
             posts.append(found)

@@ -266,7 +266,7 @@ def score(
         elif read is not None:
             rows = score_posts(batch, read.posts, read.path.name, file_identity(read.path))
         else:
-            with open_store(store_path, must_exist=not collect_first) as store:
+            with open_store(store_path, must_exist=not collect_first, read_only=not collect_first) as store:
                 if collect_first:
                     obj = ctx.find_root().obj
                     clock = obj.get("clock") if isinstance(obj, dict) else None

@@ -204,5 +204,5 @@ def notes_from_store(org: Organization, db: str | None) -> list[str]:
     path = resolve_db_path(db)
     if not path.exists():
         return []
-    with Store(path) as store:
+    with Store(path, read_only=True) as store:
         return stored_notes(store, org)

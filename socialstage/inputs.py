@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ import pandas as pd
 
 from collectors.files import ImportResult, read_posts
 from collectors.records import Account, Organization
-from collectors.store import Store, resolve_db_path
+from collectors.store import ReadOnlyStoreError, Store, is_read_only_error, resolve_db_path, writable_on_disk
 from socialstage.errors import SocialstageError
 from socialstage.orgs import (
     default_organization,
@@ -55,14 +56,40 @@ def load_file(path: str | Path) -> LoadedPosts:
     return LoadedPosts(result.posts, result.path.name, warnings)
 
 
-def open_store(path: Path, *, must_exist: bool) -> Store:
-    """Open the store; with ``must_exist``, a missing store is an error that says how to fill it."""
-    if must_exist and not path.exists():
+def open_store(path: Path, *, must_exist: bool, read_only: bool = False) -> Store:
+    """Open the store; with ``must_exist``, a missing store is an error that says how to fill it.
+
+    ``read_only`` (the read commands) opens it for reading only, so it works on a read-only file, folder or
+    filesystem. Otherwise (the write commands) a store that cannot be written is one error line saying so.
+    """
+    if (must_exist or read_only) and not path.exists():
         raise SocialstageError(f"no store at {path}; import posts first (socialstage import FILE) or pass --posts FILE")
+    if read_only and not path.is_file():
+        raise SocialstageError(f"{path} is not a socialstage store (not a file); pass another --db")
+    if not read_only and path.exists() and not writable_on_disk(path):
+        raise read_only_error(path)
+    if not read_only and not path.exists() and path.parent.is_dir() and not os.access(path.parent, os.W_OK):
+        raise SocialstageError(f"cannot create the store {path}: the folder {path.parent} is read-only; "
+                               "pass --db PATH in a folder you can write")
     try:
-        return Store(path)
+        store = Store(path, read_only=read_only)
     except sqlite3.DatabaseError as exc:
+        if is_read_only_error(exc):
+            raise read_only_error(path) from None
         raise SocialstageError(f"{path} is not a socialstage store ({exc}); pass another --db") from None
+    if not read_only:
+        try:
+            store.ensure_writable()
+        except ReadOnlyStoreError:
+            store.close()
+            raise read_only_error(path) from None
+    return store
+
+
+def read_only_error(path: Path) -> SocialstageError:
+    """The one line a write command gives for a store it cannot write."""
+    return SocialstageError(f"the store {path} is read-only (its file, folder or filesystem cannot be written); "
+                            "this command changes the store: make it writable, or copy it and pass --db COPY")
 
 
 def resolve_organization(
@@ -126,7 +153,7 @@ def load_inputs(
         platforms = sorted(loaded.posts["platform"].unique())
         org = resolve_organization(name, accounts, orgs_file, platforms)
         return AuditInputs(loaded.posts, org, loaded.source, loaded.warnings)
-    with open_store(resolve_db_path(db), must_exist=True) as store:
+    with open_store(resolve_db_path(db), must_exist=True, read_only=True) as store:
         org = resolve_organization(name, accounts, orgs_file, store.platforms(), store)
         posts, profiles = load_from_store(store, org)
         return AuditInputs(posts, org, f"store {store.path.name}", [], profiles)

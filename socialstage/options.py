@@ -52,6 +52,11 @@ class SocialstageGroup(click.Group):
         except USER_ERRORS as exc:
             self._fail(ctx, str(exc), getattr(exc, "exit_code", EXIT_ERROR))
         except sqlite3.Error as exc:
+            from collectors.store import is_read_only_error
+
+            if is_read_only_error(exc):
+                self._fail(ctx, f"the store is read-only ({exc}); this command changes it: make it writable, "
+                                "or copy it and pass --db COPY")
             self._fail(ctx, f"the store could not be used: {exc}")
         except OSError as exc:
             self._fail(ctx, f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
@@ -85,6 +90,11 @@ def db_option(func: F) -> F:
         "--db", "db", type=click.Path(dir_okay=False), envvar="SOCIALSTAGE_DB", show_envvar=True,
         help="The store (SQLite file). Default: the per-user data directory.",
     )(func)
+
+
+def yes_option(func: F) -> F:
+    """``--yes``: do it without asking first (for commands that delete)."""
+    return click.option("--yes", "-y", "yes", is_flag=True, help="Do not ask for confirmation.")(func)
 
 
 def window_options(func: F) -> F:

@@ -8,7 +8,9 @@
 * **Journal**: a JSON Lines file (``OUT.rows.jsonl`` beside ``--out``; without ``--out``, in the store's
   folder under ``score/``), one line per finished row (``{"fingerprint": ..., "row": {...}}``), flushed and
   synced to disk before the progress bar moves, so an interrupted batch loses no finished row. At the end of
-  a batch it is rewritten (atomically) with the rows of that batch.
+  a batch it is rewritten (atomically) with the rows of that batch and marked finished (``JOURNAL.finished``
+  beside it; removed when a batch appends to it again). A store folder that cannot be written (a read-only
+  store) puts the journals of batches without ``--out`` in the per-user cache folder instead.
 * **Output**: ``--out`` by extension (``.csv``, ``.parquet``, ``.json``), written atomically and only over a
   regular file (:mod:`collectors.safe_write`); CSV cells go through :func:`collectors.csv_safety.safe_cell`.
 """
@@ -18,12 +20,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import platformdirs
 
 from classifier.fileio import file_sha256
 from collectors.csv_safety import write_safe_csv
@@ -110,13 +114,37 @@ def fingerprint(org: Organization, data: str, model: str, since: datetime | None
 # -- the journal ------------------------------------------------------------------------------------
 
 
+JOURNAL_SUFFIX = ".rows.jsonl"
+FINISHED_SUFFIX = ".finished"
+
+
+def journal_folders(store_path: Path) -> list[Path]:
+    """Where journals of batches without ``--out`` are kept: the store's folder (``score/``), and the per-user
+    cache folder used when the store's folder cannot be written (a read-only store)."""
+    cache = Path(platformdirs.user_cache_dir("socialstage", appauthor=False)) / "score"
+    return [store_path.parent / "score", cache]
+
+
+def _writable_folder(folder: Path) -> bool:
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    return existing is not None and existing.is_dir() and os.access(existing, os.W_OK)
+
+
 def journal_path(out: str | Path | None, store_path: Path, parts: Iterable[object]) -> Path:
-    """Where the finished rows of a batch are kept: beside ``--out``, else in the store's folder."""
+    """Where the finished rows of a batch are kept: beside ``--out``, else in the store's folder (in the
+    per-user cache folder when that cannot be written)."""
     if out:
         path = Path(out)
-        return path.with_name(path.name + ".rows.jsonl")
+        return path.with_name(path.name + JOURNAL_SUFFIX)
     key = hashlib.sha256(json.dumps([str(p) for p in parts]).encode()).hexdigest()[:16]
-    return store_path.parent / "score" / f"batch-{key}.rows.jsonl"
+    folders = journal_folders(store_path)
+    folder = next((f for f in folders if _writable_folder(f)), folders[0])
+    return folder / f"batch-{key}{JOURNAL_SUFFIX}"
+
+
+def finished_marker(path: Path) -> Path:
+    """The file beside a journal that says its batch ran to its end (written by :meth:`Journal.rewrite`)."""
+    return path.with_name(path.name + FINISHED_SUFFIX)
 
 
 class Journal:
@@ -148,11 +176,16 @@ class Journal:
         lines = "".join(_line(fp, row) for fp, row in entries)
         if not lines:
             return
+        finished_marker(self.path).unlink(missing_ok=True)  # a batch is under way on this journal again
         append_durable(self.path, lines.encode("utf-8"), make_parents=True)
 
     def rewrite(self, entries: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
-        """Replace the journal with ``entries``, atomically."""
-        write_atomic(self.path, "".join(_line(fp, row) for fp, row in entries), make_parents=True)
+        """Replace the journal with ``entries``, atomically, at the end of a batch; then mark it finished
+        (:func:`finished_marker`: a small JSON file with the time and the row count)."""
+        lines = [_line(fp, row) for fp, row in entries]
+        write_atomic(self.path, "".join(lines), make_parents=True)
+        marker = {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "rows": len(lines)}
+        write_atomic(finished_marker(self.path), json.dumps(marker) + "\n", make_parents=True)
 
 
 def _line(fingerprint_: str, row: Mapping[str, Any]) -> str:

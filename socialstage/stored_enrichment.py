@@ -3,8 +3,9 @@
 :func:`with_stored_enrichment` gives an organization's posts (as the store loads them) the enrichment columns
 (``features.enrichment.ENRICHMENT_COLUMNS``) from the store's ``enrichment`` table; what is missing or stale
 (made by another version of its scorer, or a message type read for another address) is computed once with
-:func:`features.enrichment.enrich` and written back in one transaction. So a second audit of the same
-organization computes nothing: it loads neither the message-type model nor VADER.
+:func:`features.enrichment.enrich` and written back in one transaction (a store opened read-only writes it
+through a short writable connection when its file can be written, else keeps nothing: the read still works).
+So a second audit of the same organization computes nothing: it loads neither the message-type model nor VADER.
 
 What is computed for whom:
 
@@ -83,13 +84,13 @@ def with_stored_enrichment(store: Store, posts: pd.DataFrame, org: Organization)
         for column in ENRICHMENT_COLUMNS:
             rows = todo_own if column != "sentiment" else todo_other
             data.loc[rows, column] = fresh.loc[rows[todo], column].astype(object if column != "sentiment" else float)
-        with store.transaction():
-            if todo_own.any():
+        with store.cache_writer() as target:  # a read-only store keeps it when its file can be written
+            if target is not None and todo_own.any():
                 mine = data.loc[todo_own]
-                store.save_enrichment(mine, "message_type", message_types.message_type_version(), commit=False)
-                store.save_enrichment(mine, "signature", SIGNATURE_VERSION, commit=False)
-            if todo_other.any():
-                store.save_enrichment(data.loc[todo_other], "sentiment", SENTIMENT_VERSION, commit=False)
+                target.save_enrichment(mine, "message_type", message_types.message_type_version(), commit=False)
+                target.save_enrichment(mine, "signature", SIGNATURE_VERSION, commit=False)
+            if target is not None and todo_other.any():
+                target.save_enrichment(data.loc[todo_other], "sentiment", SENTIMENT_VERSION, commit=False)
         logger.info("enriched %d posts of %s (%d own, %d others) and stored it", int(todo.sum()), org.name,
                     int(todo_own.sum()), int(todo_other.sum()))
     data["sentiment"] = pd.to_numeric(data["sentiment"], errors="coerce").astype(float)

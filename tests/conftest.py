@@ -21,6 +21,7 @@ def _isolated_user_dirs(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
     """No test reads $SOCIALSTAGE_DB from the environment or writes to the real per-user store."""
     monkeypatch.delenv("SOCIALSTAGE_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg_data")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg_cache")))
 
 
 @pytest.fixture
