@@ -21,6 +21,8 @@ For each account:
   ``until_id`` has left the window is finished.
 * **history caps**: X serves only the newest ~3,200 posts of a timeline and ~800 mentions, and recent
   search covers the last 7 days; a first collection that reaches a cap says so in its notes.
+* **usage cap**: a 429 with X's ``UsageCapExceeded`` problem (the plan's monthly post cap is spent) stops
+  the run at once (status ``stopped``, exit 3), said to be the cap: no wait within a run would end it.
 * **access level**: an endpoint the access level forbids (HTTP 403) is skipped and reported as missing;
   the rest is collected. A rejected token (401) stops the run with the variable named, the token masked.
 
@@ -40,7 +42,14 @@ import tweepy
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
 from collectors.credentials import CredentialError, Secret
-from collectors.ratelimit import NetworkFailure, PolicySession, RateLimitStop, RequestPolicy, ServerFailure
+from collectors.ratelimit import (
+    NetworkFailure,
+    PolicySession,
+    RateLimitStop,
+    RequestPolicy,
+    ServerFailure,
+    x_usage_cap,
+)
 from collectors.records import Account, OrgAccount, Post, normalize_handle
 from collectors.store import Store
 from collectors.store_collect import PageCursor
@@ -170,6 +179,7 @@ class TwitterCollector(Collector):
 
     def __init__(self, token: Secret, policy: RequestPolicy, *, progress: Progress | None = None) -> None:
         self._token, self._policy = token, policy
+        policy.usage_cap = policy.usage_cap or x_usage_cap  # a spent monthly cap stops at once, never waited on
         self._progress = progress or policy.progress
         self._client = tweepy.Client(bearer_token=token.value, return_type=requests.Response, wait_on_rate_limit=False)
         self._client.session = PolicySession(policy)

@@ -186,6 +186,17 @@ def test_a_wait_past_max_wait_exits_3_with_the_resume_command_and_resuming_compl
         "org_posts"] == 8
 
 
+def test_a_monthly_usage_cap_exits_3_at_once_naming_the_cap(apis: Apis) -> None:
+    acme_on_x(apis)
+    capped = {"title": "UsageCapExceeded", "detail": "Usage cap exceeded: Monthly product cap", "period": "Monthly",
+              "scope": "Product", "type": "https://api.twitter.com/2/problems/usage-capped"}
+    apis.x.script("mentions", (429, apis.x._headers(reset=apis.clock.now() + 900), capped))
+    result = apis.run("collect", "Acme", "--account", "x:AcmeHelp")
+    assert result.exit_code == 3, result.output
+    assert apis.clock.total_slept == 0
+    assert "monthly usage cap" in re.sub(r"\s+", " ", result.stdout)
+
+
 def test_an_organizations_file_collects_every_organization(apis: Apis, tmp_path: Path) -> None:
     acme_on_x(apis)
     apis.x.user("Globex", "3000")

@@ -190,6 +190,17 @@ def test_429_without_a_reset_header_gives_up_after_six_refusals_never_looping(
     assert clock.total_slept == 5 + 10 + 20 + 40 + 80
 
 
+def test_a_monthly_usage_cap_stops_at_once_and_says_so(x: FakeX, store: Store, clock: FakeClock) -> None:
+    timeline_world(x, 150)
+    x.user("AcmeNews", "3000")
+    # X answers a spent monthly cap with 429 and its rate-limit headers show budget left: waiting cannot help.
+    x.script("tweets", (429, x._headers(remaining=1499, reset=clock.now() + 600), body("usage_capped_429.json")))
+    reports = collector(x).collect([ACME, OrgAccount("twitter", "AcmeNews")], store)
+    assert [r.status for r in reports] == [STOPPED, SKIPPED]
+    assert "monthly usage cap" in reports[0].errors[0] and "UsageCapExceeded" in reports[0].errors[0]
+    assert clock.total_slept == 0 and reports[0].requests["timeline"] == 1
+
+
 def test_a_wait_past_max_wait_stops_cleanly_and_the_next_run_resumes(x: FakeX, store: Store, tmp_path: Path) -> None:
     timeline_world(x, 250, mentions=5)
     x.user("AcmeNews", "3000")
