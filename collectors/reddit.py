@@ -35,7 +35,7 @@ from typing import Any
 import praw
 import prawcore
 
-from collectors.base import FAILED, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
+from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
 from collectors.credentials import CredentialError, RedditCredentials
 from collectors.ratelimit import NetworkFailure, PolicySession, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post, PostMeta, normalize_handle
@@ -191,6 +191,9 @@ class RedditCollector(Collector):
                 self._listing(store, report, key, label, endpoint, f"user/{name}/{listing}", since, save)
             except prawcore.exceptions.Forbidden:
                 report.missing.append(f"{endpoint}: Reddit answered 403 Forbidden")
+        report.refuse_if_all_missing(2, "Reddit")
+        if report.status != OK:
+            return
         self._parents(store, report, key, label)
         self._trees(store, report, key, label, None)
 

@@ -295,6 +295,7 @@ class TwitterCollector(Collector):
                 report.fail(FAILED, str(exc))
                 return
             self._cap_note(report, endpoint, None if since else backfill, cap)
+        report.refuse_if_all_missing(len(parts), "X")
 
     def _endpoint(
         self, store: Store, report: CollectionReport, handle: str, endpoint: str,

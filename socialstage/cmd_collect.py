@@ -177,8 +177,9 @@ def collect(
     are read 10 levels deep.
 
     Exit codes: 0 all collected (parts your access level forbids are listed as missing); 3 stopped at
-    --max-wait, cursors saved, the resume command printed; 4 some accounts could not be collected
-    (suspended, missing, private, failing); 1 an error (credentials, store).
+    --max-wait or at a spent usage cap (X's monthly cap), cursors saved, the resume command printed; 4 some
+    accounts could not be collected (suspended, missing, private, refused: 403 everywhere, failing); 1 an
+    error (credentials, store).
 
     \b
     Example:

@@ -3,9 +3,9 @@
 
 Exit codes of a collection: 0 every account collected (parts the access level forbids are listed as
 missing); 3 stopped because a rate-limit wait would exceed ``--max-wait`` (everything fetched is saved
-with its cursors; the same command resumes); 4 finished, but some accounts could not be collected
-(suspended, missing, private, or the platform kept failing); 1 an error that stops the run (missing or
-rejected credentials, the store).
+with its cursors; the same command resumes; also at once when a plan's usage cap is spent); 4 finished,
+but some accounts could not be collected (suspended, missing, private, ``refused``: every endpoint answered
+403, or the platform kept failing); 1 an error that stops the run (missing or rejected credentials, the store).
 """
 
 from __future__ import annotations
@@ -16,7 +16,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, CollectorError, Progress
+from collectors.base import (
+    FAILED,
+    OK,
+    REFUSED,
+    SKIPPED,
+    STOPPED,
+    UNAVAILABLE,
+    CollectionReport,
+    CollectorError,
+    Progress,
+)
 from collectors.credentials import (
     bluesky_login,
     environment,
@@ -61,7 +71,7 @@ class CollectionOutcome:
         statuses = {r.status for r in self.reports}
         if statuses & {STOPPED, SKIPPED}:
             return EXIT_STOPPED
-        if statuses & {UNAVAILABLE, FAILED}:
+        if statuses & {UNAVAILABLE, REFUSED, FAILED}:
             return EXIT_PARTIAL
         return EXIT_OK
 

@@ -170,6 +170,15 @@ def test_unavailable_accounts_exit_4_and_the_others_are_collected(apis: Apis) ->
     assert "no live collector for mastodon" in org["accounts"][2]["errors"][0]
 
 
+def test_an_account_refused_everywhere_exits_4_and_says_refused(apis: Apis) -> None:
+    acme_on_x(apis)
+    apis.x.forbidden.update({"tweets", "mentions", "search"})
+    result = apis.run("collect", "Acme", "--account", "x:AcmeHelp")
+    assert result.exit_code == 4, result.output
+    out = re.sub(r"\s+", " ", result.stdout)
+    assert "refused" in out and " ok " not in out
+
+
 def test_a_wait_past_max_wait_exits_3_with_the_resume_command_and_resuming_completes(apis: Apis) -> None:
     acme_on_x(apis)
     apis.x.script("mentions", (429, apis.x._headers(remaining=0, reset=apis.clock.now() + 3600),

@@ -192,6 +192,14 @@ def test_unavailable_accounts_are_reported_and_the_others_collected(reddit: Fake
     assert [r.request_count for r in reports[:5]] == [2, 1, 1, 1, 1]  # the first one includes the token
 
 
+def test_a_user_whose_every_listing_is_refused_is_refused_not_ok(reddit: FakeReddit, store: Store) -> None:
+    conversation_world(reddit)
+    reddit.script("listing", *[(403, {}, body("private_403.json"))] * 2)
+    report = collector(reddit).collect([ACME], store)[0]
+    assert report.status == "refused" and report.posts == 0
+    assert "refused" in report.errors[0] and "403" in report.errors[0]
+
+
 def test_rejected_credentials_name_the_variables_and_mask_the_values(reddit: FakeReddit, store: Store) -> None:
     wrong = "wrong-reddit-secret-planted-9876"
     with pytest.raises(CredentialError) as caught:

@@ -344,6 +344,15 @@ def test_a_forbidden_endpoint_is_reported_missing_and_the_rest_collected(x: Fake
     assert report.requests == {"profile": 1, "timeline": 2, "mentions": 1, "replies": 1}
 
 
+def test_an_account_whose_every_endpoint_is_refused_is_refused_not_ok(x: FakeX, store: Store) -> None:
+    timeline_world(x, 20, mentions=2)
+    x.forbidden.update({"tweets", "mentions", "search"})
+    report = collector(x).collect([ACME], store)[0]
+    assert report.status == "refused" and report.posts == 0
+    assert "refused" in report.errors[0] and "403" in report.errors[0]
+    assert len(report.missing) == 3
+
+
 def test_replies_come_from_recent_search_on_to_handle(x: FakeX, store: Store) -> None:
     timeline_world(x, 3)
     own = [t for t in x.tweets.values() if t["author_id"] == "1000"][-1]
