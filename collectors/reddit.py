@@ -234,8 +234,9 @@ class RedditCollector(Collector):
         since: datetime | None, save: Callable[[list[Any], PageCursor | None], int],
     ) -> None:
         saved = store.load_progress(PLATFORM, key, endpoint)
-        if saved is not None:
+        if saved is not None:  # a resumed run keeps the date floor it started under
             since_id, newest, after, fetched = saved.since_id, saved.newest_id, saved.resume, saved.fetched
+            since = since or saved.floor
         else:
             since_id, newest, after, fetched = store.get_cursor(PLATFORM, key, endpoint), None, None, 0
         while True:
@@ -256,7 +257,7 @@ class RedditCollector(Collector):
             after = listing.after
             done = len(fresh) < len(things) or not after or not things
             fetched += len(fresh)
-            cursor = PageCursor(PLATFORM, key, endpoint, since_id, newest, None if done else after, fetched)
+            cursor = PageCursor(PLATFORM, key, endpoint, since_id, newest, None if done else after, fetched, since)
             report.added += save(fresh, cursor)
             report.count(endpoint, len(fresh))
             self._progress.page(label, endpoint, len(fresh))

@@ -4,7 +4,7 @@
 the store stays small). Its tables are created the first time one of its methods runs:
 
 * ``collect_progress``: an (account, endpoint) run that has not reached its end yet (where the next
-  page starts, the cursor it started from, the newest id fetched so far);
+  page starts, the cursor it started from, the newest id fetched so far, the date floor it runs under);
 * ``collect_queue``: items a collector has to fetch once (Reddit comment trees and the parents of an
   account's comments): queued with the page that found them, marked done with the transaction that
   saves what they gave, so a killed run fetches what is left on the next run and no item is fetched
@@ -36,6 +36,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS collect_progress (
     platform TEXT NOT NULL, account TEXT NOT NULL, endpoint TEXT NOT NULL,
     since_id TEXT, newest_id TEXT, resume TEXT, fetched INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL,
+    floor TEXT,
     PRIMARY KEY (platform, account, endpoint)
 );
 CREATE TABLE IF NOT EXISTS collect_queue (
@@ -62,7 +63,8 @@ class PageCursor:
     ``since_id`` is the cursor the run started from (None: the first collection); ``newest_id`` the
     newest id fetched by the run so far; ``resume`` where the next page starts (the oldest id saved, for
     X; the listing's ``after`` fullname, for Reddit), None once the run has reached the end; ``fetched``
-    how many items the run has fetched so far, across interrupted and resumed runs.
+    how many items the run has fetched so far, across interrupted and resumed runs; ``floor`` the date
+    floor (``--since``) the run started under, which a resumed run keeps even when not given it again.
     """
 
     platform: str
@@ -72,6 +74,7 @@ class PageCursor:
     newest_id: str | None
     resume: str | None
     fetched: int = 0
+    floor: datetime | None = None
 
 
 def _now() -> str:
@@ -88,6 +91,9 @@ class CollectionState:
     def _collect_tables(self) -> None:
         if not self._collect_ready:
             self._conn.executescript(_SCHEMA)
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(collect_progress)")}
+            if "floor" not in columns:  # a store written before the floor was kept
+                self._conn.execute("ALTER TABLE collect_progress ADD COLUMN floor TEXT")
             self._conn.commit()
             self._collect_ready = True
 
@@ -149,23 +155,26 @@ class CollectionState:
             conn.execute("DELETE FROM collect_progress WHERE platform=? AND account=? AND endpoint=?", key)
             return
         conn.execute(
-            "INSERT INTO collect_progress VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (platform, account, endpoint) "
+            "INSERT INTO collect_progress (platform, account, endpoint, since_id, newest_id, resume, fetched, "
+            "updated_at, floor) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (platform, account, endpoint) "
             "DO UPDATE SET since_id=excluded.since_id, newest_id=excluded.newest_id, resume=excluded.resume, "
-            "fetched=excluded.fetched, updated_at=excluded.updated_at",
-            (*key, cursor.since_id, cursor.newest_id, cursor.resume, cursor.fetched, _now()),
+            "fetched=excluded.fetched, updated_at=excluded.updated_at, floor=excluded.floor",
+            (*key, cursor.since_id, cursor.newest_id, cursor.resume, cursor.fetched, _now(),
+             cursor.floor.isoformat() if cursor.floor else None),
         )
 
     def load_progress(self, platform: str, account: str, endpoint: str) -> PageCursor | None:
         """The unfinished run of (account, endpoint), if one was interrupted, else None."""
         self._collect_tables()
         row = self._conn.execute(
-            "SELECT since_id, newest_id, resume, fetched FROM collect_progress "
+            "SELECT since_id, newest_id, resume, fetched, floor FROM collect_progress "
             "WHERE platform=? AND account=? AND endpoint=?",
             (platform, normalize_handle(account), endpoint),
         ).fetchone()
         if row is None:
             return None
-        return PageCursor(platform, account, endpoint, row[0], row[1], row[2], int(row[3] or 0))
+        floor = datetime.fromisoformat(row[4]) if row[4] else None
+        return PageCursor(platform, account, endpoint, row[0], row[1], row[2], int(row[3] or 0), floor)
 
     def queued(self, platform: str, account: str, kind: str) -> list[str]:
         """Item ids the account queued that are not done yet, in the order they were queued."""

@@ -273,7 +273,6 @@ class TwitterCollector(Collector):
         }
         store.save_page(None, accounts=[account])
         handle, user_id = user["username"], user["id"]
-        floor = snowflake_for(since) if since else None
         now = datetime.fromtimestamp(self._policy.clock.now(), UTC)
         window = now - timedelta(days=SEARCH_DAYS) + timedelta(minutes=1)
         parts = [
@@ -283,7 +282,7 @@ class TwitterCollector(Collector):
         ]
         for endpoint, method, arg, window_start, token_name, cap in parts:
             try:
-                backfill = self._endpoint(store, report, handle, endpoint, (method, arg, token_name), floor,
+                backfill = self._endpoint(store, report, handle, endpoint, (method, arg, token_name), since,
                                           window_start)
             except tweepy.Forbidden as exc:
                 report.missing.append(f"{endpoint}: forbidden by your X access level ({_api_problem(exc)})")
@@ -294,30 +293,34 @@ class TwitterCollector(Collector):
             except (ServerFailure, NetworkFailure) as exc:
                 report.fail(FAILED, str(exc))
                 return
-            self._cap_note(report, endpoint, None if since else backfill, cap)
+            self._cap_note(report, endpoint, backfill, cap)
         report.refuse_if_all_missing(len(parts), "X")
 
     def _endpoint(
         self, store: Store, report: CollectionReport, handle: str, endpoint: str,
-        call: tuple[Callable[..., requests.Response], str, str], floor: str | None, window_start: datetime | None,
+        call: tuple[Callable[..., requests.Response], str, str], since: datetime | None,
+        window_start: datetime | None,
     ) -> int | None:
-        """Page through one endpoint; returns the items a first (backfill) run fetched, else None.
+        """Page through one endpoint; returns the items a first (backfill, no date floor) run fetched, else None.
 
-        ``floor``: the smallest id wanted (from ``--since``); ``window_start``: the oldest time the endpoint
-        serves (recent search), before which no id may be sent.
+        ``since``: the date floor (``--since``; a resumed run keeps the floor it started under), turned into the
+        smallest id wanted; ``window_start``: the oldest time the endpoint serves (recent search), before which
+        no id may be sent.
         """
         method, arg, token_name = call
         saved = store.load_progress(PLATFORM, handle, endpoint)
         if saved is not None:
             since_id, newest, oldest, fetched = saved.since_id, saved.newest_id, saved.resume, saved.fetched
+            since = since or saved.floor
         else:
             since_id, newest, oldest, fetched = store.get_cursor(PLATFORM, handle, endpoint), None, None, 0
+        floor = snowflake_for(since) if since else None
         lowest = _newer(since_id, floor)
         if window_start is not None:
             if oldest and snowflake_time(oldest) <= window_start:
                 # What was left to resume has aged out of the window: finish that run, then ask for what is new.
                 store.save_page(PageCursor(PLATFORM, handle, endpoint, since_id, newest, None, fetched))
-                return self._endpoint(store, report, handle, endpoint, call, floor, window_start)
+                return self._endpoint(store, report, handle, endpoint, call, since, window_start)
             lowest = lowest if lowest and snowflake_time(lowest) > window_start else None
         query = {**FIELDS, "max_results": PAGE_SIZE}
         query.update({k: v for k, v in (("since_id", lowest), ("until_id", oldest)) if v})
@@ -333,13 +336,14 @@ class TwitterCollector(Collector):
             oldest = meta.get("oldest_id") or oldest
             token = meta.get("next_token")
             fetched += len(data)
-            cursor = PageCursor(PLATFORM, handle, endpoint, since_id, newest, oldest if token else None, fetched)
+            cursor = PageCursor(PLATFORM, handle, endpoint, since_id, newest, oldest if token else None, fetched,
+                                since)
             counts = store.save_page(cursor if oldest or not token else None, page_posts(body))
             report.count(endpoint, len(data))
             report.added += counts.added
             self._progress.page(f"x:{handle}", endpoint, len(data))
             if not token:
-                return fetched if since_id is None else None
+                return fetched if since_id is None and since is None else None
 
     @staticmethod
     def _cap_note(report: CollectionReport, endpoint: str, backfill: int | None, cap: int | None) -> None:

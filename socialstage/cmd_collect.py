@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -62,8 +62,44 @@ class ProgressDisplay(WaitCountdown):
             self._tasks[account] = self._bars.add_task(text, total=None)
 
 
-def resume_command(name: str | None, accounts: Sequence[str], orgs_file: str | None, db: str | None) -> str:
-    """The command that resumes a stopped collection."""
+#: ``collect`` parameters the resume command names itself (the others are repeated when given).
+_NAMED = {"name", "accounts", "orgs_file", "db"}
+
+
+def given_options(ctx: click.Context) -> dict[str, str]:
+    """The options of the command line that were given (not defaults), as ``{"--since": "2024-01-01"}``,
+    so the resume command repeats every one that matters (``--since``, ``--max-wait``, ``--more-comments``...)."""
+    found = {}
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or param.name in _NAMED or param.name is None:
+            continue
+        if ctx.get_parameter_source(param.name) not in (click.core.ParameterSource.COMMANDLINE,
+                                                        click.core.ParameterSource.ENVIRONMENT):
+            continue
+        value = ctx.params.get(param.name)
+        if value is None or value is False:
+            continue
+        flag = max(param.opts, key=len)
+        found[flag] = "" if param.is_flag else option_text(value)
+    return found
+
+
+def option_text(value: object) -> str:
+    """A parameter value as the command line takes it back (``2024-01-01``, ``60``)."""
+    if isinstance(value, datetime):
+        if value.utcoffset() == timedelta(0) and (value.hour, value.minute, value.second, value.microsecond) == (
+                0, 0, 0, 0):
+            return value.strftime("%Y-%m-%d")
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def resume_command(name: str | None, accounts: Sequence[str], orgs_file: str | None, db: str | None,
+                   options: Mapping[str, str] | None = None) -> str:
+    """The command that resumes a stopped collection (``options``: the other options given, see
+    :func:`given_options`)."""
     parts = ["socialstage", "collect"]
     if name:
         parts.append(name)
@@ -71,6 +107,8 @@ def resume_command(name: str | None, accounts: Sequence[str], orgs_file: str | N
         parts += ["--account", account]
     if orgs_file:
         parts += ["--orgs", orgs_file]
+    for flag, value in (options or {}).items():
+        parts += [flag, value] if value else [flag]
     if db:
         parts += ["--db", db]
     return shlex.join(parts)
@@ -197,7 +235,7 @@ def collect(
     err = SafeConsole(stderr=True, highlight=False, soft_wrap=False)
     outcomes = run_collection(orgs, db, since=since, max_wait=max_wait, more_limit=more_limit, clock=_clock(ctx),
                               console=err)
-    resume = resume_command(name, accounts, orgs_file, db)
+    resume = resume_command(name, accounts, orgs_file, db, given_options(ctx))
     if fmt == "json":
         click.echo(to_json([
             {"org": o.org.name, "exit_code": o.exit_code, "accounts": [r.as_dict() for r in o.reports],
@@ -226,7 +264,8 @@ def collect_for_audit(
     err = SafeConsole(stderr=True, highlight=False, soft_wrap=False)
     outcomes = run_collection(orgs, db, since=since, max_wait=DEFAULT_MAX_WAIT, more_limit=MORE_LIMIT,
                               clock=_clock(ctx), console=err)
-    print_outcomes(err, outcomes, resume_command(name, accounts, orgs_file, db))
+    resume = resume_command(name, accounts, orgs_file, db, {"--since": option_text(since)} if since else None)
+    print_outcomes(err, outcomes, resume)
     if not accounts or not outcomes:
         return tuple(accounts)
     return tuple(f"{a.platform}:{a.handle}" + (f":{a.department}" if a.department else "")

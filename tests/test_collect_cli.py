@@ -187,7 +187,7 @@ def test_a_wait_past_max_wait_exits_3_with_the_resume_command_and_resuming_compl
     assert result.exit_code == 3
     out = re.sub(r"\s+", " ", result.stdout)
     assert "longer than --max-wait 1 min 0 s" in out
-    assert f"Resume with: socialstage collect Acme --account x:AcmeHelp --db {apis.db}" in out
+    assert f"Resume with: socialstage collect Acme --account x:AcmeHelp --max-wait 60 --db {apis.db}" in out
     apis.clock.sleep(3600)
     again = apis.run("collect", "Acme", "--account", "x:AcmeHelp", "--max-wait", "60")
     assert again.exit_code == 0, again.output
@@ -204,6 +204,20 @@ def test_a_monthly_usage_cap_exits_3_at_once_naming_the_cap(apis: Apis) -> None:
     assert result.exit_code == 3, result.output
     assert apis.clock.total_slept == 0
     assert "monthly usage cap" in re.sub(r"\s+", " ", result.stdout)
+
+
+def test_the_resume_command_keeps_every_option_that_matters(apis: Apis) -> None:
+    acme_on_x(apis)
+    apis.x.script("mentions", (429, apis.x._headers(remaining=0, reset=apis.clock.now() + 3600),
+                               {"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429}))
+    result = apis.run("collect", "Acme", "--account", "x:AcmeHelp", "--since", "2023-11-10", "--max-wait", "60",
+                      "--more-comments", "3")
+    assert result.exit_code == 3, result.output
+    out = re.sub(r"\s+", " ", result.stdout)
+    resume = out.split("Resume with: ", 1)[1]
+    for option in ("--account x:AcmeHelp", "--since 2023-11-10", "--max-wait 60", "--more-comments 3",
+                   f"--db {apis.db}"):
+        assert option in resume
 
 
 def test_an_organizations_file_collects_every_organization(apis: Apis, tmp_path: Path) -> None:

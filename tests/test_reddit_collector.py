@@ -51,8 +51,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def collector(fake: FakeReddit, *, more_limit: int = 10, secret: str | None = None) -> RedditCollector:
-    policy = RequestPolicy("Reddit", reddit_limits, clock=fake.clock, shared_limit=True, hide_limit_headers=True)
+def collector(fake: FakeReddit, *, more_limit: int = 10, secret: str | None = None, max_wait: float = 900,
+              refresh_days: float | None = None) -> RedditCollector:
+    policy = RequestPolicy("Reddit", reddit_limits, clock=fake.clock, shared_limit=True, hide_limit_headers=True,
+                           max_wait=max_wait)
     credentials = RedditCredentials(Secret("REDDIT_CLIENT_ID", fake.client_id),
                                     Secret("REDDIT_CLIENT_SECRET", secret or fake.client_secret),
                                     "socialstage-tests/0.1 by u/tester")
@@ -160,6 +162,28 @@ def test_a_second_run_takes_one_request_per_listing(reddit: FakeReddit, store: S
     reports = collector(reddit).collect([ACME, SUPPORT], store)
     assert reports[0].fetched["comments"] == 1 and reports[1].fetched["subreddit_posts"] == 1
     assert reports[1].requests == {"subreddit": 1, "subreddit_posts": 1, "comment_trees": 1}
+
+
+def test_a_run_stopped_under_since_resumes_under_the_same_date_floor(reddit: FakeReddit, store: Store) -> None:
+    for i in range(250):
+        reddit.submission("acme_official", f"News {i}", T0 + timedelta(minutes=i + 1))
+    since = T0 + timedelta(minutes=100)
+    page = reddit._page
+
+    def page_then_limit(request, items):  # type: ignore[no-untyped-def]
+        if "after=" in request.url:
+            return 429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "2000"}, '{"message": "Too Many Requests"}'
+        return page(request, items)
+
+    reddit._page = page_then_limit  # type: ignore[method-assign]
+    assert collector(reddit, max_wait=60).collect([ACME], store, since=since)[0].status == "stopped"
+    reddit._page = page  # type: ignore[method-assign]
+    reddit.clock.sleep(2000)
+    report = collector(reddit, max_wait=60).collect([ACME], store)[0]  # resumed without --since
+    assert report.status == OK
+    stored = store.load_posts()
+    assert (stored["created_at"] >= since).all() and len(stored) == 151
+    assert report.requests["comment_trees"] == 151
 
 
 def test_posts_in_the_organizations_subreddit_are_inbound_to_it(reddit: FakeReddit, store: Store) -> None:

@@ -228,6 +228,28 @@ def test_a_wait_past_max_wait_stops_cleanly_and_the_next_run_resumes(x: FakeX, s
     assert store.count_posts() == 250 + 5 + 1
 
 
+def test_a_run_stopped_under_since_resumes_under_the_same_date_floor(x: FakeX, store: Store) -> None:
+    timeline_world(x, 250)
+    since = now(x.clock) - timedelta(hours=180)
+    page = x._page
+
+    def page_then_limit(request, kind, items, cap, token_name):  # type: ignore[no-untyped-def]
+        if "pagination_token" in request.url:
+            return 429, x._headers(remaining=0, reset=x.clock.now() + 2000), '{"title": "Too Many Requests"}'
+        return page(request, kind, items, cap, token_name)
+
+    x._page = page_then_limit  # type: ignore[method-assign]
+    assert collector(x, max_wait=60).collect([ACME], store, since=since)[0].status == STOPPED
+    x._page = page  # type: ignore[method-assign]
+    x.clock.sleep(2000)
+    report = collector(x, max_wait=60).collect([ACME], store)[0]  # resumed without --since
+    assert report.status == OK
+    stored = store.load_posts()
+    assert (stored["created_at"] >= since).all()  # nothing older than the floor the run started under
+    in_window = [t for t in x.tweets.values() if datetime.fromisoformat(t["created_at"]) >= since]
+    assert len(stored) == len(in_window) and report.requests["timeline"] == 1
+
+
 def test_503_then_success_is_retried_once(x: FakeX, store: Store, clock: FakeClock) -> None:
     timeline_world(x, 150)
     x.script("tweets", (503, {}, body("service_unavailable_503.json")))
