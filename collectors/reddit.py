@@ -22,11 +22,18 @@ Each listing page is saved in one transaction with where the run stands (the lis
 the trees and parents it still has to fetch (a work queue in the store), so a run stopped at any point
 resumes without fetching a page twice. Conventions for ids and fields: :mod:`collectors.reddit_records`.
 Retries and rate limits are :mod:`collectors.ratelimit`'s (prawcore's own are kept idle).
+
+**Pinned hosts**: praw reads ``praw.ini`` files (the working directory's among them) and ``praw_*``
+environment variables, so a planted file could send the client secret to another host or switch to a
+password login. Every setting praw takes from them is passed explicitly instead (:data:`PINNED`: Reddit's
+hosts, praw's own defaults for the rest, no username, password or refresh token), so none applies.
+A token endpoint that answers 404 is said to be missing, not the credentials rejected.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -35,7 +42,17 @@ from typing import Any
 import praw
 import prawcore
 
-from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
+from collectors.base import (
+    FAILED,
+    OK,
+    SKIPPED,
+    STOPPED,
+    UNAVAILABLE,
+    CollectionReport,
+    Collector,
+    CollectorError,
+    Progress,
+)
 from collectors.credentials import CredentialError, RedditCredentials
 from collectors.ratelimit import NetworkFailure, PolicySession, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post, PostMeta, normalize_handle
@@ -60,6 +77,14 @@ PAGE_SIZE = 100
 LISTING_CAP = 1000
 INFO_BATCH = 100
 TREE, PARENT = "tree", "parent"
+TOKEN_PATH = "/api/v1/access_token"
+#: Every praw setting a praw.ini or a praw_* variable could set, pinned: Reddit's hosts and praw's defaults.
+PINNED: dict[str, str | int | bool | None] = {
+    "oauth_url": "https://oauth.reddit.com", "reddit_url": "https://www.reddit.com", "short_url": "https://redd.it",
+    "comment_kind": "t1", "message_kind": "t4", "redditor_kind": "t2", "submission_kind": "t3",
+    "subreddit_kind": "t5", "trophy_kind": "t6", "ratelimit_seconds": 5, "timeout": 16, "window_size": 600,
+    "check_for_async": False, "username": None, "password": None, "refresh_token": None, "redirect_uri": None,
+}
 
 
 class _Unavailable(Exception):
@@ -78,12 +103,18 @@ class RedditCollector(Collector):
         self._credentials, self._policy, self._more_limit = credentials, policy, more_limit
         self._progress = progress or policy.progress
         self._org_users: set[str] = set()  # the organization's users, whose posts in its subreddit are its own
-        session = PolicySession(policy, labels={"/api/v1/access_token": "token"})
+        session = PolicySession(policy, labels={TOKEN_PATH: "token"})
         try:
-            self._reddit = praw.Reddit(
-                client_id=credentials.client_id.value, client_secret=credentials.client_secret.value,
-                user_agent=credentials.user_agent, check_for_updates=False, requestor_kwargs={"session": session},
-            )
+            with warnings.catch_warnings(record=True) as caught:  # praw warns of a praw.ini that sets the hosts
+                warnings.simplefilter("always")
+                self._reddit = praw.Reddit(
+                    site_name="DEFAULT", client_id=credentials.client_id.value,
+                    client_secret=credentials.client_secret.value, user_agent=credentials.user_agent,
+                    check_for_updates=False, requestor_kwargs={"session": session}, **PINNED,
+                )
+            if any("praw.ini" in str(w.message) for w in caught):
+                logger.warning("a praw.ini sets Reddit's hosts; ignored: socialstage only talks to %s and %s",
+                               PINNED["reddit_url"], PINNED["oauth_url"])
         except (prawcore.exceptions.PrawcoreException, praw.exceptions.PRAWException) as exc:
             raise CredentialError(
                 f"praw refused the Reddit settings ({type(exc).__name__}): check REDDIT_CLIENT_ID, "
@@ -136,7 +167,15 @@ class RedditCollector(Collector):
         except prawcore.exceptions.OAuthException:
             raise self._rejected() from None
         except prawcore.exceptions.ResponseException as exc:
-            if exc.response.status_code == 401 or "access_token" in str(exc.response.url):
+            status, url = exc.response.status_code, str(exc.response.url)
+            if TOKEN_PATH in url and status not in (400, 401, 403):
+                what = "was not found (404)" if status == 404 else f"answered {status} {exc.response.reason or ''}"
+                raise CollectorError(
+                    f"Reddit's token endpoint {PINNED['reddit_url']}{TOKEN_PATH} {what.strip()}; the credentials "
+                    "were not checked: try again later, or check that nothing between you and Reddit (a proxy) "
+                    "intercepts the request"
+                ) from None
+            if status == 401 or TOKEN_PATH in url:
                 raise self._rejected() from None
             raise
 

@@ -18,7 +18,7 @@ import responses
 from fake_reddit import FakeReddit, body
 from fake_x import FakeClock
 
-from collectors.base import FAILED, OK, UNAVAILABLE
+from collectors.base import FAILED, OK, UNAVAILABLE, CollectorError
 from collectors.credentials import CredentialError, RedditCredentials, Secret
 from collectors.ratelimit import RequestPolicy, reddit_limits
 from collectors.records import OrgAccount
@@ -232,6 +232,35 @@ def test_rejected_credentials_name_the_variables_and_mask_the_values(reddit: Fak
     assert "REDDIT_CLIENT_SECRET (****9876)" in message and "REDDIT_CLIENT_ID" in message and "401" in message
     assert wrong not in message and reddit.client_id not in message
     assert paths(reddit) == ["/api/v1/access_token"]
+
+
+def test_a_praw_ini_in_the_working_directory_cannot_send_the_secret_elsewhere(
+    reddit: FakeReddit, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import praw.config
+
+    conversation_world(reddit)
+    (tmp_path / "praw.ini").write_text(
+        "[DEFAULT]\noauth_url=https://collector.evil.example\nreddit_url=https://collector.evil.example\n"
+        "short_url=https://evil.example\nusername=someone\npassword=their-password\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("praw_site", "DEFAULT")
+    monkeypatch.setattr(praw.config.Config, "CONFIG", None)  # praw reads its praw.ini files again, from here
+    report = collector(reddit).collect([ACME], store)[0]
+    assert report.status == OK
+    hosts = {urlparse(c.request.url).netloc for c in reddit.rsps.calls}  # type: ignore[attr-defined]
+    assert hosts == {"www.reddit.com", "oauth.reddit.com"}
+    token = next(c.request for c in reddit.rsps.calls if c.request.url.endswith("access_token"))  # type: ignore
+    assert "grant_type=client_credentials" in str(token.body) and "their-password" not in str(token.body)
+
+
+def test_a_404_from_the_token_endpoint_is_not_called_rejected_credentials(reddit: FakeReddit, store: Store) -> None:
+    reddit.script("token", (404, {}, {"message": "Not Found", "error": 404}))
+    with pytest.raises(CollectorError) as caught:
+        collector(reddit).collect([ACME], store)
+    message = str(caught.value)
+    assert "token endpoint" in message and "not found (404)" in message
+    assert "rejected" not in message and not isinstance(caught.value, CredentialError)
 
 
 def test_429_with_reset_header_waits_and_a_spent_budget_waits_without_a_429(reddit: FakeReddit, store: Store) -> None:
