@@ -10,13 +10,18 @@ For a user:
   the last complete run) or as far as Reddit serves (about 1,000 items per listing).
 * the **parent** of each of its comments (the post it answers), fetched 100 at a time through
   ``/api/info``; the comments get ``in_reply_to_author`` from it.
+* **refreshed threads**: a run after the first re-reads the comment counts of its stored submissions of
+  the last :data:`REFRESH_DAYS` days (``--refresh-days``; 0: never), 100 per ``/api/info`` request, and
+  fetches again the tree of each whose count changed, so a new comment under an older submission is
+  stored (threads older than the horizon are not re-read: their late comments are missed).
 * the **comment trees** of its submissions: one request per submission, then at most
   :data:`MORE_LIMIT` "more comments" expansions per tree (each one request; the largest first, as
   praw's ``replace_more`` does); what is left unexpanded is counted in the notes.
 
 For a subreddit: its ``about`` (a private one answers 403, a banned one 404, a missing one redirects
 to the search page; each is reported and skipped), its ``new`` listing (posts there are inbound: they
-are addressed to ``r/NAME``) and the comment trees of those posts, where the organization's replies are.
+are addressed to ``r/NAME``) and the comment trees of those posts, where the organization's replies are
+(refreshed the same way within the horizon).
 
 Each listing page is saved in one transaction with where the run stands (the listing's ``after``) and
 the trees and parents it still has to fetch (a work queue in the store), so a run stopped at any point
@@ -36,7 +41,7 @@ import logging
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import praw
@@ -59,6 +64,7 @@ from collectors.records import OrgAccount, Post, PostMeta, normalize_handle
 from collectors.reddit_records import (
     MORE_LIMIT,
     PLATFORM,
+    REFRESH_DAYS,
     base36,
     comment_record,
     is_comment,
@@ -98,9 +104,10 @@ class RedditCollector(Collector):
 
     def __init__(
         self, credentials: RedditCredentials, policy: RequestPolicy, *, more_limit: int = MORE_LIMIT,
-        progress: Progress | None = None,
+        progress: Progress | None = None, refresh_days: float = REFRESH_DAYS,
     ) -> None:
         self._credentials, self._policy, self._more_limit = credentials, policy, more_limit
+        self._refresh_days = refresh_days
         self._progress = progress or policy.progress
         self._org_users: set[str] = set()  # the organization's users, whose posts in its subreddit are its own
         session = PolicySession(policy, labels={TOKEN_PATH: "token"})
@@ -233,6 +240,7 @@ class RedditCollector(Collector):
         report.refuse_if_all_missing(2, "Reddit")
         if report.status != OK:
             return
+        self._refresh(store, report, key, label, None, author=name)
         self._parents(store, report, key, label)
         self._trees(store, report, key, label, None)
 
@@ -253,6 +261,7 @@ class RedditCollector(Collector):
             self._listing(store, report, key, label, "subreddit_posts", f"r/{name}/new", since, save_posts)
         except prawcore.exceptions.Forbidden:
             raise _Unavailable(f"r/{name} is private (403); only its members can read it") from None
+        self._refresh(store, report, key, label, account.handle, community=name)
         self._trees(store, report, key, label, account.handle)
 
     # -- listings, trees, parents -------------------------------------------------------------------
@@ -307,6 +316,27 @@ class RedditCollector(Collector):
                 f"{endpoint}: Reddit serves only the newest ~{LISTING_CAP:,} items of a listing; {fetched:,} "
                 "collected, older ones are out of reach"
             )
+
+    def _refresh(
+        self, store: Store, report: CollectionReport, key: str, label: str, owned: str | None, *,
+        author: str | None = None, community: str | None = None,
+    ) -> None:
+        """Queue again the trees of stored submissions within the horizon whose comment count changed."""
+        if not self._refresh_days:
+            return
+        since = datetime.fromtimestamp(self._policy.clock.now() - self._refresh_days * 86400, UTC)
+        pending = set(store.queued(PLATFORM, key, TREE))  # fetched by this run anyway
+        known = [(pid, n) for pid, n in store.recent_thread_starts(PLATFORM, since, author=author, community=community)
+                 if pid not in pending]
+        for start in range(0, len(known), INFO_BATCH):
+            counts = dict(known[start : start + INFO_BATCH])
+            names = [f"t3_{pid}" for pid in counts]
+            things = self._call("refresh", lambda b=names: list(self._reddit.info(fullnames=b)))
+            records = [submission_record(t, addressed_to=self._addressed(t, owned)) for t in things]
+            changed = [p.post_id for p, _ in records if p.reply_count != counts.get(p.post_id)]
+            report.added += self._save(store, None, records, requeue=[(PLATFORM, key, TREE, c) for c in changed])
+            report.count("refresh", len(records))
+            self._progress.page(label, "refresh", len(records))
 
     def _parents(self, store: Store, report: CollectionReport, key: str, label: str) -> None:
         pending = store.queued(PLATFORM, key, PARENT)

@@ -105,6 +105,7 @@ class CollectionState:
         accounts: Iterable[Account] = (),
         meta: Iterable[PostMeta] = (),
         enqueue: Iterable[QueueItem] = (),
+        requeue: Iterable[QueueItem] = (),
         dequeue: Iterable[QueueItem] = (),
         reply_parents: Iterable[tuple[str, str]] = (),
     ) -> UpsertCounts:
@@ -113,7 +114,8 @@ class CollectionState:
         With ``cursor.resume`` set the run is under way and the next page starts there; with
         ``cursor.resume`` None the run reached its end: its newest id becomes the (account, endpoint)
         cursor and the progress row goes (``cursor`` None: no cursor change). ``enqueue`` queues work items
-        (an item queued before, by any account, is not queued again); ``dequeue`` marks them done;
+        (an item queued before, by any account, is not queued again); ``requeue`` queues items to fetch
+        again even when done before (a thread to re-read), under the given account; ``dequeue`` marks them done;
         ``reply_parents`` are (platform, parent id) pairs whose stored replies get their missing
         ``in_reply_to_author`` from the stored parent.
         """
@@ -131,6 +133,11 @@ class CollectionState:
             conn.executemany(
                 "INSERT OR IGNORE INTO collect_queue VALUES (?,?,?,?,0)",
                 [(p, k, i, normalize_handle(a)) for p, a, k, i in enqueue],
+            )
+            conn.executemany(
+                "INSERT INTO collect_queue VALUES (?,?,?,?,0) ON CONFLICT (platform, kind, item_id) "
+                "DO UPDATE SET done=0, account=excluded.account",
+                [(p, k, i, normalize_handle(a)) for p, a, k, i in requeue],
             )
             conn.executemany(
                 "UPDATE collect_queue SET done=1 WHERE platform=? AND kind=? AND item_id=?",
@@ -184,6 +191,27 @@ class CollectionState:
             (platform, normalize_handle(account), kind),
         )
         return [r[0] for r in rows]
+
+    def recent_thread_starts(
+        self, platform: str, since: datetime, *, author: str | None = None, community: str | None = None
+    ) -> list[tuple[str, int | None]]:
+        """(post id, stored reply count) of the stored posts that start a conversation (Reddit submissions),
+        created at ``since`` or later, by ``author`` or in ``community``, newest first."""
+        from collectors.store import format_time
+
+        sql = ("SELECT p.post_id, p.reply_count FROM posts p WHERE p.platform=? AND p.conversation_id=p.post_id "
+               "AND p.in_reply_to_id IS NULL AND p.created_at >= ?")
+        args: list[object] = [platform, format_time(since)]
+        if author is not None:
+            sql += " AND p.author_key=?"
+            args.append(normalize_handle(author))
+        if community is not None:
+            self._collect_tables()
+            sql += (" AND EXISTS (SELECT 1 FROM post_meta m WHERE m.platform=p.platform AND m.post_id=p.post_id "
+                    "AND lower(m.community)=lower(?))")
+            args.append(community)
+        rows = self._conn.execute(sql + " ORDER BY p.created_at DESC", args)
+        return [(r[0], None if r[1] is None else int(r[1])) for r in rows]
 
     def stored_ids(self, platform: str, post_ids: Iterable[str]) -> set[str]:
         """Which of ``post_ids`` are already stored for ``platform``."""

@@ -12,7 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 
 from collectors.base import DEFAULT_MAX_WAIT
 from collectors.records import Organization
-from collectors.reddit_records import MORE_LIMIT
+from collectors.reddit_records import MORE_LIMIT, REFRESH_DAYS
 from socialstage.collect import EXIT_OK, EXIT_STOPPED, CollectionOutcome, account_label, collect_organization
 from socialstage.errors import SocialstageError
 from socialstage.options import Moment, db_option, format_option, org_options
@@ -143,7 +143,7 @@ def organizations(name: str | None, accounts: Sequence[str], orgs_file: str | No
 
 def run_collection(
     orgs: Sequence[Organization], db: str | None, *, since: datetime | None, max_wait: float | None,
-    more_limit: int, clock: Clock | None, console: SafeConsole,
+    more_limit: int, clock: Clock | None, console: SafeConsole, refresh_days: float = REFRESH_DAYS,
 ) -> list[CollectionOutcome]:
     """Collect each organization into the store, showing progress on ``console``."""
     from collectors.store import resolve_db_path
@@ -153,7 +153,7 @@ def run_collection(
     with open_store(resolve_db_path(db), must_exist=False) as store, ProgressDisplay(console) as display:
         for org in orgs:
             outcome = collect_organization(org, store, since=since, max_wait=max_wait, progress=display,
-                                           clock=clock, more_limit=more_limit)
+                                           clock=clock, more_limit=more_limit, refresh_days=refresh_days)
             outcomes.append(outcome)
             if outcome.exit_code == EXIT_STOPPED:
                 break
@@ -195,12 +195,17 @@ def _clock(ctx: click.Context) -> Clock | None:
     "--more-comments", "more_limit", type=click.IntRange(0, 1000), default=MORE_LIMIT, show_default=True,
     help="Reddit: 'more comments' links expanded per comment tree (one request each).",
 )
+@click.option(
+    "--refresh-days", type=click.FloatRange(min=0), default=REFRESH_DAYS, show_default=True, metavar="DAYS",
+    help="Reddit: on runs after the first, re-read the comment trees of stored submissions of the last DAYS "
+         "days whose comment count changed (0: never).",
+)
 @format_option("text", "json")
 @db_option
 @click.pass_context
 def collect(
     ctx: click.Context, name: str | None, accounts: tuple[str, ...], orgs_file: str | None, since: datetime | None,
-    max_wait: float, more_limit: int, fmt: str, db: str | None,
+    max_wait: float, more_limit: int, refresh_days: float, fmt: str, db: str | None,
 ) -> None:
     """Collect organizations' public posts and the replies around them from X, Reddit and Bluesky into the store.
 
@@ -211,7 +216,8 @@ def collect(
     Bluesky needs none, but its mentions need BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password).
 
     History caps: X serves the newest ~3,200 timeline posts and ~800 mentions of an account, and replies
-    (recent search) from the last 7 days; Reddit the newest ~1,000 items of each listing. Bluesky threads
+    (recent search) from the last 7 days; Reddit the newest ~1,000 items of each listing. Reddit threads are
+    re-read when their comment count changed, for submissions of the last --refresh-days days. Bluesky threads
     are read 10 levels deep.
 
     Exit codes: 0 all collected (parts your access level forbids are listed as missing); 3 stopped at
@@ -234,7 +240,7 @@ def collect(
         orgs = organizations(name, accounts, orgs_file, store)
     err = SafeConsole(stderr=True, highlight=False, soft_wrap=False)
     outcomes = run_collection(orgs, db, since=since, max_wait=max_wait, more_limit=more_limit, clock=_clock(ctx),
-                              console=err)
+                              console=err, refresh_days=refresh_days)
     resume = resume_command(name, accounts, orgs_file, db, given_options(ctx))
     if fmt == "json":
         click.echo(to_json([

@@ -36,7 +36,7 @@ from collectors.credentials import (
     x_bearer_token,
 )
 from collectors.records import Organization
-from collectors.reddit_records import MORE_LIMIT
+from collectors.reddit_records import MORE_LIMIT, REFRESH_DAYS
 from socialstage.errors import SocialstageError
 
 if TYPE_CHECKING:  # the collectors load tweepy and praw: imported when a collection starts
@@ -99,7 +99,7 @@ def collection_notes(summaries: Sequence[Mapping[str, object]]) -> list[str]:
 
 def build_collectors(
     platforms: set[str], *, max_wait: float | None, progress: Progress | None, clock: Clock | None,
-    environ: Mapping[str, str] | None = None, more_limit: int = MORE_LIMIT,
+    environ: Mapping[str, str] | None = None, more_limit: int = MORE_LIMIT, refresh_days: float = REFRESH_DAYS,
 ) -> dict[str, Collector]:
     """The collectors the platforms need; credentials are checked here, before any request."""
     from collectors.ratelimit import RequestPolicy, bluesky_limits, reddit_limits, x_limits
@@ -116,7 +116,8 @@ def build_collectors(
         if "reddit" in platforms:
             policy = RequestPolicy("Reddit", reddit_limits, max_wait=max_wait, clock=clock, progress=progress,
                                    shared_limit=True, hide_limit_headers=True)
-            collectors["reddit"] = RedditCollector(reddit_credentials(env), policy, more_limit=more_limit)
+            collectors["reddit"] = RedditCollector(reddit_credentials(env), policy, more_limit=more_limit,
+                                                   refresh_days=refresh_days)
         if "bluesky" in platforms:
             from collectors.bluesky import BlueskyCollector
 
@@ -134,6 +135,7 @@ def collect_organization(
     org: Organization, store: Store, *, since: datetime | None = None, max_wait: float | None = 900.0,
     progress: Progress | None = None, clock: Clock | None = None, environ: Mapping[str, str] | None = None,
     more_limit: int = MORE_LIMIT, collectors: Mapping[str, Collector] | None = None,
+    refresh_days: float = REFRESH_DAYS,
 ) -> CollectionOutcome:
     """Collect every account of ``org`` into ``store`` and remember the organization and the outcome.
 
@@ -145,7 +147,7 @@ def collect_organization(
     if collectors is None:
         collectors = build_collectors(
             set(by_platform) & set(LIVE_PLATFORMS), max_wait=max_wait, progress=progress, clock=clock,
-            environ=environ, more_limit=more_limit,
+            environ=environ, more_limit=more_limit, refresh_days=refresh_days,
         )
     store.save_organization(org)
     outcome = CollectionOutcome(org)

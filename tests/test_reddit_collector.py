@@ -58,7 +58,8 @@ def collector(fake: FakeReddit, *, more_limit: int = 10, secret: str | None = No
     credentials = RedditCredentials(Secret("REDDIT_CLIENT_ID", fake.client_id),
                                     Secret("REDDIT_CLIENT_SECRET", secret or fake.client_secret),
                                     "socialstage-tests/0.1 by u/tester")
-    return RedditCollector(credentials, policy, more_limit=more_limit)
+    extra = {} if refresh_days is None else {"refresh_days": refresh_days}
+    return RedditCollector(credentials, policy, more_limit=more_limit, **extra)
 
 
 def paths(fake: FakeReddit) -> list[str]:
@@ -184,6 +185,31 @@ def test_a_run_stopped_under_since_resumes_under_the_same_date_floor(reddit: Fak
     stored = store.load_posts()
     assert (stored["created_at"] >= since).all() and len(stored) == 151
     assert report.requests["comment_trees"] == 151
+
+
+def test_an_incremental_run_rereads_recent_threads_whose_comment_count_changed(
+    reddit: FakeReddit, store: Store
+) -> None:
+    now = datetime.fromtimestamp(reddit.clock.now(), UTC)
+    recent = reddit.submission("acme_official", "Maintenance tonight", now - timedelta(days=3))
+    quiet = reddit.submission("acme_official", "Tips", now - timedelta(days=2))
+    old = reddit.submission("acme_official", "Launch", now - timedelta(days=45))  # past the 30-day horizon
+    asked = reddit.submission("jo_smith", "Is the app down?", now - timedelta(days=4))
+    collector(reddit).collect([ACME, SUPPORT], store)
+    late = reddit.comment("sam", "Still down for me?", now - timedelta(hours=5), recent["id"])
+    reddit.comment("kim", "Late to the launch", now - timedelta(hours=4), old["id"])
+    answer = reddit.comment("acme_official", "Fixed now -Mia", now - timedelta(hours=3), asked["id"])
+    reports = collector(reddit).collect([ACME, SUPPORT], store)
+    stored = set(store.load_posts().post_id)
+    assert late["id"] in stored and answer["id"] in stored  # new comments under older threads are stored
+    assert "Late to the launch" not in set(store.load_posts().text)  # beyond the documented horizon
+    # one /api/info batch per account for its recent threads' comment counts, then only the changed trees
+    assert reports[0].requests.get("refresh") == 1 and reports[0].requests.get("comment_trees") == 1
+    assert reports[1].requests.get("refresh") == 1 and reports[1].requests.get("comment_trees") == 1
+    assert quiet["id"] not in store.queued("reddit", "acme_official", "tree")
+    again = collector(reddit).collect([ACME, SUPPORT], store)  # nothing changed: no tree is read again
+    assert "comment_trees" not in again[0].requests and "comment_trees" not in again[1].requests
+    assert collector(reddit, refresh_days=0).collect([ACME], store)[0].requests.get("refresh") is None
 
 
 def test_posts_in_the_organizations_subreddit_are_inbound_to_it(reddit: FakeReddit, store: Store) -> None:
