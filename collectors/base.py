@@ -86,6 +86,14 @@ class CollectionReport:
                                "nothing was collected; your access level does not allow reading it (see the "
                                "missing parts)")
 
+    def note(self, text: str, store: Store | None = None) -> None:
+        """Add a note (a history cap, a bound that applies) and keep it in ``store`` at once, so a killed
+        run keeps it and later runs add to it (:meth:`~collectors.store.Store.add_collection_notes`)."""
+        if text not in self.notes:
+            self.notes.append(text)
+        if store is not None:
+            store.add_collection_notes(self.platform, self.account, [text])
+
     def fail(self, status: str, message: str) -> None:
         """Record an error and the status it leaves the account in."""
         self.status = status

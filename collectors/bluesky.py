@@ -321,8 +321,8 @@ class BlueskyCollector(Collector):
             report.missing.append(f"mentions: Bluesky refused the search ({refusal})")
             return
         if first:
-            report.notes.append("mentions: Bluesky's search finds posts that link the account (a mention facet); "
-                                "a handle typed as plain text is not found, and search may not reach every old post")
+            report.note("mentions: Bluesky's search finds posts that link the account (a mention facet); a handle "
+                        "typed as plain text is not found, and search may not reach every old post", store)
 
     # -- queued work: threads, quotes, reposts ------------------------------------------------------------
 
@@ -351,10 +351,10 @@ class BlueskyCollector(Collector):
             report.count("threads", max(0, len(posts) - 1))
             self._progress.page(label, "threads", max(0, len(posts) - 1))
         if cut:
-            report.notes.append(f"threads: {cut} repl{'ies' if cut != 1 else 'y'} more than {THREAD_DEPTH} levels "
-                                "deep had replies of their own that were not fetched")
+            report.note(f"threads: {cut} repl{'ies' if cut != 1 else 'y'} more than {THREAD_DEPTH} levels deep had "
+                        "replies of their own that were not fetched", store)
         if gone:
-            report.notes.append(f"threads: {gone} post{'s' if gone != 1 else ''} gone before their thread was read")
+            report.note(f"threads: {gone} post{'s' if gone != 1 else ''} gone before their thread was read", store)
 
     def _walk(self, node: dict[str, Any], parent: str | None, depth: int, posts: list[Post]) -> int:
         """Add a thread node's post and its replies to ``posts``; returns the nodes cut off at the depth."""

@@ -312,9 +312,9 @@ class RedditCollector(Collector):
             if done:
                 break
         if since_id is None and since is None and not after and fetched >= LISTING_CAP - PAGE_SIZE:
-            report.notes.append(
+            report.note(
                 f"{endpoint}: Reddit serves only the newest ~{LISTING_CAP:,} items of a listing; {fetched:,} "
-                "collected, older ones are out of reach"
+                "collected, older ones are out of reach", store,
             )
 
     def _refresh(
@@ -376,9 +376,9 @@ class RedditCollector(Collector):
             report.count("comment_trees", len(comments))
             self._progress.page(label, "comment trees", len(comments))
         if left:
-            report.notes.append(
+            report.note(
                 f"comment trees: {left} 'more comments' link{'s' if left != 1 else ''} left unexpanded "
-                f"(at most {self._more_limit} expansions per submission)"
+                f"(at most {self._more_limit} expansions per submission)", store,
             )
 
 

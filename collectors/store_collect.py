@@ -11,7 +11,10 @@ the store stays small). Its tables are created the first time one of its methods
   twice, even when several accounts find it;
 * ``post_meta``: platform details kept beside a post (Reddit ``distinguished``, flair, subreddit);
 * ``collection_log``: the outcome of each account's latest collection (missing parts, errors, notes),
-  which ``socialstage audit`` reports.
+  which ``socialstage audit`` reports;
+* ``collection_notes``: every note of every collection of an account (history caps, the 7 days of X's
+  recent search, unexpanded comments...), kept per account and cumulative, each written when it arises,
+  so a later run that has nothing to note, or a killed run, loses none.
 
 The cursor itself stays in the store's ``cursors`` table (the newest id of the last complete run).
 """
@@ -47,6 +50,10 @@ CREATE TABLE IF NOT EXISTS collect_queue (
 CREATE TABLE IF NOT EXISTS post_meta (
     platform TEXT NOT NULL, post_id TEXT NOT NULL, distinguished TEXT, flair TEXT, community TEXT,
     PRIMARY KEY (platform, post_id)
+);
+CREATE TABLE IF NOT EXISTS collection_notes (
+    platform TEXT NOT NULL, account TEXT NOT NULL, note TEXT NOT NULL, noted_at TEXT NOT NULL,
+    PRIMARY KEY (platform, account, note)
 );
 CREATE TABLE IF NOT EXISTS collection_log (
     platform TEXT NOT NULL, account TEXT NOT NULL, status TEXT NOT NULL, summary TEXT NOT NULL,
@@ -251,8 +258,27 @@ class CollectionState:
                 (platform, normalize_handle(account), status, json.dumps(summary, default=str), _now()),
             )
 
+    def add_collection_notes(self, platform: str, account: str, notes: Iterable[str]) -> None:
+        """Keep ``notes`` of a collection of an account (a note kept before is not repeated)."""
+        self._collect_tables()
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO collection_notes VALUES (?,?,?,?)",
+                [(normalize_platform(platform), normalize_handle(account), note, _now()) for note in notes],
+            )
+
+    def collection_notes(self, platform: str, account: str) -> list[str]:
+        """Every note kept for an account, over all its collections, in the order they arose."""
+        self._collect_tables()
+        rows = self._conn.execute(
+            "SELECT note FROM collection_notes WHERE platform=? AND account=? ORDER BY rowid",
+            (normalize_platform(platform), normalize_handle(account)),
+        )
+        return [r[0] for r in rows]
+
     def load_collections(self, keys: Iterable[tuple[str, str]]) -> list[dict[str, object]]:
-        """The latest collection outcome of each given (platform, handle) that has one."""
+        """The latest collection outcome of each given (platform, handle) that has one, with the notes of all
+        its collections (cumulative; also for an account whose only collection was killed before its end)."""
         self._collect_tables()
         found = []
         for platform, handle in keys:
@@ -260,6 +286,11 @@ class CollectionState:
                 "SELECT status, summary, finished_at FROM collection_log WHERE platform=? AND account=?",
                 (normalize_platform(platform), normalize_handle(handle)),
             ).fetchone()
+            kept = self.collection_notes(platform, handle)
             if row:
-                found.append({**json.loads(row[1]), "status": row[0], "finished_at": row[2]})
+                summary = json.loads(row[1])
+                notes = list(dict.fromkeys([*kept, *(summary.get("notes") or [])]))
+                found.append({**summary, "notes": notes, "status": row[0], "finished_at": row[2]})
+            elif kept:
+                found.append({"notes": kept})
         return found

@@ -293,7 +293,7 @@ class TwitterCollector(Collector):
             except (ServerFailure, NetworkFailure) as exc:
                 report.fail(FAILED, str(exc))
                 return
-            self._cap_note(report, endpoint, backfill, cap)
+            self._cap_note(report, store, endpoint, backfill, cap)
         report.refuse_if_all_missing(len(parts), "X")
 
     def _endpoint(
@@ -346,14 +346,16 @@ class TwitterCollector(Collector):
                 return fetched if since_id is None and since is None else None
 
     @staticmethod
-    def _cap_note(report: CollectionReport, endpoint: str, backfill: int | None, cap: int | None) -> None:
+    def _cap_note(
+        report: CollectionReport, store: Store, endpoint: str, backfill: int | None, cap: int | None
+    ) -> None:
         if backfill is None:
             return
         if endpoint == "replies":
-            report.notes.append(f"replies: X's recent search covers the last {SEARCH_DAYS} days only")
+            report.note(f"replies: X's recent search covers the last {SEARCH_DAYS} days only", store)
         elif cap and backfill >= cap - PAGE_SIZE:
             what = "timeline posts" if endpoint == "timeline" else "mentions"
-            report.notes.append(
+            report.note(
                 f"{endpoint}: X serves only the newest ~{cap:,} {what}; {backfill:,} collected, older ones are "
-                "out of reach"
+                "out of reach", store,
             )

@@ -165,6 +165,7 @@ def collect_organization(
     outcome.org = _resolved(store, org, outcome.reports)
     for report in outcome.reports:
         summary = {k: v for k, v in report.as_dict().items() if k not in ("platform", "account", "status")}
+        store.add_collection_notes(report.platform, report.account, report.notes)  # kept per account, cumulative
         store.save_collection(report.platform, report.account, report.status, summary)
     _enrich_collected(store, org)
     return outcome

@@ -100,6 +100,19 @@ def test_collect_then_audit_gives_the_features_of_the_posts_served(apis: Apis) -
     assert data["collection"] == ["x:AcmeHelp: replies: X's recent search covers the last 7 days only"]
 
 
+def test_collection_notes_are_kept_per_account_across_runs(apis: Apis) -> None:
+    acme_on_x(apis)
+    tip = next(t for t in apis.x.tweets.values() if t["text"].startswith("Tip 0"))
+    apis.x.tweet("jo", "@AcmeHelp thanks", datetime.fromtimestamp(apis.clock.now(), UTC), reply_to=tip["id"])
+    assert apis.run("collect", "Acme", "--account", "x:AcmeHelp").exit_code == 0  # replies get a cursor
+    apis.x.user("AcmeNews", "3000")
+    again = apis.run("collect", "Acme", "--account", "x:AcmeHelp", "--account", "x:AcmeNews")
+    assert again.exit_code == 0, again.output
+    data = json.loads(apis.run("audit", "Acme", "--format", "json", "--model", "none").stdout)
+    assert data["collection"] == ["x:AcmeHelp: replies: X's recent search covers the last 7 days only",
+                                  "x:AcmeNews: replies: X's recent search covers the last 7 days only"]
+
+
 def test_posts_in_the_organizations_subreddit_are_audited_as_inbound(apis: Apis) -> None:
     reddit, t0 = apis.reddit, datetime.fromtimestamp(apis.clock.now(), UTC) - timedelta(days=5)
     for name in ("acme_official", "jo_smith", "sam"):

@@ -149,6 +149,16 @@ def test_the_history_caps_are_noted(x: FakeX, store: Store) -> None:
     assert any("last 7 days" in n for n in report.notes)
 
 
+def test_notes_are_written_as_they_arise_so_a_killed_run_keeps_them(x: FakeX, store: Store) -> None:
+    timeline_world(x, 20)
+    x.user("AcmeNews", "3000")
+    x.interrupt_at = 5  # users, AcmeHelp's timeline, mentions and replies, then killed at AcmeNews's timeline
+    with pytest.raises(KeyboardInterrupt):
+        collector(x).collect([ACME, OrgAccount("twitter", "AcmeNews")], store)
+    [logged] = store.load_collections([("twitter", "AcmeHelp")])
+    assert logged["notes"] == ["replies: X's recent search covers the last 7 days only"]
+
+
 # -- rate limits, retries, dropped connections -------------------------------------------------
 
 
