@@ -107,6 +107,7 @@ class BlueskyCollector(Collector):
     ) -> list[CollectionReport]:
         """Collect each account (one report per account, in order)."""
         reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
+        self._policy.remember(store)
         profiles: dict[int, dict[str, Any]] = {}
         stopped = False
         for index, report in enumerate(reports):  # every profile first: posts addressed to any account are known

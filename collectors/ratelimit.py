@@ -15,6 +15,9 @@ which asks the platform's :class:`RequestPolicy`:
 * **A usage cap is not a rate limit**: a 429 whose body says a quota of the plan is spent (X's
   ``UsageCapExceeded`` problem, ``.../problems/usage-capped``: the monthly post cap) is not waited on, since
   no wait within a run ends it: :class:`UsageCapStop` is raised at once and the collector stops cleanly.
+* **Spent budgets are remembered** in the store (:meth:`RequestPolicy.remember`): a budget found spent
+  survives the process, so a run started before its reset waits for it (or stops at ``max_wait``) instead
+  of spending a request on a 429.
 * ``max_wait`` (``--max-wait``) bounds each rate-limit wait: a wait longer than that is not started;
   :class:`RateLimitStop` is raised instead, with the time the limit resets, and the collector stops
   cleanly (every page already fetched is saved with its cursor).
@@ -148,6 +151,18 @@ def utc_text(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+class BudgetStore(Protocol):
+    """Where spent rate-limit budgets are remembered between runs (the store)."""
+
+    def save_rate_budget(self, platform: str, bucket: str, remaining: float | None, reset_at: float | None) -> None:
+        """Remember a budget."""
+        ...
+
+    def load_rate_budgets(self, platform: str) -> dict[str, tuple[float | None, float | None]]:
+        """The remembered budgets: bucket -> (requests left, reset time)."""
+        ...
+
+
 class RateLimitStop(CollectorError):
     """A rate-limit wait would exceed ``max_wait`` (or the platform kept refusing): stop cleanly."""
 
@@ -200,6 +215,15 @@ class RequestPolicy:
         self.requests: Counter[str] = Counter()
         self.waited = 0.0
         self._budgets: dict[str, Limit] = {}
+        self._remembered: BudgetStore | None = None
+
+    def remember(self, store: BudgetStore) -> None:
+        """Remember spent budgets in ``store`` from now on, and take up those it holds that have not reset yet."""
+        self._remembered = store
+        now = self.clock.now()
+        for bucket, (remaining, reset_at) in store.load_rate_budgets(self.platform).items():
+            if bucket not in self._budgets and remaining is not None and remaining < 1 and (reset_at or 0) > now:
+                self._budgets[bucket] = Limit(remaining, reset_at)
 
     @contextmanager
     def on(self, endpoint: str) -> Iterator[None]:
@@ -234,6 +258,9 @@ class RequestPolicy:
             limit = self.limits(response.headers, now)
             if limit is not None:
                 self._budgets[bucket] = limit
+                spent = limit.remaining is not None and limit.remaining < 1 and limit.reset_at is not None
+                if spent and self._remembered is not None:
+                    self._remembered.save_rate_budget(self.platform, bucket, limit.remaining, limit.reset_at)
             if self.hide_limit_headers:
                 for name in [h for h in response.headers if h.lower().startswith("x-ratelimit-")]:
                     del response.headers[name]

@@ -133,6 +133,7 @@ class RedditCollector(Collector):
     ) -> list[CollectionReport]:
         """Collect each account (one report per account, in order)."""
         reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
+        self._policy.remember(store)
         self._org_users = {normalize_handle(a.handle) for a in accounts if not _is_subreddit(a.handle)}
         stopped = False
         for report in reports:

@@ -9,6 +9,8 @@ the store stays small). Its tables are created the first time one of its methods
   account's comments): queued with the page that found them, marked done with the transaction that
   saves what they gave, so a killed run fetches what is left on the next run and no item is fetched
   twice, even when several accounts find it;
+* ``rate_budgets``: rate-limit budgets found spent (requests left < 1) and when they reset, per platform and
+  bucket, so the next process waits for the reset instead of spending a request on a 429;
 * ``post_meta``: platform details kept beside a post (Reddit ``distinguished``, flair, subreddit);
 * ``collection_log``: the outcome of each account's latest collection (missing parts, errors, notes),
   which ``socialstage audit`` reports;
@@ -46,6 +48,10 @@ CREATE TABLE IF NOT EXISTS collect_queue (
     platform TEXT NOT NULL, kind TEXT NOT NULL, item_id TEXT NOT NULL, account TEXT NOT NULL,
     done INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (platform, kind, item_id)
+);
+CREATE TABLE IF NOT EXISTS rate_budgets (
+    platform TEXT NOT NULL, bucket TEXT NOT NULL, remaining REAL, reset_at REAL,
+    PRIMARY KEY (platform, bucket)
 );
 CREATE TABLE IF NOT EXISTS post_meta (
     platform TEXT NOT NULL, post_id TEXT NOT NULL, distinguished TEXT, flair TEXT, community TEXT,
@@ -176,6 +182,19 @@ class CollectionState:
             (*key, cursor.since_id, cursor.newest_id, cursor.resume, cursor.fetched, _now(),
              cursor.floor.isoformat() if cursor.floor else None),
         )
+
+    def save_rate_budget(self, platform: str, bucket: str, remaining: float | None, reset_at: float | None) -> None:
+        """Remember a rate-limit budget of ``platform`` (``reset_at``: epoch seconds)."""
+        self._collect_tables()
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO rate_budgets VALUES (?,?,?,?)",
+                         (platform, bucket, remaining, reset_at))
+
+    def load_rate_budgets(self, platform: str) -> dict[str, tuple[float | None, float | None]]:
+        """The remembered budgets of ``platform``: bucket -> (requests left, reset time in epoch seconds)."""
+        self._collect_tables()
+        rows = self._conn.execute("SELECT bucket, remaining, reset_at FROM rate_budgets WHERE platform=?", (platform,))
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def load_progress(self, platform: str, account: str, endpoint: str) -> PageCursor | None:
         """The unfinished run of (account, endpoint), if one was interrupted, else None."""

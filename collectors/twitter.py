@@ -189,6 +189,7 @@ class TwitterCollector(Collector):
     ) -> list[CollectionReport]:
         """Collect each account (one report per account, in order)."""
         reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
+        self._policy.remember(store)
         try:
             users = self._profiles(reports)
         except RateLimitStop as stop:

@@ -180,6 +180,21 @@ def test_a_spent_budget_waits_for_the_reset_without_spending_a_request(
     assert clock.total_slept == 900  # one wait between the two timeline pages (reset = now + 900)
 
 
+def test_a_spent_budget_is_remembered_by_the_next_run_so_no_request_is_wasted_on_a_429(
+    x: FakeX, store: Store, clock: FakeClock
+) -> None:
+    timeline_world(x, 150)
+    x.remaining = 0  # every answer says the budget is spent until now + 900
+    assert collector(x, max_wait=60).collect([ACME], store)[0].status == STOPPED
+    served = len(x.rsps.calls)  # type: ignore[attr-defined]
+    x.script("tweets", (429, x._headers(remaining=0), body("too_many_requests_429.json")))
+    report = collector(x, max_wait=60).collect([ACME], store)[0]  # a new process, before the reset
+    assert report.status == STOPPED and "--max-wait" in report.errors[0]
+    assert len(x.rsps.calls) == served and x.scripted["tweets"]  # type: ignore[attr-defined]
+    clock.sleep(900)
+    assert collector(x, max_wait=60).collect([ACME], store)[0].requests.get("timeline") == 2  # 429, then page 2
+
+
 def test_429_without_a_reset_header_backs_off_exponentially(x: FakeX, store: Store, clock: FakeClock) -> None:
     timeline_world(x, 50)
     bare = (429, {}, body("too_many_requests_429.json"))
