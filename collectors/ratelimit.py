@@ -328,14 +328,19 @@ class RequestPolicy:
                 f"--max-wait {duration_text(self.max_wait)}",
             )
         message = f"{self.platform} {endpoint}: {why}, waiting until {utc_text(reset_at)}"
-        logger.info("%s (%s)", message, duration_text(seconds))
+        logger.log(self._log_level, "%s (%s)", message, duration_text(seconds))
         self._sleep(seconds, message)
 
     def _retry_wait(self, endpoint: str, failures: int, retry_after: float | None, why: str) -> None:
         delay = min(self.retry_cap, retry_after if retry_after is not None else self.retry_base * 2 ** (failures - 1))
         message = f"{self.platform} {endpoint}: {why}; retry {failures} of {self.retries}"
-        logger.info("%s in %s", message, duration_text(delay))  # the progress display shows it too
+        logger.log(self._log_level, "%s in %s", message, duration_text(delay))
         self._sleep(delay, message)
+
+    @property
+    def _log_level(self) -> int:
+        """A wait is logged at INFO when no progress display shows it, else at DEBUG (so ``-v`` shows it once)."""
+        return logging.INFO if isinstance(self.progress, NullProgress) else logging.DEBUG
 
     def _sleep(self, seconds: float, message: str) -> None:
         left = seconds

@@ -233,6 +233,18 @@ def test_the_resume_command_keeps_every_option_that_matters(apis: Apis) -> None:
         assert option in resume
 
 
+def test_with_verbose_a_wait_is_shown_once(apis: Apis) -> None:
+    acme_on_x(apis)
+    apis.x.script("mentions", (429, apis.x._headers(remaining=0, reset=apis.clock.now() + 120),
+                               {"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429}))
+    apis.x.script("search", (503, {}, {"title": "Service Unavailable", "status": 503}))
+    result = apis.run("-v", "collect", "Acme", "--account", "x:AcmeHelp")
+    assert result.exit_code == 0, result.output
+    err = re.sub(r"\s+", " ", result.stderr)
+    assert err.count("mentions: rate limited (429)") == 1, result.stderr
+    assert err.count("replies: server answered 503") == 1, result.stderr
+
+
 def test_an_organizations_file_collects_every_organization(apis: Apis, tmp_path: Path) -> None:
     acme_on_x(apis)
     apis.x.user("Globex", "3000")
