@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from collectors.records import OrgAccount
-    from collectors.store import Store
+    from collectors.store import Store, UpsertCounts
 
 #: Statuses of an account's collection, from best to worst.
 OK, UNAVAILABLE, FAILED, STOPPED, SKIPPED = "ok", "unavailable", "failed", "stopped", "skipped"
@@ -58,6 +58,7 @@ class CollectionReport:
     status: str = OK
     fetched: dict[str, int] = field(default_factory=dict)
     added: int = 0
+    stored: int = 0
     requests: dict[str, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -67,8 +68,14 @@ class CollectionReport:
 
     @property
     def posts(self) -> int:
-        """Items fetched over all endpoints."""
-        return sum(self.fetched.values())
+        """Posts the run stored, new or already stored: the items fetched over all endpoints and the posts
+        they brought (the targets of replies and reposts, parents), so never fewer than ``added`` (new)."""
+        return max(self.stored, sum(self.fetched.values()), self.added)
+
+    def saved(self, counts: UpsertCounts) -> None:
+        """Count a saved page: its new posts (``added``) and all its posts (``stored``)."""
+        self.added += counts.added
+        self.stored += counts.added + counts.already_stored
 
     @property
     def request_count(self) -> int:

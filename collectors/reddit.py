@@ -74,7 +74,7 @@ from collectors.reddit_records import (
     thing_data,
     user_account,
 )
-from collectors.store import Store
+from collectors.store import Store, UpsertCounts
 from collectors.store_collect import PageCursor
 
 logger = logging.getLogger(__name__)
@@ -217,12 +217,12 @@ class RedditCollector(Collector):
         store.save_page(None, accounts=[account])
         name, key, label = account.handle, account.handle, f"reddit:u/{account.handle}"
 
-        def save_submissions(things: list[Any], cursor: PageCursor | None) -> int:
+        def save_submissions(things: list[Any], cursor: PageCursor | None) -> UpsertCounts:
             records = [submission_record(t) for t in things]
             queue = [(PLATFORM, key, TREE, p.post_id) for p, _ in records]
             return self._save(store, cursor, records, enqueue=queue)
 
-        def save_comments(things: list[Any], cursor: PageCursor | None) -> int:
+        def save_comments(things: list[Any], cursor: PageCursor | None) -> UpsertCounts:
             records = [comment_record(t) for t in things]
             own = {p.post_id for p, _ in records}
             parents = {(p.in_reply_to_id or "", thing_data(t).get("parent_id") or "") for (p, _), t in
@@ -253,7 +253,7 @@ class RedditCollector(Collector):
         store.save_page(None, accounts=[account])
         key, label = report.account.lstrip("/"), f"reddit:{account.handle}"
 
-        def save_posts(things: list[Any], cursor: PageCursor | None) -> int:
+        def save_posts(things: list[Any], cursor: PageCursor | None) -> UpsertCounts:
             records = [submission_record(t, addressed_to=self._addressed(t, account.handle)) for t in things]
             queue = [(PLATFORM, key, TREE, p.post_id) for p, _ in records]
             return self._save(store, cursor, records, enqueue=queue)
@@ -274,13 +274,13 @@ class RedditCollector(Collector):
 
     def _save(
         self, store: Store, cursor: PageCursor | None, records: list[tuple[Post, PostMeta]], **queue: Any
-    ) -> int:
+    ) -> UpsertCounts:
         counts = store.save_page(cursor, [p for p, _ in records], meta=[m for _, m in records], **queue)
-        return counts.added
+        return counts
 
     def _listing(
         self, store: Store, report: CollectionReport, key: str, label: str, endpoint: str, path: str,
-        since: datetime | None, save: Callable[[list[Any], PageCursor | None], int],
+        since: datetime | None, save: Callable[[list[Any], PageCursor | None], UpsertCounts],
     ) -> None:
         saved = store.load_progress(PLATFORM, key, endpoint)
         if saved is not None:  # a resumed run keeps the date floor it started under
@@ -307,7 +307,7 @@ class RedditCollector(Collector):
             done = len(fresh) < len(things) or not after or not things
             fetched += len(fresh)
             cursor = PageCursor(PLATFORM, key, endpoint, since_id, newest, None if done else after, fetched, since)
-            report.added += save(fresh, cursor)
+            report.saved(save(fresh, cursor))
             report.count(endpoint, len(fresh))
             self._progress.page(label, endpoint, len(fresh))
             if done:
@@ -335,7 +335,7 @@ class RedditCollector(Collector):
             things = self._call("refresh", lambda b=names: list(self._reddit.info(fullnames=b)))
             records = [submission_record(t, addressed_to=self._addressed(t, owned)) for t in things]
             changed = [p.post_id for p, _ in records if p.reply_count != counts.get(p.post_id)]
-            report.added += self._save(store, None, records, requeue=[(PLATFORM, key, TREE, c) for c in changed])
+            report.saved(self._save(store, None, records, requeue=[(PLATFORM, key, TREE, c) for c in changed]))
             report.count("refresh", len(records))
             self._progress.page(label, "refresh", len(records))
 
@@ -345,11 +345,11 @@ class RedditCollector(Collector):
             batch = pending[start : start + INFO_BATCH]
             things = self._call("parents", lambda b=batch: list(self._reddit.info(fullnames=b)))
             records = [comment_record(t) if is_comment(t) else submission_record(t) for t in things]
-            report.added += store.save_page(
+            report.saved(store.save_page(
                 None, [p for p, _ in records], meta=[m for _, m in records],
                 dequeue=[(PLATFORM, key, PARENT, f) for f in batch],
                 reply_parents=[(PLATFORM, p.post_id) for p, _ in records],
-            ).added
+            ))
             report.count("parents", len(records))
             self._progress.page(label, "parents", len(records))
 
@@ -373,7 +373,7 @@ class RedditCollector(Collector):
             for comment in comments:
                 parent = str(thing_data(comment).get("parent_id") or "")
                 records.append(comment_record(comment, parent_author=authors.get(parent.split("_", 1)[-1])))
-            report.added += self._save(store, None, records, dequeue=[(PLATFORM, key, TREE, submission_id)])
+            report.saved(self._save(store, None, records, dequeue=[(PLATFORM, key, TREE, submission_id)]))
             report.count("comment_trees", len(comments))
             self._progress.page(label, "comment trees", len(comments))
         if left:

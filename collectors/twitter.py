@@ -341,7 +341,7 @@ class TwitterCollector(Collector):
                                 since)
             counts = store.save_page(cursor if oldest or not token else None, page_posts(body))
             report.count(endpoint, len(data))
-            report.added += counts.added
+            report.saved(counts)
             self._progress.page(f"x:{handle}", endpoint, len(data))
             if not token:
                 return fetched if since_id is None and since is None else None

@@ -141,6 +141,17 @@ def test_a_second_run_asks_only_for_what_is_new(x: FakeX, store: Store) -> None:
     assert store.count_posts() == 250 + 12 + 5
 
 
+def test_posts_counts_every_post_stored_so_it_is_never_smaller_than_new(x: FakeX, store: Store) -> None:
+    x.user("AcmeHelp", "1000")
+    x.user("jo", "2000")
+    for i in range(3):  # customers' posts that reach the store only as the targets of the org's replies
+        asked = x.tweet("jo", f"my order {i} is late", now(x.clock) - timedelta(hours=5 - i))
+        x.tweet("AcmeHelp", f"@jo sorry about order {i}", now(x.clock) - timedelta(hours=4 - i), reply_to=asked["id"])
+    report = collector(x).collect([ACME], store)[0]
+    assert report.fetched["timeline"] == 3 and report.added == 6
+    assert report.posts == 6 and report.as_dict()["posts"] == 6
+
+
 def test_the_history_caps_are_noted(x: FakeX, store: Store) -> None:
     timeline_world(x, 3300)
     report = collector(x).collect([ACME], store)[0]
