@@ -28,6 +28,7 @@ from collectors.base import (
     Progress,
 )
 from collectors.credentials import (
+    CredentialError,
     bluesky_login,
     environment,
     install_log_redaction,
@@ -108,6 +109,15 @@ def build_collectors(
 
     install_log_redaction()
     env = environment(environ)
+    readers = {"twitter": x_bearer_token, "reddit": reddit_credentials, "bluesky": bluesky_login}
+    missing = []  # every platform's missing credentials are named at once, not only the first
+    for platform in sorted(platforms & set(readers), key=list(readers).index):
+        try:
+            readers[platform](env)
+        except CredentialError as exc:
+            missing.append(str(exc))
+    if missing:
+        raise SocialstageError(redact("; ".join(missing)))
     collectors: dict[str, Collector] = {}
     try:
         if "twitter" in platforms:

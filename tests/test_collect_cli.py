@@ -151,6 +151,17 @@ def test_missing_credentials_are_one_line_naming_the_variable(
     assert result.exit_code == 1 and len(apis.rsps.calls) == 0
 
 
+def test_every_missing_credential_is_named_in_one_line(
+    apis: Apis, monkeypatch: pytest.MonkeyPatch, clean_error: Callable[..., str]
+) -> None:
+    monkeypatch.delenv("X_BEARER_TOKEN")
+    monkeypatch.delenv("REDDIT_CLIENT_SECRET")
+    monkeypatch.delenv("REDDIT_USER_AGENT")
+    result = apis.run("collect", "Acme", "--account", "x:AcmeHelp", "--account", "reddit:acme_official")
+    clean_error(result, "X_BEARER_TOKEN is not set", "REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT are not set")
+    assert result.exit_code == 1 and len(apis.rsps.calls) == 0
+
+
 def test_a_rejected_token_is_one_line_with_the_token_masked(apis: Apis, clean_error: Callable[..., str]) -> None:
     acme_on_x(apis)
     apis.x.token = "the-server-expects-another-token-000"
