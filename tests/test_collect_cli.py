@@ -113,6 +113,20 @@ def test_collection_notes_are_kept_per_account_across_runs(apis: Apis) -> None:
                                   "x:AcmeNews: replies: X's recent search covers the last 7 days only"]
 
 
+def test_db_is_accepted_before_the_command_name_too(apis: Apis, tmp_path: Path) -> None:
+    acme_on_x(apis)
+    elsewhere = tmp_path / "global.db"
+    run = CliRunner().invoke(cli, ["--db", str(elsewhere), "collect", "Acme", "--account", "x:AcmeHelp"],
+                             obj={"clock": apis.clock})
+    assert run.exit_code == 0, run.output
+    with Store(elsewhere) as store:
+        assert store.count_posts() > 0
+    audit = CliRunner().invoke(cli, ["--db", str(elsewhere), "audit", "Acme", "--format", "json", "--model", "none"])
+    assert audit.exit_code == 0, audit.output
+    assert json.loads(audit.stdout)["features"]["org_posts"] == 8
+    assert not apis.db.exists()  # the command's own --db default was not used
+
+
 def test_posts_in_the_organizations_subreddit_are_audited_as_inbound(apis: Apis) -> None:
     reddit, t0 = apis.reddit, datetime.fromtimestamp(apis.clock.now(), UTC) - timedelta(days=5)
     for name in ("acme_official", "jo_smith", "sam"):
