@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 if TYPE_CHECKING:
     from collectors.records import OrgAccount
-    from collectors.store import Store
+    from collectors.store import Store, UpsertCounts
 
 #: Statuses of an account's collection, from best to worst.
 OK, UNAVAILABLE, FAILED, STOPPED, SKIPPED = "ok", "unavailable", "failed", "stopped", "skipped"
+#: Every endpoint of the account was refused (HTTP 403): nothing could be collected with this access level.
+REFUSED = "refused"
 #: The longest rate-limit wait by default (``--max-wait``), in seconds: X's limits reset every 15 minutes.
 DEFAULT_MAX_WAIT = 900.0
 
@@ -44,10 +46,11 @@ class CollectionReport:
     """What collecting one account did: posts per endpoint, requests per endpoint, what is missing.
 
     ``status``: ``ok`` (every part the access level allows was collected), ``unavailable`` (the account
-    is suspended, missing, private...), ``failed`` (the platform kept failing; rerun to resume),
+    is suspended, missing, private...), ``refused`` (every endpoint answered 403: the access level allows
+    nothing of this account), ``failed`` (the platform kept failing; rerun to resume),
     ``stopped`` (a rate-limit wait would have exceeded ``--max-wait``; rerun to resume) or ``skipped``
     (not started because the run stopped before it). ``missing`` lists parts the access level forbids
-    (HTTP 403); ``notes`` history caps and bounds that apply.
+    (HTTP 403; when every part is, the status is ``refused``); ``notes`` history caps and bounds that apply.
     """
 
     platform: str
@@ -55,6 +58,7 @@ class CollectionReport:
     status: str = OK
     fetched: dict[str, int] = field(default_factory=dict)
     added: int = 0
+    stored: int = 0
     requests: dict[str, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -64,8 +68,14 @@ class CollectionReport:
 
     @property
     def posts(self) -> int:
-        """Items fetched over all endpoints."""
-        return sum(self.fetched.values())
+        """Posts the run stored, new or already stored: the items fetched over all endpoints and the posts
+        they brought (the targets of replies and reposts, parents), so never fewer than ``added`` (new)."""
+        return max(self.stored, sum(self.fetched.values()), self.added)
+
+    def saved(self, counts: UpsertCounts) -> None:
+        """Count a saved page: its new posts (``added``) and all its posts (``stored``)."""
+        self.added += counts.added
+        self.stored += counts.added + counts.already_stored
 
     @property
     def request_count(self) -> int:
@@ -75,6 +85,21 @@ class CollectionReport:
     def count(self, endpoint: str, items: int) -> None:
         """Add ``items`` fetched from ``endpoint``."""
         self.fetched[endpoint] = self.fetched.get(endpoint, 0) + items
+
+    def refuse_if_all_missing(self, parts: int, platform: str) -> None:
+        """Mark an ``ok`` account ``refused`` when all its ``parts`` endpoints were refused (403)."""
+        if self.status == OK and parts and len(self.missing) >= parts and not self.posts:
+            self.fail(REFUSED, f"refused: {platform} answered 403 Forbidden to every endpoint of this account, so "
+                               "nothing was collected; your access level does not allow reading it (see the "
+                               "missing parts)")
+
+    def note(self, text: str, store: Store | None = None) -> None:
+        """Add a note (a history cap, a bound that applies) and keep it in ``store`` at once, so a killed
+        run keeps it and later runs add to it (:meth:`~collectors.store.Store.add_collection_notes`)."""
+        if text not in self.notes:
+            self.notes.append(text)
+        if store is not None:
+            store.add_collection_notes(self.platform, self.account, [text])
 
     def fail(self, status: str, message: str) -> None:
         """Record an error and the status it leaves the account in."""

@@ -55,7 +55,7 @@ from collectors.bluesky_records import (
 from collectors.credentials import BlueskyLogin
 from collectors.ratelimit import NetworkFailure, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post
-from collectors.store import Store
+from collectors.store import Store, UpsertCounts
 from collectors.store_collect import PageCursor
 
 logger = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ class BlueskyCollector(Collector):
     ) -> list[CollectionReport]:
         """Collect each account (one report per account, in order)."""
         reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
+        self._policy.remember(store)
         profiles: dict[int, dict[str, Any]] = {}
         stopped = False
         for index, report in enumerate(reports):  # every profile first: posts addressed to any account are known
@@ -180,7 +181,7 @@ class BlueskyCollector(Collector):
     def _newest_first(
         self, store: Store, report: CollectionReport, key: str, label: str, endpoint: str, since: datetime | None,
         fetch: Callable[[str | None], tuple[list[Item], str | None]],
-        save: Callable[[list[Item], PageCursor], int],
+        save: Callable[[list[Item], PageCursor], UpsertCounts],
     ) -> bool:
         """Page through a newest-first listing back to its cursor (or ``since``); True on a first run."""
         saved = store.load_progress(PLATFORM, key, endpoint)
@@ -208,7 +209,7 @@ class BlueskyCollector(Collector):
             fetched += len(fresh)
             resume = None if done else json.dumps({"cursor": next_cursor, "since": stamp(since) if since else None})
             page = PageCursor(PLATFORM, key, endpoint, since_id, newest, resume, fetched)
-            report.added += save(fresh, page)
+            report.saved(save(fresh, page))
             report.count(endpoint, new)
             self._progress.page(label, endpoint, new)
             cursor = next_cursor
@@ -225,7 +226,7 @@ class BlueskyCollector(Collector):
                                    {**params, **({"cursor": cursor} if cursor else {})})
             return list(body.get("feed") or []), body.get("cursor")
 
-        def save(items: list[Item], page: PageCursor) -> int:
+        def save(items: list[Item], page: PageCursor) -> UpsertCounts:
             posts: list[Post] = []
             work: list[tuple[str, str, str, str]] = []
             for item in items:
@@ -234,7 +235,7 @@ class BlueskyCollector(Collector):
                 if own is not None:
                     seen.add(own.post_id)
                     work += self._work(own, item["post"], did, since)
-            return store.save_page(page, posts, enqueue=work, reply_parents=_parents(posts)).added
+            return store.save_page(page, posts, enqueue=work, reply_parents=_parents(posts))
 
         self._newest_first(store, report, did, label, "feed", since, fetch, save)
         return seen
@@ -298,7 +299,7 @@ class BlueskyCollector(Collector):
                 if post is not None:
                     posts.append(post)
                     work += self._work(post, view, did, since)
-            report.added += store.save_page(None, posts, enqueue=work).added  # known posts: not counted as fetched
+            report.saved(store.save_page(None, posts, enqueue=work))  # known posts: not counted as fetched
 
     def _mentions(self, store: Store, report: CollectionReport, did: str, handle: str, label: str,
                   since: datetime | None) -> None:
@@ -313,10 +314,10 @@ class BlueskyCollector(Collector):
                                    {**params, **({"cursor": cursor} if cursor else {})})
             return [{"post": view} for view in body.get("posts") or []], body.get("cursor")
 
-        def save(items: list[Item], page: PageCursor) -> int:
+        def save(items: list[Item], page: PageCursor) -> UpsertCounts:
             posts = [p for item in items for p in (*self._quoted(item["post"]),
                                                     post_record(item["post"], self._authors)) if p is not None]
-            return store.save_page(page, posts, reply_parents=_parents(posts)).added
+            return store.save_page(page, posts, reply_parents=_parents(posts))
 
         try:
             first = self._newest_first(store, report, did, label, "mentions", since, fetch, save)
@@ -324,8 +325,8 @@ class BlueskyCollector(Collector):
             report.missing.append(f"mentions: Bluesky refused the search ({refusal})")
             return
         if first:
-            report.notes.append("mentions: Bluesky's search finds posts that link the account (a mention facet); "
-                                "a handle typed as plain text is not found, and search may not reach every old post")
+            report.note("mentions: Bluesky's search finds posts that link the account (a mention facet); a handle "
+                        "typed as plain text is not found, and search may not reach every old post", store)
 
     # -- queued work: threads, quotes, reposts ------------------------------------------------------------
 
@@ -350,14 +351,14 @@ class BlueskyCollector(Collector):
             posts: list[Post] = []
             cut += self._walk(body.get("thread") or {}, None, 0, posts)
             gone += not posts
-            report.added += store.save_page(None, posts, dequeue=items, reply_parents=_parents(posts)).added
+            report.saved(store.save_page(None, posts, dequeue=items, reply_parents=_parents(posts)))
             report.count("threads", max(0, len(posts) - 1))
             self._progress.page(label, "threads", max(0, len(posts) - 1))
         if cut:
-            report.notes.append(f"threads: {cut} repl{'ies' if cut != 1 else 'y'} more than {THREAD_DEPTH} levels "
-                                "deep had replies of their own that were not fetched")
+            report.note(f"threads: {cut} repl{'ies' if cut != 1 else 'y'} more than {THREAD_DEPTH} levels deep had "
+                        "replies of their own that were not fetched", store)
         if gone:
-            report.notes.append(f"threads: {gone} post{'s' if gone != 1 else ''} gone before their thread was read")
+            report.note(f"threads: {gone} post{'s' if gone != 1 else ''} gone before their thread was read", store)
 
     def _walk(self, node: dict[str, Any], parent: str | None, depth: int, posts: list[Post]) -> int:
         """Add a thread node's post and its replies to ``posts``; returns the nodes cut off at the depth."""
@@ -399,7 +400,7 @@ class BlueskyCollector(Collector):
                 cursor = body.get("cursor") if views else None
                 fetched += len(views)
                 page = PageCursor(PLATFORM, did, endpoint, None, None, cursor, fetched)
-                report.added += store.save_page(page, posts, dequeue=() if cursor else items).added
+                report.saved(store.save_page(page, posts, dequeue=() if cursor else items))
                 report.count(kind, len(views))
                 self._progress.page(label, kind, len(views))
                 if not cursor:

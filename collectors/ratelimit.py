@@ -12,6 +12,12 @@ which asks the platform's :class:`RequestPolicy`:
 * **429 Too Many Requests** waits until the reset its headers give (or its ``Retry-After``); without
   either it backs off exponentially (5 s, 10 s, 20 s ... capped at 5 minutes), never in a tight loop,
   and gives up after 6 refusals in a row.
+* **A usage cap is not a rate limit**: a 429 whose body says a quota of the plan is spent (X's
+  ``UsageCapExceeded`` problem, ``.../problems/usage-capped``: the monthly post cap) is not waited on, since
+  no wait within a run ends it: :class:`UsageCapStop` is raised at once and the collector stops cleanly.
+* **Spent budgets are remembered** in the store (:meth:`RequestPolicy.remember`): a budget found spent
+  survives the process, so a run started before its reset waits for it (or stops at ``max_wait``) instead
+  of spending a request on a 429.
 * ``max_wait`` (``--max-wait``) bounds each rate-limit wait: a wait longer than that is not started;
   :class:`RateLimitStop` is raised instead, with the time the limit resets, and the collector stops
   cleanly (every page already fetched is saved with its cursor).
@@ -122,9 +128,39 @@ def bluesky_limits(headers: Mapping[str, str], now: float) -> Limit | None:
     return None if remaining is None and reset is None else Limit(remaining, reset)
 
 
+CapReader = Callable[[requests.Response], "str | None"]
+
+
+def x_usage_cap(response: requests.Response) -> str | None:
+    """X's answer to a spent plan quota: a 429 with the ``UsageCapExceeded`` problem (``.../usage-capped``);
+    returns its detail (``Usage cap exceeded: Monthly product cap``), else None."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    if body.get("title") != "UsageCapExceeded" and not str(body.get("type") or "").endswith("/usage-capped"):
+        return None
+    period = str(body.get("period") or "").lower()
+    return f"{body.get('detail') or 'Usage cap exceeded'}{f' ({period})' if period else ''}"
+
+
 def utc_text(epoch: float) -> str:
     """An epoch time as ``2024-05-01 12:34:56 UTC``."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class BudgetStore(Protocol):
+    """Where spent rate-limit budgets are remembered between runs (the store)."""
+
+    def save_rate_budget(self, platform: str, bucket: str, remaining: float | None, reset_at: float | None) -> None:
+        """Remember a budget."""
+        ...
+
+    def load_rate_budgets(self, platform: str) -> dict[str, tuple[float | None, float | None]]:
+        """The remembered budgets: bucket -> (requests left, reset time)."""
+        ...
 
 
 class RateLimitStop(CollectorError):
@@ -133,6 +169,10 @@ class RateLimitStop(CollectorError):
     def __init__(self, platform: str, endpoint: str, wait: float | None, resume_at: float | None, detail: str) -> None:
         super().__init__(f"{platform} {endpoint}: {detail}")
         self.platform, self.endpoint, self.wait, self.resume_at = platform, endpoint, wait, resume_at
+
+
+class UsageCapStop(RateLimitStop):
+    """The plan's usage cap (e.g. X's monthly post cap) is spent: waiting does not help, stop at once."""
 
 
 class ServerFailure(CollectorError):
@@ -162,6 +202,7 @@ class RequestPolicy:
         refusals: int = 6,
         shared_limit: bool = False,
         hide_limit_headers: bool = False,
+        usage_cap: CapReader | None = None,
     ) -> None:
         self.platform, self.limits, self.max_wait = platform, limits, max_wait
         self.clock: Clock = clock or SystemClock()
@@ -169,10 +210,20 @@ class RequestPolicy:
         self.retries, self.retry_base, self.retry_cap = retries, retry_base, retry_cap
         self.backoff_base, self.backoff_cap, self.refusals = backoff_base, backoff_cap, refusals
         self.shared_limit, self.hide_limit_headers = shared_limit, hide_limit_headers
+        self.usage_cap = usage_cap
         self.endpoint = "request"
         self.requests: Counter[str] = Counter()
         self.waited = 0.0
         self._budgets: dict[str, Limit] = {}
+        self._remembered: BudgetStore | None = None
+
+    def remember(self, store: BudgetStore) -> None:
+        """Remember spent budgets in ``store`` from now on, and take up those it holds that have not reset yet."""
+        self._remembered = store
+        now = self.clock.now()
+        for bucket, (remaining, reset_at) in store.load_rate_budgets(self.platform).items():
+            if bucket not in self._budgets and remaining is not None and remaining < 1 and (reset_at or 0) > now:
+                self._budgets[bucket] = Limit(remaining, reset_at)
 
     @contextmanager
     def on(self, endpoint: str) -> Iterator[None]:
@@ -207,10 +258,21 @@ class RequestPolicy:
             limit = self.limits(response.headers, now)
             if limit is not None:
                 self._budgets[bucket] = limit
+                spent = limit.remaining is not None and limit.remaining < 1 and limit.reset_at is not None
+                if spent and self._remembered is not None:
+                    self._remembered.save_rate_budget(self.platform, bucket, limit.remaining, limit.reset_at)
             if self.hide_limit_headers:
                 for name in [h for h in response.headers if h.lower().startswith("x-ratelimit-")]:
                     del response.headers[name]
             if response.status_code == 429:
+                capped = self.usage_cap(response) if self.usage_cap else None
+                if capped:
+                    raise UsageCapStop(
+                        self.platform, endpoint, None, None,
+                        f"the monthly usage cap of your {self.platform} plan is spent (429 UsageCapExceeded: "
+                        f"{capped}); waiting does not help: everything fetched so far is saved, run the same "
+                        "command again when the cap resets (the next billing period) or after raising the plan",
+                    )
                 refusals += 1
                 self._after_refusal(endpoint, refusals, limit, response.headers, now)
                 continue
@@ -266,14 +328,19 @@ class RequestPolicy:
                 f"--max-wait {duration_text(self.max_wait)}",
             )
         message = f"{self.platform} {endpoint}: {why}, waiting until {utc_text(reset_at)}"
-        logger.info("%s (%s)", message, duration_text(seconds))
+        logger.log(self._log_level, "%s (%s)", message, duration_text(seconds))
         self._sleep(seconds, message)
 
     def _retry_wait(self, endpoint: str, failures: int, retry_after: float | None, why: str) -> None:
         delay = min(self.retry_cap, retry_after if retry_after is not None else self.retry_base * 2 ** (failures - 1))
         message = f"{self.platform} {endpoint}: {why}; retry {failures} of {self.retries}"
-        logger.info("%s in %s", message, duration_text(delay))  # the progress display shows it too
+        logger.log(self._log_level, "%s in %s", message, duration_text(delay))
         self._sleep(delay, message)
+
+    @property
+    def _log_level(self) -> int:
+        """A wait is logged at INFO when no progress display shows it, else at DEBUG (so ``-v`` shows it once)."""
+        return logging.INFO if isinstance(self.progress, NullProgress) else logging.DEBUG
 
     def _sleep(self, seconds: float, message: str) -> None:
         left = seconds

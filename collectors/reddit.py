@@ -10,38 +10,61 @@ For a user:
   the last complete run) or as far as Reddit serves (about 1,000 items per listing).
 * the **parent** of each of its comments (the post it answers), fetched 100 at a time through
   ``/api/info``; the comments get ``in_reply_to_author`` from it.
+* **refreshed threads**: a run after the first re-reads the comment counts of its stored submissions of
+  the last :data:`REFRESH_DAYS` days (``--refresh-days``; 0: never), 100 per ``/api/info`` request, and
+  fetches again the tree of each whose count changed, so a new comment under an older submission is
+  stored (threads older than the horizon are not re-read: their late comments are missed).
 * the **comment trees** of its submissions: one request per submission, then at most
   :data:`MORE_LIMIT` "more comments" expansions per tree (each one request; the largest first, as
   praw's ``replace_more`` does); what is left unexpanded is counted in the notes.
 
 For a subreddit: its ``about`` (a private one answers 403, a banned one 404, a missing one redirects
 to the search page; each is reported and skipped), its ``new`` listing (posts there are inbound: they
-are addressed to ``r/NAME``) and the comment trees of those posts, where the organization's replies are.
+are addressed to ``r/NAME``) and the comment trees of those posts, where the organization's replies are
+(refreshed the same way within the horizon).
 
 Each listing page is saved in one transaction with where the run stands (the listing's ``after``) and
 the trees and parents it still has to fetch (a work queue in the store), so a run stopped at any point
 resumes without fetching a page twice. Conventions for ids and fields: :mod:`collectors.reddit_records`.
 Retries and rate limits are :mod:`collectors.ratelimit`'s (prawcore's own are kept idle).
+
+**Pinned hosts**: praw reads ``praw.ini`` files (the working directory's among them) and ``praw_*``
+environment variables, so a planted file could send the client secret to another host or switch to a
+password login. Every setting praw takes from them is passed explicitly instead (:data:`PINNED`: Reddit's
+hosts, praw's own defaults for the rest, no username, password or refresh token), so none applies.
+A token endpoint that answers 404 is said to be missing, not the credentials rejected.
 """
 
 from __future__ import annotations
 
 import logging
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import praw
 import prawcore
 
-from collectors.base import FAILED, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
+from collectors.base import (
+    FAILED,
+    OK,
+    SKIPPED,
+    STOPPED,
+    UNAVAILABLE,
+    CollectionReport,
+    Collector,
+    CollectorError,
+    Progress,
+)
 from collectors.credentials import CredentialError, RedditCredentials
 from collectors.ratelimit import NetworkFailure, PolicySession, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post, PostMeta, normalize_handle
 from collectors.reddit_records import (
     MORE_LIMIT,
     PLATFORM,
+    REFRESH_DAYS,
     base36,
     comment_record,
     is_comment,
@@ -51,7 +74,7 @@ from collectors.reddit_records import (
     thing_data,
     user_account,
 )
-from collectors.store import Store
+from collectors.store import Store, UpsertCounts
 from collectors.store_collect import PageCursor
 
 logger = logging.getLogger(__name__)
@@ -60,6 +83,14 @@ PAGE_SIZE = 100
 LISTING_CAP = 1000
 INFO_BATCH = 100
 TREE, PARENT = "tree", "parent"
+TOKEN_PATH = "/api/v1/access_token"
+#: Every praw setting a praw.ini or a praw_* variable could set, pinned: Reddit's hosts and praw's defaults.
+PINNED: dict[str, str | int | bool | None] = {
+    "oauth_url": "https://oauth.reddit.com", "reddit_url": "https://www.reddit.com", "short_url": "https://redd.it",
+    "comment_kind": "t1", "message_kind": "t4", "redditor_kind": "t2", "submission_kind": "t3",
+    "subreddit_kind": "t5", "trophy_kind": "t6", "ratelimit_seconds": 5, "timeout": 16, "window_size": 600,
+    "check_for_async": False, "username": None, "password": None, "refresh_token": None, "redirect_uri": None,
+}
 
 
 class _Unavailable(Exception):
@@ -73,17 +104,24 @@ class RedditCollector(Collector):
 
     def __init__(
         self, credentials: RedditCredentials, policy: RequestPolicy, *, more_limit: int = MORE_LIMIT,
-        progress: Progress | None = None,
+        progress: Progress | None = None, refresh_days: float = REFRESH_DAYS,
     ) -> None:
         self._credentials, self._policy, self._more_limit = credentials, policy, more_limit
+        self._refresh_days = refresh_days
         self._progress = progress or policy.progress
         self._org_users: set[str] = set()  # the organization's users, whose posts in its subreddit are its own
-        session = PolicySession(policy, labels={"/api/v1/access_token": "token"})
+        session = PolicySession(policy, labels={TOKEN_PATH: "token"})
         try:
-            self._reddit = praw.Reddit(
-                client_id=credentials.client_id.value, client_secret=credentials.client_secret.value,
-                user_agent=credentials.user_agent, check_for_updates=False, requestor_kwargs={"session": session},
-            )
+            with warnings.catch_warnings(record=True) as caught:  # praw warns of a praw.ini that sets the hosts
+                warnings.simplefilter("always")
+                self._reddit = praw.Reddit(
+                    site_name="DEFAULT", client_id=credentials.client_id.value,
+                    client_secret=credentials.client_secret.value, user_agent=credentials.user_agent,
+                    check_for_updates=False, requestor_kwargs={"session": session}, **PINNED,
+                )
+            if any("praw.ini" in str(w.message) for w in caught):
+                logger.warning("a praw.ini sets Reddit's hosts; ignored: socialstage only talks to %s and %s",
+                               PINNED["reddit_url"], PINNED["oauth_url"])
         except (prawcore.exceptions.PrawcoreException, praw.exceptions.PRAWException) as exc:
             raise CredentialError(
                 f"praw refused the Reddit settings ({type(exc).__name__}): check REDDIT_CLIENT_ID, "
@@ -95,6 +133,7 @@ class RedditCollector(Collector):
     ) -> list[CollectionReport]:
         """Collect each account (one report per account, in order)."""
         reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
+        self._policy.remember(store)
         self._org_users = {normalize_handle(a.handle) for a in accounts if not _is_subreddit(a.handle)}
         stopped = False
         for report in reports:
@@ -136,7 +175,15 @@ class RedditCollector(Collector):
         except prawcore.exceptions.OAuthException:
             raise self._rejected() from None
         except prawcore.exceptions.ResponseException as exc:
-            if exc.response.status_code == 401 or "access_token" in str(exc.response.url):
+            status, url = exc.response.status_code, str(exc.response.url)
+            if TOKEN_PATH in url and status not in (400, 401, 403):
+                what = "was not found (404)" if status == 404 else f"answered {status} {exc.response.reason or ''}"
+                raise CollectorError(
+                    f"Reddit's token endpoint {PINNED['reddit_url']}{TOKEN_PATH} {what.strip()}; the credentials "
+                    "were not checked: try again later, or check that nothing between you and Reddit (a proxy) "
+                    "intercepts the request"
+                ) from None
+            if status == 401 or TOKEN_PATH in url:
                 raise self._rejected() from None
             raise
 
@@ -170,12 +217,12 @@ class RedditCollector(Collector):
         store.save_page(None, accounts=[account])
         name, key, label = account.handle, account.handle, f"reddit:u/{account.handle}"
 
-        def save_submissions(things: list[Any], cursor: PageCursor | None) -> int:
+        def save_submissions(things: list[Any], cursor: PageCursor | None) -> UpsertCounts:
             records = [submission_record(t) for t in things]
             queue = [(PLATFORM, key, TREE, p.post_id) for p, _ in records]
             return self._save(store, cursor, records, enqueue=queue)
 
-        def save_comments(things: list[Any], cursor: PageCursor | None) -> int:
+        def save_comments(things: list[Any], cursor: PageCursor | None) -> UpsertCounts:
             records = [comment_record(t) for t in things]
             own = {p.post_id for p, _ in records}
             parents = {(p.in_reply_to_id or "", thing_data(t).get("parent_id") or "") for (p, _), t in
@@ -191,6 +238,10 @@ class RedditCollector(Collector):
                 self._listing(store, report, key, label, endpoint, f"user/{name}/{listing}", since, save)
             except prawcore.exceptions.Forbidden:
                 report.missing.append(f"{endpoint}: Reddit answered 403 Forbidden")
+        report.refuse_if_all_missing(2, "Reddit")
+        if report.status != OK:
+            return
+        self._refresh(store, report, key, label, None, author=name)
         self._parents(store, report, key, label)
         self._trees(store, report, key, label, None)
 
@@ -202,7 +253,7 @@ class RedditCollector(Collector):
         store.save_page(None, accounts=[account])
         key, label = report.account.lstrip("/"), f"reddit:{account.handle}"
 
-        def save_posts(things: list[Any], cursor: PageCursor | None) -> int:
+        def save_posts(things: list[Any], cursor: PageCursor | None) -> UpsertCounts:
             records = [submission_record(t, addressed_to=self._addressed(t, account.handle)) for t in things]
             queue = [(PLATFORM, key, TREE, p.post_id) for p, _ in records]
             return self._save(store, cursor, records, enqueue=queue)
@@ -211,6 +262,7 @@ class RedditCollector(Collector):
             self._listing(store, report, key, label, "subreddit_posts", f"r/{name}/new", since, save_posts)
         except prawcore.exceptions.Forbidden:
             raise _Unavailable(f"r/{name} is private (403); only its members can read it") from None
+        self._refresh(store, report, key, label, account.handle, community=name)
         self._trees(store, report, key, label, account.handle)
 
     # -- listings, trees, parents -------------------------------------------------------------------
@@ -222,17 +274,18 @@ class RedditCollector(Collector):
 
     def _save(
         self, store: Store, cursor: PageCursor | None, records: list[tuple[Post, PostMeta]], **queue: Any
-    ) -> int:
+    ) -> UpsertCounts:
         counts = store.save_page(cursor, [p for p, _ in records], meta=[m for _, m in records], **queue)
-        return counts.added
+        return counts
 
     def _listing(
         self, store: Store, report: CollectionReport, key: str, label: str, endpoint: str, path: str,
-        since: datetime | None, save: Callable[[list[Any], PageCursor | None], int],
+        since: datetime | None, save: Callable[[list[Any], PageCursor | None], UpsertCounts],
     ) -> None:
         saved = store.load_progress(PLATFORM, key, endpoint)
-        if saved is not None:
+        if saved is not None:  # a resumed run keeps the date floor it started under
             since_id, newest, after, fetched = saved.since_id, saved.newest_id, saved.resume, saved.fetched
+            since = since or saved.floor
         else:
             since_id, newest, after, fetched = store.get_cursor(PLATFORM, key, endpoint), None, None, 0
         while True:
@@ -253,17 +306,38 @@ class RedditCollector(Collector):
             after = listing.after
             done = len(fresh) < len(things) or not after or not things
             fetched += len(fresh)
-            cursor = PageCursor(PLATFORM, key, endpoint, since_id, newest, None if done else after, fetched)
-            report.added += save(fresh, cursor)
+            cursor = PageCursor(PLATFORM, key, endpoint, since_id, newest, None if done else after, fetched, since)
+            report.saved(save(fresh, cursor))
             report.count(endpoint, len(fresh))
             self._progress.page(label, endpoint, len(fresh))
             if done:
                 break
         if since_id is None and since is None and not after and fetched >= LISTING_CAP - PAGE_SIZE:
-            report.notes.append(
+            report.note(
                 f"{endpoint}: Reddit serves only the newest ~{LISTING_CAP:,} items of a listing; {fetched:,} "
-                "collected, older ones are out of reach"
+                "collected, older ones are out of reach", store,
             )
+
+    def _refresh(
+        self, store: Store, report: CollectionReport, key: str, label: str, owned: str | None, *,
+        author: str | None = None, community: str | None = None,
+    ) -> None:
+        """Queue again the trees of stored submissions within the horizon whose comment count changed."""
+        if not self._refresh_days:
+            return
+        since = datetime.fromtimestamp(self._policy.clock.now() - self._refresh_days * 86400, UTC)
+        pending = set(store.queued(PLATFORM, key, TREE))  # fetched by this run anyway
+        known = [(pid, n) for pid, n in store.recent_thread_starts(PLATFORM, since, author=author, community=community)
+                 if pid not in pending]
+        for start in range(0, len(known), INFO_BATCH):
+            counts = dict(known[start : start + INFO_BATCH])
+            names = [f"t3_{pid}" for pid in counts]
+            things = self._call("refresh", lambda b=names: list(self._reddit.info(fullnames=b)))
+            records = [submission_record(t, addressed_to=self._addressed(t, owned)) for t in things]
+            changed = [p.post_id for p, _ in records if p.reply_count != counts.get(p.post_id)]
+            report.saved(self._save(store, None, records, requeue=[(PLATFORM, key, TREE, c) for c in changed]))
+            report.count("refresh", len(records))
+            self._progress.page(label, "refresh", len(records))
 
     def _parents(self, store: Store, report: CollectionReport, key: str, label: str) -> None:
         pending = store.queued(PLATFORM, key, PARENT)
@@ -271,11 +345,11 @@ class RedditCollector(Collector):
             batch = pending[start : start + INFO_BATCH]
             things = self._call("parents", lambda b=batch: list(self._reddit.info(fullnames=b)))
             records = [comment_record(t) if is_comment(t) else submission_record(t) for t in things]
-            report.added += store.save_page(
+            report.saved(store.save_page(
                 None, [p for p, _ in records], meta=[m for _, m in records],
                 dequeue=[(PLATFORM, key, PARENT, f) for f in batch],
                 reply_parents=[(PLATFORM, p.post_id) for p, _ in records],
-            ).added
+            ))
             report.count("parents", len(records))
             self._progress.page(label, "parents", len(records))
 
@@ -299,13 +373,13 @@ class RedditCollector(Collector):
             for comment in comments:
                 parent = str(thing_data(comment).get("parent_id") or "")
                 records.append(comment_record(comment, parent_author=authors.get(parent.split("_", 1)[-1])))
-            report.added += self._save(store, None, records, dequeue=[(PLATFORM, key, TREE, submission_id)])
+            report.saved(self._save(store, None, records, dequeue=[(PLATFORM, key, TREE, submission_id)]))
             report.count("comment_trees", len(comments))
             self._progress.page(label, "comment trees", len(comments))
         if left:
-            report.notes.append(
+            report.note(
                 f"comment trees: {left} 'more comments' link{'s' if left != 1 else ''} left unexpanded "
-                f"(at most {self._more_limit} expansions per submission)"
+                f"(at most {self._more_limit} expansions per submission)", store,
             )
 
 

@@ -32,6 +32,8 @@ PLATFORM = "reddit"
 DELETED = "[deleted]"
 #: "more comments" links expanded per comment tree (each one request), largest first.
 MORE_LIMIT = 10
+#: Days back an incremental run re-reads the comment trees of submissions whose comment count changed.
+REFRESH_DAYS = 30
 _URL_RE = re.compile(r"https?://[^\s)\]>\"'<]+")
 
 

@@ -4,14 +4,19 @@
 the store stays small). Its tables are created the first time one of its methods runs:
 
 * ``collect_progress``: an (account, endpoint) run that has not reached its end yet (where the next
-  page starts, the cursor it started from, the newest id fetched so far);
+  page starts, the cursor it started from, the newest id fetched so far, the date floor it runs under);
 * ``collect_queue``: items a collector has to fetch once (Reddit comment trees and the parents of an
   account's comments): queued with the page that found them, marked done with the transaction that
   saves what they gave, so a killed run fetches what is left on the next run and no item is fetched
   twice, even when several accounts find it;
+* ``rate_budgets``: rate-limit budgets found spent (requests left < 1) and when they reset, per platform and
+  bucket, so the next process waits for the reset instead of spending a request on a 429;
 * ``post_meta``: platform details kept beside a post (Reddit ``distinguished``, flair, subreddit);
 * ``collection_log``: the outcome of each account's latest collection (missing parts, errors, notes),
-  which ``socialstage audit`` reports.
+  which ``socialstage audit`` reports;
+* ``collection_notes``: every note of every collection of an account (history caps, the 7 days of X's
+  recent search, unexpanded comments...), kept per account and cumulative, each written when it arises,
+  so a later run that has nothing to note, or a killed run, loses none.
 
 The cursor itself stays in the store's ``cursors`` table (the newest id of the last complete run).
 """
@@ -36,6 +41,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS collect_progress (
     platform TEXT NOT NULL, account TEXT NOT NULL, endpoint TEXT NOT NULL,
     since_id TEXT, newest_id TEXT, resume TEXT, fetched INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL,
+    floor TEXT,
     PRIMARY KEY (platform, account, endpoint)
 );
 CREATE TABLE IF NOT EXISTS collect_queue (
@@ -43,9 +49,17 @@ CREATE TABLE IF NOT EXISTS collect_queue (
     done INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (platform, kind, item_id)
 );
+CREATE TABLE IF NOT EXISTS rate_budgets (
+    platform TEXT NOT NULL, bucket TEXT NOT NULL, remaining REAL, reset_at REAL,
+    PRIMARY KEY (platform, bucket)
+);
 CREATE TABLE IF NOT EXISTS post_meta (
     platform TEXT NOT NULL, post_id TEXT NOT NULL, distinguished TEXT, flair TEXT, community TEXT,
     PRIMARY KEY (platform, post_id)
+);
+CREATE TABLE IF NOT EXISTS collection_notes (
+    platform TEXT NOT NULL, account TEXT NOT NULL, note TEXT NOT NULL, noted_at TEXT NOT NULL,
+    PRIMARY KEY (platform, account, note)
 );
 CREATE TABLE IF NOT EXISTS collection_log (
     platform TEXT NOT NULL, account TEXT NOT NULL, status TEXT NOT NULL, summary TEXT NOT NULL,
@@ -62,7 +76,8 @@ class PageCursor:
     ``since_id`` is the cursor the run started from (None: the first collection); ``newest_id`` the
     newest id fetched by the run so far; ``resume`` where the next page starts (the oldest id saved, for
     X; the listing's ``after`` fullname, for Reddit), None once the run has reached the end; ``fetched``
-    how many items the run has fetched so far, across interrupted and resumed runs.
+    how many items the run has fetched so far, across interrupted and resumed runs; ``floor`` the date
+    floor (``--since``) the run started under, which a resumed run keeps even when not given it again.
     """
 
     platform: str
@@ -72,6 +87,7 @@ class PageCursor:
     newest_id: str | None
     resume: str | None
     fetched: int = 0
+    floor: datetime | None = None
 
 
 def _now() -> str:
@@ -91,6 +107,11 @@ class CollectionState:
     def _collect_tables(self) -> None:
         if not self._collect_ready:
             self._ensure_schema(_SCHEMA)
+            if not getattr(self, "read_only", False):
+                columns = {row[1] for row in self._conn.execute("PRAGMA table_info(collect_progress)")}
+                if "floor" not in columns:  # a store written before the floor was kept
+                    self._conn.execute("ALTER TABLE collect_progress ADD COLUMN floor TEXT")
+                    self._conn.commit()
             self._collect_ready = True
 
     def save_page(
@@ -101,6 +122,7 @@ class CollectionState:
         accounts: Iterable[Account] = (),
         meta: Iterable[PostMeta] = (),
         enqueue: Iterable[QueueItem] = (),
+        requeue: Iterable[QueueItem] = (),
         dequeue: Iterable[QueueItem] = (),
         reply_parents: Iterable[tuple[str, str]] = (),
     ) -> UpsertCounts:
@@ -109,7 +131,8 @@ class CollectionState:
         With ``cursor.resume`` set the run is under way and the next page starts there; with
         ``cursor.resume`` None the run reached its end: its newest id becomes the (account, endpoint)
         cursor and the progress row goes (``cursor`` None: no cursor change). ``enqueue`` queues work items
-        (an item queued before, by any account, is not queued again); ``dequeue`` marks them done;
+        (an item queued before, by any account, is not queued again); ``requeue`` queues items to fetch
+        again even when done before (a thread to re-read), under the given account; ``dequeue`` marks them done;
         ``reply_parents`` are (platform, parent id) pairs whose stored replies get their missing
         ``in_reply_to_author`` from the stored parent.
         """
@@ -127,6 +150,11 @@ class CollectionState:
             conn.executemany(
                 "INSERT OR IGNORE INTO collect_queue VALUES (?,?,?,?,0)",
                 [(p, k, i, normalize_handle(a)) for p, a, k, i in enqueue],
+            )
+            conn.executemany(
+                "INSERT INTO collect_queue VALUES (?,?,?,?,0) ON CONFLICT (platform, kind, item_id) "
+                "DO UPDATE SET done=0, account=excluded.account",
+                [(p, k, i, normalize_handle(a)) for p, a, k, i in requeue],
             )
             conn.executemany(
                 "UPDATE collect_queue SET done=1 WHERE platform=? AND kind=? AND item_id=?",
@@ -151,23 +179,39 @@ class CollectionState:
             conn.execute("DELETE FROM collect_progress WHERE platform=? AND account=? AND endpoint=?", key)
             return
         conn.execute(
-            "INSERT INTO collect_progress VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (platform, account, endpoint) "
+            "INSERT INTO collect_progress (platform, account, endpoint, since_id, newest_id, resume, fetched, "
+            "updated_at, floor) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (platform, account, endpoint) "
             "DO UPDATE SET since_id=excluded.since_id, newest_id=excluded.newest_id, resume=excluded.resume, "
-            "fetched=excluded.fetched, updated_at=excluded.updated_at",
-            (*key, cursor.since_id, cursor.newest_id, cursor.resume, cursor.fetched, _now()),
+            "fetched=excluded.fetched, updated_at=excluded.updated_at, floor=excluded.floor",
+            (*key, cursor.since_id, cursor.newest_id, cursor.resume, cursor.fetched, _now(),
+             cursor.floor.isoformat() if cursor.floor else None),
         )
+
+    def save_rate_budget(self, platform: str, bucket: str, remaining: float | None, reset_at: float | None) -> None:
+        """Remember a rate-limit budget of ``platform`` (``reset_at``: epoch seconds)."""
+        self._collect_tables()
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO rate_budgets VALUES (?,?,?,?)",
+                         (platform, bucket, remaining, reset_at))
+
+    def load_rate_budgets(self, platform: str) -> dict[str, tuple[float | None, float | None]]:
+        """The remembered budgets of ``platform``: bucket -> (requests left, reset time in epoch seconds)."""
+        self._collect_tables()
+        rows = self._conn.execute("SELECT bucket, remaining, reset_at FROM rate_budgets WHERE platform=?", (platform,))
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def load_progress(self, platform: str, account: str, endpoint: str) -> PageCursor | None:
         """The unfinished run of (account, endpoint), if one was interrupted, else None."""
         self._collect_tables()
         row = self._conn.execute(
-            "SELECT since_id, newest_id, resume, fetched FROM collect_progress "
+            "SELECT since_id, newest_id, resume, fetched, floor FROM collect_progress "
             "WHERE platform=? AND account=? AND endpoint=?",
             (platform, normalize_handle(account), endpoint),
         ).fetchone()
         if row is None:
             return None
-        return PageCursor(platform, account, endpoint, row[0], row[1], row[2], int(row[3] or 0))
+        floor = datetime.fromisoformat(row[4]) if row[4] else None
+        return PageCursor(platform, account, endpoint, row[0], row[1], row[2], int(row[3] or 0), floor)
 
     def queued(self, platform: str, account: str, kind: str) -> list[str]:
         """Item ids the account queued that are not done yet, in the order they were queued."""
@@ -177,6 +221,27 @@ class CollectionState:
             (platform, normalize_handle(account), kind),
         )
         return [r[0] for r in rows]
+
+    def recent_thread_starts(
+        self, platform: str, since: datetime, *, author: str | None = None, community: str | None = None
+    ) -> list[tuple[str, int | None]]:
+        """(post id, stored reply count) of the stored posts that start a conversation (Reddit submissions),
+        created at ``since`` or later, by ``author`` or in ``community``, newest first."""
+        from collectors.store import format_time
+
+        sql = ("SELECT p.post_id, p.reply_count FROM posts p WHERE p.platform=? AND p.conversation_id=p.post_id "
+               "AND p.in_reply_to_id IS NULL AND p.created_at >= ?")
+        args: list[object] = [platform, format_time(since)]
+        if author is not None:
+            sql += " AND p.author_key=?"
+            args.append(normalize_handle(author))
+        if community is not None:
+            self._collect_tables()
+            sql += (" AND EXISTS (SELECT 1 FROM post_meta m WHERE m.platform=p.platform AND m.post_id=p.post_id "
+                    "AND lower(m.community)=lower(?))")
+            args.append(community)
+        rows = self._conn.execute(sql + " ORDER BY p.created_at DESC", args)
+        return [(r[0], None if r[1] is None else int(r[1])) for r in rows]
 
     def stored_ids(self, platform: str, post_ids: Iterable[str]) -> set[str]:
         """Which of ``post_ids`` are already stored for ``platform``."""
@@ -216,8 +281,27 @@ class CollectionState:
                 (platform, normalize_handle(account), status, json.dumps(summary, default=str), _now()),
             )
 
+    def add_collection_notes(self, platform: str, account: str, notes: Iterable[str]) -> None:
+        """Keep ``notes`` of a collection of an account (a note kept before is not repeated)."""
+        self._collect_tables()
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO collection_notes VALUES (?,?,?,?)",
+                [(normalize_platform(platform), normalize_handle(account), note, _now()) for note in notes],
+            )
+
+    def collection_notes(self, platform: str, account: str) -> list[str]:
+        """Every note kept for an account, over all its collections, in the order they arose."""
+        self._collect_tables()
+        rows = self._conn.execute(
+            "SELECT note FROM collection_notes WHERE platform=? AND account=? ORDER BY rowid",
+            (normalize_platform(platform), normalize_handle(account)),
+        )
+        return [r[0] for r in rows]
+
     def load_collections(self, keys: Iterable[tuple[str, str]]) -> list[dict[str, object]]:
-        """The latest collection outcome of each given (platform, handle) that has one."""
+        """The latest collection outcome of each given (platform, handle) that has one, with the notes of all
+        its collections (cumulative; also for an account whose only collection was killed before its end)."""
         self._collect_tables()
         found = []
         for platform, handle in keys:
@@ -225,6 +309,11 @@ class CollectionState:
                 "SELECT status, summary, finished_at FROM collection_log WHERE platform=? AND account=?",
                 (normalize_platform(platform), normalize_handle(handle)),
             ).fetchone()
+            kept = self.collection_notes(platform, handle)
             if row:
-                found.append({**json.loads(row[1]), "status": row[0], "finished_at": row[2]})
+                summary = json.loads(row[1])
+                notes = list(dict.fromkeys([*kept, *(summary.get("notes") or [])]))
+                found.append({**summary, "notes": notes, "status": row[0], "finished_at": row[2]})
+            elif kept:
+                found.append({"notes": kept})
         return found

@@ -21,6 +21,8 @@ For each account:
   ``until_id`` has left the window is finished.
 * **history caps**: X serves only the newest ~3,200 posts of a timeline and ~800 mentions, and recent
   search covers the last 7 days; a first collection that reaches a cap says so in its notes.
+* **usage cap**: a 429 with X's ``UsageCapExceeded`` problem (the plan's monthly post cap is spent) stops
+  the run at once (status ``stopped``, exit 3), said to be the cap: no wait within a run would end it.
 * **access level**: an endpoint the access level forbids (HTTP 403) is skipped and reported as missing;
   the rest is collected. A rejected token (401) stops the run with the variable named, the token masked.
 
@@ -40,7 +42,14 @@ import tweepy
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
 from collectors.credentials import CredentialError, Secret
-from collectors.ratelimit import NetworkFailure, PolicySession, RateLimitStop, RequestPolicy, ServerFailure
+from collectors.ratelimit import (
+    NetworkFailure,
+    PolicySession,
+    RateLimitStop,
+    RequestPolicy,
+    ServerFailure,
+    x_usage_cap,
+)
 from collectors.records import Account, OrgAccount, Post, normalize_handle
 from collectors.store import Store
 from collectors.store_collect import PageCursor
@@ -170,6 +179,7 @@ class TwitterCollector(Collector):
 
     def __init__(self, token: Secret, policy: RequestPolicy, *, progress: Progress | None = None) -> None:
         self._token, self._policy = token, policy
+        policy.usage_cap = policy.usage_cap or x_usage_cap  # a spent monthly cap stops at once, never waited on
         self._progress = progress or policy.progress
         self._client = tweepy.Client(bearer_token=token.value, return_type=requests.Response, wait_on_rate_limit=False)
         self._client.session = PolicySession(policy)
@@ -179,6 +189,7 @@ class TwitterCollector(Collector):
     ) -> list[CollectionReport]:
         """Collect each account (one report per account, in order)."""
         reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
+        self._policy.remember(store)
         try:
             users = self._profiles(reports)
         except RateLimitStop as stop:
@@ -263,7 +274,6 @@ class TwitterCollector(Collector):
         }
         store.save_page(None, accounts=[account])
         handle, user_id = user["username"], user["id"]
-        floor = snowflake_for(since) if since else None
         now = datetime.fromtimestamp(self._policy.clock.now(), UTC)
         window = now - timedelta(days=SEARCH_DAYS) + timedelta(minutes=1)
         parts = [
@@ -273,7 +283,7 @@ class TwitterCollector(Collector):
         ]
         for endpoint, method, arg, window_start, token_name, cap in parts:
             try:
-                backfill = self._endpoint(store, report, handle, endpoint, (method, arg, token_name), floor,
+                backfill = self._endpoint(store, report, handle, endpoint, (method, arg, token_name), since,
                                           window_start)
             except tweepy.Forbidden as exc:
                 report.missing.append(f"{endpoint}: forbidden by your X access level ({_api_problem(exc)})")
@@ -284,29 +294,34 @@ class TwitterCollector(Collector):
             except (ServerFailure, NetworkFailure) as exc:
                 report.fail(FAILED, str(exc))
                 return
-            self._cap_note(report, endpoint, None if since else backfill, cap)
+            self._cap_note(report, store, endpoint, backfill, cap)
+        report.refuse_if_all_missing(len(parts), "X")
 
     def _endpoint(
         self, store: Store, report: CollectionReport, handle: str, endpoint: str,
-        call: tuple[Callable[..., requests.Response], str, str], floor: str | None, window_start: datetime | None,
+        call: tuple[Callable[..., requests.Response], str, str], since: datetime | None,
+        window_start: datetime | None,
     ) -> int | None:
-        """Page through one endpoint; returns the items a first (backfill) run fetched, else None.
+        """Page through one endpoint; returns the items a first (backfill, no date floor) run fetched, else None.
 
-        ``floor``: the smallest id wanted (from ``--since``); ``window_start``: the oldest time the endpoint
-        serves (recent search), before which no id may be sent.
+        ``since``: the date floor (``--since``; a resumed run keeps the floor it started under), turned into the
+        smallest id wanted; ``window_start``: the oldest time the endpoint serves (recent search), before which
+        no id may be sent.
         """
         method, arg, token_name = call
         saved = store.load_progress(PLATFORM, handle, endpoint)
         if saved is not None:
             since_id, newest, oldest, fetched = saved.since_id, saved.newest_id, saved.resume, saved.fetched
+            since = since or saved.floor
         else:
             since_id, newest, oldest, fetched = store.get_cursor(PLATFORM, handle, endpoint), None, None, 0
+        floor = snowflake_for(since) if since else None
         lowest = _newer(since_id, floor)
         if window_start is not None:
             if oldest and snowflake_time(oldest) <= window_start:
                 # What was left to resume has aged out of the window: finish that run, then ask for what is new.
                 store.save_page(PageCursor(PLATFORM, handle, endpoint, since_id, newest, None, fetched))
-                return self._endpoint(store, report, handle, endpoint, call, floor, window_start)
+                return self._endpoint(store, report, handle, endpoint, call, since, window_start)
             lowest = lowest if lowest and snowflake_time(lowest) > window_start else None
         query = {**FIELDS, "max_results": PAGE_SIZE}
         query.update({k: v for k, v in (("since_id", lowest), ("until_id", oldest)) if v})
@@ -322,23 +337,26 @@ class TwitterCollector(Collector):
             oldest = meta.get("oldest_id") or oldest
             token = meta.get("next_token")
             fetched += len(data)
-            cursor = PageCursor(PLATFORM, handle, endpoint, since_id, newest, oldest if token else None, fetched)
+            cursor = PageCursor(PLATFORM, handle, endpoint, since_id, newest, oldest if token else None, fetched,
+                                since)
             counts = store.save_page(cursor if oldest or not token else None, page_posts(body))
             report.count(endpoint, len(data))
-            report.added += counts.added
+            report.saved(counts)
             self._progress.page(f"x:{handle}", endpoint, len(data))
             if not token:
-                return fetched if since_id is None else None
+                return fetched if since_id is None and since is None else None
 
     @staticmethod
-    def _cap_note(report: CollectionReport, endpoint: str, backfill: int | None, cap: int | None) -> None:
+    def _cap_note(
+        report: CollectionReport, store: Store, endpoint: str, backfill: int | None, cap: int | None
+    ) -> None:
         if backfill is None:
             return
         if endpoint == "replies":
-            report.notes.append(f"replies: X's recent search covers the last {SEARCH_DAYS} days only")
+            report.note(f"replies: X's recent search covers the last {SEARCH_DAYS} days only", store)
         elif cap and backfill >= cap - PAGE_SIZE:
             what = "timeline posts" if endpoint == "timeline" else "mentions"
-            report.notes.append(
+            report.note(
                 f"{endpoint}: X serves only the newest ~{cap:,} {what}; {backfill:,} collected, older ones are "
-                "out of reach"
+                "out of reach", store,
             )

@@ -53,8 +53,10 @@ def _emit(text: str, output: str | None) -> None:
 @click.version_option(__version__, "--version", prog_name="socialstage")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.option("-v", "--verbose", count=True, help="Log progress details to stderr.")
+@click.option("--db", "db", type=click.Path(dir_okay=False), metavar="PATH",
+              help="The store (SQLite file) for the command; the same as the command's own --db.")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, verbose: int) -> None:
+def cli(ctx: click.Context, debug: bool, verbose: int, db: str | None) -> None:
     """Place an organization on the social-media maturity curve from what it visibly does in public.
 
     \b

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -12,7 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 
 from collectors.base import DEFAULT_MAX_WAIT
 from collectors.records import Organization
-from collectors.reddit_records import MORE_LIMIT
+from collectors.reddit_records import MORE_LIMIT, REFRESH_DAYS
 from socialstage.collect import EXIT_OK, EXIT_STOPPED, CollectionOutcome, account_label, collect_organization
 from socialstage.errors import SocialstageError
 from socialstage.options import Moment, db_option, format_option, org_options
@@ -62,8 +62,44 @@ class ProgressDisplay(WaitCountdown):
             self._tasks[account] = self._bars.add_task(text, total=None)
 
 
-def resume_command(name: str | None, accounts: Sequence[str], orgs_file: str | None, db: str | None) -> str:
-    """The command that resumes a stopped collection."""
+#: ``collect`` parameters the resume command names itself (the others are repeated when given).
+_NAMED = {"name", "accounts", "orgs_file", "db"}
+
+
+def given_options(ctx: click.Context) -> dict[str, str]:
+    """The options of the command line that were given (not defaults), as ``{"--since": "2024-01-01"}``,
+    so the resume command repeats every one that matters (``--since``, ``--max-wait``, ``--more-comments``...)."""
+    found = {}
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or param.name in _NAMED or param.name is None:
+            continue
+        if ctx.get_parameter_source(param.name) not in (click.core.ParameterSource.COMMANDLINE,
+                                                        click.core.ParameterSource.ENVIRONMENT):
+            continue
+        value = ctx.params.get(param.name)
+        if value is None or value is False:
+            continue
+        flag = max(param.opts, key=len)
+        found[flag] = "" if param.is_flag else option_text(value)
+    return found
+
+
+def option_text(value: object) -> str:
+    """A parameter value as the command line takes it back (``2024-01-01``, ``60``)."""
+    if isinstance(value, datetime):
+        if value.utcoffset() == timedelta(0) and (value.hour, value.minute, value.second, value.microsecond) == (
+                0, 0, 0, 0):
+            return value.strftime("%Y-%m-%d")
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def resume_command(name: str | None, accounts: Sequence[str], orgs_file: str | None, db: str | None,
+                   options: Mapping[str, str] | None = None) -> str:
+    """The command that resumes a stopped collection (``options``: the other options given, see
+    :func:`given_options`)."""
     parts = ["socialstage", "collect"]
     if name:
         parts.append(name)
@@ -71,6 +107,8 @@ def resume_command(name: str | None, accounts: Sequence[str], orgs_file: str | N
         parts += ["--account", account]
     if orgs_file:
         parts += ["--orgs", orgs_file]
+    for flag, value in (options or {}).items():
+        parts += [flag, value] if value else [flag]
     if db:
         parts += ["--db", db]
     return shlex.join(parts)
@@ -105,7 +143,7 @@ def organizations(name: str | None, accounts: Sequence[str], orgs_file: str | No
 
 def run_collection(
     orgs: Sequence[Organization], db: str | None, *, since: datetime | None, max_wait: float | None,
-    more_limit: int, clock: Clock | None, console: SafeConsole,
+    more_limit: int, clock: Clock | None, console: SafeConsole, refresh_days: float = REFRESH_DAYS,
 ) -> list[CollectionOutcome]:
     """Collect each organization into the store, showing progress on ``console``."""
     from collectors.store import resolve_db_path
@@ -115,7 +153,7 @@ def run_collection(
     with open_store(resolve_db_path(db), must_exist=False) as store, ProgressDisplay(console) as display:
         for org in orgs:
             outcome = collect_organization(org, store, since=since, max_wait=max_wait, progress=display,
-                                           clock=clock, more_limit=more_limit)
+                                           clock=clock, more_limit=more_limit, refresh_days=refresh_days)
             outcomes.append(outcome)
             if outcome.exit_code == EXIT_STOPPED:
                 break
@@ -157,12 +195,17 @@ def _clock(ctx: click.Context) -> Clock | None:
     "--more-comments", "more_limit", type=click.IntRange(0, 1000), default=MORE_LIMIT, show_default=True,
     help="Reddit: 'more comments' links expanded per comment tree (one request each).",
 )
+@click.option(
+    "--refresh-days", type=click.FloatRange(min=0), default=REFRESH_DAYS, show_default=True, metavar="DAYS",
+    help="Reddit: on runs after the first, re-read the comment trees of stored submissions of the last DAYS "
+         "days whose comment count changed (0: never).",
+)
 @format_option("text", "json")
 @db_option
 @click.pass_context
 def collect(
     ctx: click.Context, name: str | None, accounts: tuple[str, ...], orgs_file: str | None, since: datetime | None,
-    max_wait: float, more_limit: int, fmt: str, db: str | None,
+    max_wait: float, more_limit: int, refresh_days: float, fmt: str, db: str | None,
 ) -> None:
     """Collect organizations' public posts and the replies around them from X, Reddit and Bluesky into the store.
 
@@ -173,12 +216,14 @@ def collect(
     Bluesky needs none, but its mentions need BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password).
 
     History caps: X serves the newest ~3,200 timeline posts and ~800 mentions of an account, and replies
-    (recent search) from the last 7 days; Reddit the newest ~1,000 items of each listing. Bluesky threads
+    (recent search) from the last 7 days; Reddit the newest ~1,000 items of each listing. Reddit threads are
+    re-read when their comment count changed, for submissions of the last --refresh-days days. Bluesky threads
     are read 10 levels deep.
 
     Exit codes: 0 all collected (parts your access level forbids are listed as missing); 3 stopped at
-    --max-wait, cursors saved, the resume command printed; 4 some accounts could not be collected
-    (suspended, missing, private, failing); 1 an error (credentials, store).
+    --max-wait or at a spent usage cap (X's monthly cap), cursors saved, the resume command printed; 4 some
+    accounts could not be collected (suspended, missing, private, refused: 403 everywhere, failing); 1 an
+    error (credentials, store).
 
     \b
     Example:
@@ -195,8 +240,8 @@ def collect(
         orgs = organizations(name, accounts, orgs_file, store)
     err = SafeConsole(stderr=True, highlight=False, soft_wrap=False)
     outcomes = run_collection(orgs, db, since=since, max_wait=max_wait, more_limit=more_limit, clock=_clock(ctx),
-                              console=err)
-    resume = resume_command(name, accounts, orgs_file, db)
+                              console=err, refresh_days=refresh_days)
+    resume = resume_command(name, accounts, orgs_file, db, given_options(ctx))
     if fmt == "json":
         click.echo(to_json([
             {"org": o.org.name, "exit_code": o.exit_code, "accounts": [r.as_dict() for r in o.reports],
@@ -225,7 +270,8 @@ def collect_for_audit(
     err = SafeConsole(stderr=True, highlight=False, soft_wrap=False)
     outcomes = run_collection(orgs, db, since=since, max_wait=DEFAULT_MAX_WAIT, more_limit=MORE_LIMIT,
                               clock=_clock(ctx), console=err)
-    print_outcomes(err, outcomes, resume_command(name, accounts, orgs_file, db))
+    resume = resume_command(name, accounts, orgs_file, db, {"--since": option_text(since)} if since else None)
+    print_outcomes(err, outcomes, resume)
     if not accounts or not outcomes:
         return tuple(accounts)
     return tuple(f"{a.platform}:{a.handle}" + (f":{a.department}" if a.department else "")

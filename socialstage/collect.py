@@ -3,9 +3,9 @@
 
 Exit codes of a collection: 0 every account collected (parts the access level forbids are listed as
 missing); 3 stopped because a rate-limit wait would exceed ``--max-wait`` (everything fetched is saved
-with its cursors; the same command resumes); 4 finished, but some accounts could not be collected
-(suspended, missing, private, or the platform kept failing); 1 an error that stops the run (missing or
-rejected credentials, the store).
+with its cursors; the same command resumes; also at once when a plan's usage cap is spent); 4 finished,
+but some accounts could not be collected (suspended, missing, private, ``refused``: every endpoint answered
+403, or the platform kept failing); 1 an error that stops the run (missing or rejected credentials, the store).
 """
 
 from __future__ import annotations
@@ -16,8 +16,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, CollectorError, Progress
+from collectors.base import (
+    FAILED,
+    OK,
+    REFUSED,
+    SKIPPED,
+    STOPPED,
+    UNAVAILABLE,
+    CollectionReport,
+    CollectorError,
+    Progress,
+)
 from collectors.credentials import (
+    CredentialError,
     bluesky_login,
     environment,
     install_log_redaction,
@@ -26,7 +37,7 @@ from collectors.credentials import (
     x_bearer_token,
 )
 from collectors.records import Organization
-from collectors.reddit_records import MORE_LIMIT
+from collectors.reddit_records import MORE_LIMIT, REFRESH_DAYS
 from socialstage.errors import SocialstageError
 
 if TYPE_CHECKING:  # the collectors load tweepy and praw: imported when a collection starts
@@ -61,7 +72,7 @@ class CollectionOutcome:
         statuses = {r.status for r in self.reports}
         if statuses & {STOPPED, SKIPPED}:
             return EXIT_STOPPED
-        if statuses & {UNAVAILABLE, FAILED}:
+        if statuses & {UNAVAILABLE, REFUSED, FAILED}:
             return EXIT_PARTIAL
         return EXIT_OK
 
@@ -89,7 +100,7 @@ def collection_notes(summaries: Sequence[Mapping[str, object]]) -> list[str]:
 
 def build_collectors(
     platforms: set[str], *, max_wait: float | None, progress: Progress | None, clock: Clock | None,
-    environ: Mapping[str, str] | None = None, more_limit: int = MORE_LIMIT,
+    environ: Mapping[str, str] | None = None, more_limit: int = MORE_LIMIT, refresh_days: float = REFRESH_DAYS,
 ) -> dict[str, Collector]:
     """The collectors the platforms need; credentials are checked here, before any request."""
     from collectors.ratelimit import RequestPolicy, bluesky_limits, reddit_limits, x_limits
@@ -98,6 +109,15 @@ def build_collectors(
 
     install_log_redaction()
     env = environment(environ)
+    readers = {"twitter": x_bearer_token, "reddit": reddit_credentials, "bluesky": bluesky_login}
+    missing = []  # every platform's missing credentials are named at once, not only the first
+    for platform in sorted(platforms & set(readers), key=list(readers).index):
+        try:
+            readers[platform](env)
+        except CredentialError as exc:
+            missing.append(str(exc))
+    if missing:
+        raise SocialstageError(redact("; ".join(missing)))
     collectors: dict[str, Collector] = {}
     try:
         if "twitter" in platforms:
@@ -106,7 +126,8 @@ def build_collectors(
         if "reddit" in platforms:
             policy = RequestPolicy("Reddit", reddit_limits, max_wait=max_wait, clock=clock, progress=progress,
                                    shared_limit=True, hide_limit_headers=True)
-            collectors["reddit"] = RedditCollector(reddit_credentials(env), policy, more_limit=more_limit)
+            collectors["reddit"] = RedditCollector(reddit_credentials(env), policy, more_limit=more_limit,
+                                                   refresh_days=refresh_days)
         if "bluesky" in platforms:
             from collectors.bluesky import BlueskyCollector
 
@@ -126,6 +147,7 @@ def collect_organization(
     org: Organization, store: Store, *, since: datetime | None = None, max_wait: float | None = 900.0,
     progress: Progress | None = None, clock: Clock | None = None, environ: Mapping[str, str] | None = None,
     more_limit: int = MORE_LIMIT, collectors: Mapping[str, Collector] | None = None,
+    refresh_days: float = REFRESH_DAYS,
 ) -> CollectionOutcome:
     """Collect every account of ``org`` into ``store`` and remember the organization and the outcome.
 
@@ -137,7 +159,7 @@ def collect_organization(
     if collectors is None:
         collectors = build_collectors(
             set(by_platform) & set(LIVE_PLATFORMS), max_wait=max_wait, progress=progress, clock=clock,
-            environ=environ, more_limit=more_limit,
+            environ=environ, more_limit=more_limit, refresh_days=refresh_days,
         )
     store.save_organization(org)
     outcome = CollectionOutcome(org)
@@ -155,6 +177,7 @@ def collect_organization(
     outcome.org = _resolved(store, org, outcome.reports)
     for report in outcome.reports:
         summary = {k: v for k, v in report.as_dict().items() if k not in ("platform", "account", "status")}
+        store.add_collection_notes(report.platform, report.account, report.notes)  # kept per account, cumulative
         store.save_collection(report.platform, report.account, report.status, summary)
     _enrich_collected(store, org)
     return outcome

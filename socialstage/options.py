@@ -84,11 +84,23 @@ def setup_logging(verbose: int, debug: bool) -> None:
     logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
 
 
+def _global_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A command's ``--db``, else the one given before the command name (``socialstage --db F audit``), else
+    $SOCIALSTAGE_DB."""
+    source = ctx.get_parameter_source(param.name or "db")
+    if source in (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.PROMPT):
+        return value
+    root = ctx.find_root()
+    given = root.params.get("db") if root is not ctx else None
+    return given or value
+
+
 def db_option(func: F) -> F:
-    """``--db PATH``: the store file (else $SOCIALSTAGE_DB, else the per-user data directory)."""
+    """``--db PATH``: the store file (else the group's ``--db``, else $SOCIALSTAGE_DB, else the per-user data
+    directory)."""
     return click.option(
         "--db", "db", type=click.Path(dir_okay=False), envvar="SOCIALSTAGE_DB", show_envvar=True,
-        help="The store (SQLite file). Default: the per-user data directory.",
+        callback=_global_db, help="The store (SQLite file). Default: the per-user data directory.",
     )(func)
 
 

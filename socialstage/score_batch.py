@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
-from collectors.base import DEFAULT_MAX_WAIT, FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE
+from collectors.base import DEFAULT_MAX_WAIT, FAILED, OK, REFUSED, SKIPPED, STOPPED, UNAVAILABLE
 from collectors.records import Organization
 from socialstage.collect import EXIT_OK, EXIT_PARTIAL, EXIT_STOPPED, LIVE_PLATFORMS, account_label
 from socialstage.errors import SocialstageError
@@ -285,8 +285,8 @@ def _collect_one(batch: Batch, store: Store, org: Organization, collectors: Mapp
     if any(r.status == FAILED for r in reports):
         return fp, failed_row(org, ERROR, problems(FAILED))
     if reports and all(r.status == UNAVAILABLE for r in reports):
-        return fp, failed_row(org, NOT_FOUND, problems(UNAVAILABLE))
-    note = problems(UNAVAILABLE)
+        return fp, failed_row(org, NOT_FOUND, problems(UNAVAILABLE, REFUSED))
+    note = problems(UNAVAILABLE, REFUSED)
     return _place_stored(batch, store, outcome.org, verified=any(r.status == OK for r in reports),
                          note=f"scored without {note}" if note else "")
 

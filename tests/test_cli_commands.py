@@ -145,3 +145,13 @@ def test_audit_heading_names_the_stage_on_the_zero_to_six_scale(run_cli, db_path
     text = " ".join(result.output.split())
     assert "(stage 3 on the 0-6 scale, by the" in text
     assert "Journey: Operational · window 2026-" in text  # whole, on its own line, not cut off in the title
+
+
+def test_python_dash_m_socialstage_runs_the_command_line() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "socialstage", "--version"], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("socialstage, version")

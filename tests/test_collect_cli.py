@@ -100,6 +100,33 @@ def test_collect_then_audit_gives_the_features_of_the_posts_served(apis: Apis) -
     assert data["collection"] == ["x:AcmeHelp: replies: X's recent search covers the last 7 days only"]
 
 
+def test_collection_notes_are_kept_per_account_across_runs(apis: Apis) -> None:
+    acme_on_x(apis)
+    tip = next(t for t in apis.x.tweets.values() if t["text"].startswith("Tip 0"))
+    apis.x.tweet("jo", "@AcmeHelp thanks", datetime.fromtimestamp(apis.clock.now(), UTC), reply_to=tip["id"])
+    assert apis.run("collect", "Acme", "--account", "x:AcmeHelp").exit_code == 0  # replies get a cursor
+    apis.x.user("AcmeNews", "3000")
+    again = apis.run("collect", "Acme", "--account", "x:AcmeHelp", "--account", "x:AcmeNews")
+    assert again.exit_code == 0, again.output
+    data = json.loads(apis.run("audit", "Acme", "--format", "json", "--model", "none").stdout)
+    assert data["collection"] == ["x:AcmeHelp: replies: X's recent search covers the last 7 days only",
+                                  "x:AcmeNews: replies: X's recent search covers the last 7 days only"]
+
+
+def test_db_is_accepted_before_the_command_name_too(apis: Apis, tmp_path: Path) -> None:
+    acme_on_x(apis)
+    elsewhere = tmp_path / "global.db"
+    run = CliRunner().invoke(cli, ["--db", str(elsewhere), "collect", "Acme", "--account", "x:AcmeHelp"],
+                             obj={"clock": apis.clock})
+    assert run.exit_code == 0, run.output
+    with Store(elsewhere) as store:
+        assert store.count_posts() > 0
+    audit = CliRunner().invoke(cli, ["--db", str(elsewhere), "audit", "Acme", "--format", "json", "--model", "none"])
+    assert audit.exit_code == 0, audit.output
+    assert json.loads(audit.stdout)["features"]["org_posts"] == 8
+    assert not apis.db.exists()  # the command's own --db default was not used
+
+
 def test_posts_in_the_organizations_subreddit_are_audited_as_inbound(apis: Apis) -> None:
     reddit, t0 = apis.reddit, datetime.fromtimestamp(apis.clock.now(), UTC) - timedelta(days=5)
     for name in ("acme_official", "jo_smith", "sam"):
@@ -138,6 +165,17 @@ def test_missing_credentials_are_one_line_naming_the_variable(
     assert result.exit_code == 1 and len(apis.rsps.calls) == 0
 
 
+def test_every_missing_credential_is_named_in_one_line(
+    apis: Apis, monkeypatch: pytest.MonkeyPatch, clean_error: Callable[..., str]
+) -> None:
+    monkeypatch.delenv("X_BEARER_TOKEN")
+    monkeypatch.delenv("REDDIT_CLIENT_SECRET")
+    monkeypatch.delenv("REDDIT_USER_AGENT")
+    result = apis.run("collect", "Acme", "--account", "x:AcmeHelp", "--account", "reddit:acme_official")
+    clean_error(result, "X_BEARER_TOKEN is not set", "REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT are not set")
+    assert result.exit_code == 1 and len(apis.rsps.calls) == 0
+
+
 def test_a_rejected_token_is_one_line_with_the_token_masked(apis: Apis, clean_error: Callable[..., str]) -> None:
     acme_on_x(apis)
     apis.x.token = "the-server-expects-another-token-000"
@@ -170,6 +208,15 @@ def test_unavailable_accounts_exit_4_and_the_others_are_collected(apis: Apis) ->
     assert "no live collector for mastodon" in org["accounts"][2]["errors"][0]
 
 
+def test_an_account_refused_everywhere_exits_4_and_says_refused(apis: Apis) -> None:
+    acme_on_x(apis)
+    apis.x.forbidden.update({"tweets", "mentions", "search"})
+    result = apis.run("collect", "Acme", "--account", "x:AcmeHelp")
+    assert result.exit_code == 4, result.output
+    out = re.sub(r"\s+", " ", result.stdout)
+    assert "refused" in out and " ok " not in out
+
+
 def test_a_wait_past_max_wait_exits_3_with_the_resume_command_and_resuming_completes(apis: Apis) -> None:
     acme_on_x(apis)
     apis.x.script("mentions", (429, apis.x._headers(remaining=0, reset=apis.clock.now() + 3600),
@@ -178,12 +225,49 @@ def test_a_wait_past_max_wait_exits_3_with_the_resume_command_and_resuming_compl
     assert result.exit_code == 3
     out = re.sub(r"\s+", " ", result.stdout)
     assert "longer than --max-wait 1 min 0 s" in out
-    assert f"Resume with: socialstage collect Acme --account x:AcmeHelp --db {apis.db}" in out
+    assert f"Resume with: socialstage collect Acme --account x:AcmeHelp --max-wait 60 --db {apis.db}" in out
     apis.clock.sleep(3600)
     again = apis.run("collect", "Acme", "--account", "x:AcmeHelp", "--max-wait", "60")
     assert again.exit_code == 0, again.output
     assert json.loads(apis.run("audit", "Acme", "--format", "json", "--model", "none").stdout)["features"][
         "org_posts"] == 8
+
+
+def test_a_monthly_usage_cap_exits_3_at_once_naming_the_cap(apis: Apis) -> None:
+    acme_on_x(apis)
+    capped = {"title": "UsageCapExceeded", "detail": "Usage cap exceeded: Monthly product cap", "period": "Monthly",
+              "scope": "Product", "type": "https://api.twitter.com/2/problems/usage-capped"}
+    apis.x.script("mentions", (429, apis.x._headers(reset=apis.clock.now() + 900), capped))
+    result = apis.run("collect", "Acme", "--account", "x:AcmeHelp")
+    assert result.exit_code == 3, result.output
+    assert apis.clock.total_slept == 0
+    assert "monthly usage cap" in re.sub(r"\s+", " ", result.stdout)
+
+
+def test_the_resume_command_keeps_every_option_that_matters(apis: Apis) -> None:
+    acme_on_x(apis)
+    apis.x.script("mentions", (429, apis.x._headers(remaining=0, reset=apis.clock.now() + 3600),
+                               {"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429}))
+    result = apis.run("collect", "Acme", "--account", "x:AcmeHelp", "--since", "2023-11-10", "--max-wait", "60",
+                      "--more-comments", "3")
+    assert result.exit_code == 3, result.output
+    out = re.sub(r"\s+", " ", result.stdout)
+    resume = out.split("Resume with: ", 1)[1]
+    for option in ("--account x:AcmeHelp", "--since 2023-11-10", "--max-wait 60", "--more-comments 3",
+                   f"--db {apis.db}"):
+        assert option in resume
+
+
+def test_with_verbose_a_wait_is_shown_once(apis: Apis) -> None:
+    acme_on_x(apis)
+    apis.x.script("mentions", (429, apis.x._headers(remaining=0, reset=apis.clock.now() + 120),
+                               {"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429}))
+    apis.x.script("search", (503, {}, {"title": "Service Unavailable", "status": 503}))
+    result = apis.run("-v", "collect", "Acme", "--account", "x:AcmeHelp")
+    assert result.exit_code == 0, result.output
+    err = re.sub(r"\s+", " ", result.stderr)
+    assert err.count("mentions: rate limited (429)") == 1, result.stderr
+    assert err.count("replies: server answered 503") == 1, result.stderr
 
 
 def test_an_organizations_file_collects_every_organization(apis: Apis, tmp_path: Path) -> None:

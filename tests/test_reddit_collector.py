@@ -18,7 +18,7 @@ import responses
 from fake_reddit import FakeReddit, body
 from fake_x import FakeClock
 
-from collectors.base import FAILED, OK, UNAVAILABLE
+from collectors.base import FAILED, OK, UNAVAILABLE, CollectorError
 from collectors.credentials import CredentialError, RedditCredentials, Secret
 from collectors.ratelimit import RequestPolicy, reddit_limits
 from collectors.records import OrgAccount
@@ -51,12 +51,15 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
-def collector(fake: FakeReddit, *, more_limit: int = 10, secret: str | None = None) -> RedditCollector:
-    policy = RequestPolicy("Reddit", reddit_limits, clock=fake.clock, shared_limit=True, hide_limit_headers=True)
+def collector(fake: FakeReddit, *, more_limit: int = 10, secret: str | None = None, max_wait: float = 900,
+              refresh_days: float | None = None) -> RedditCollector:
+    policy = RequestPolicy("Reddit", reddit_limits, clock=fake.clock, shared_limit=True, hide_limit_headers=True,
+                           max_wait=max_wait)
     credentials = RedditCredentials(Secret("REDDIT_CLIENT_ID", fake.client_id),
                                     Secret("REDDIT_CLIENT_SECRET", secret or fake.client_secret),
                                     "socialstage-tests/0.1 by u/tester")
-    return RedditCollector(credentials, policy, more_limit=more_limit)
+    extra = {} if refresh_days is None else {"refresh_days": refresh_days}
+    return RedditCollector(credentials, policy, more_limit=more_limit, **extra)
 
 
 def paths(fake: FakeReddit) -> list[str]:
@@ -162,6 +165,53 @@ def test_a_second_run_takes_one_request_per_listing(reddit: FakeReddit, store: S
     assert reports[1].requests == {"subreddit": 1, "subreddit_posts": 1, "comment_trees": 1}
 
 
+def test_a_run_stopped_under_since_resumes_under_the_same_date_floor(reddit: FakeReddit, store: Store) -> None:
+    for i in range(250):
+        reddit.submission("acme_official", f"News {i}", T0 + timedelta(minutes=i + 1))
+    since = T0 + timedelta(minutes=100)
+    page = reddit._page
+
+    def page_then_limit(request, items):  # type: ignore[no-untyped-def]
+        if "after=" in request.url:
+            return 429, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "2000"}, '{"message": "Too Many Requests"}'
+        return page(request, items)
+
+    reddit._page = page_then_limit  # type: ignore[method-assign]
+    assert collector(reddit, max_wait=60).collect([ACME], store, since=since)[0].status == "stopped"
+    reddit._page = page  # type: ignore[method-assign]
+    reddit.clock.sleep(2000)
+    report = collector(reddit, max_wait=60).collect([ACME], store)[0]  # resumed without --since
+    assert report.status == OK
+    stored = store.load_posts()
+    assert (stored["created_at"] >= since).all() and len(stored) == 151
+    assert report.requests["comment_trees"] == 151
+
+
+def test_an_incremental_run_rereads_recent_threads_whose_comment_count_changed(
+    reddit: FakeReddit, store: Store
+) -> None:
+    now = datetime.fromtimestamp(reddit.clock.now(), UTC)
+    recent = reddit.submission("acme_official", "Maintenance tonight", now - timedelta(days=3))
+    quiet = reddit.submission("acme_official", "Tips", now - timedelta(days=2))
+    old = reddit.submission("acme_official", "Launch", now - timedelta(days=45))  # past the 30-day horizon
+    asked = reddit.submission("jo_smith", "Is the app down?", now - timedelta(days=4))
+    collector(reddit).collect([ACME, SUPPORT], store)
+    late = reddit.comment("sam", "Still down for me?", now - timedelta(hours=5), recent["id"])
+    reddit.comment("kim", "Late to the launch", now - timedelta(hours=4), old["id"])
+    answer = reddit.comment("acme_official", "Fixed now -Mia", now - timedelta(hours=3), asked["id"])
+    reports = collector(reddit).collect([ACME, SUPPORT], store)
+    stored = set(store.load_posts().post_id)
+    assert late["id"] in stored and answer["id"] in stored  # new comments under older threads are stored
+    assert "Late to the launch" not in set(store.load_posts().text)  # beyond the documented horizon
+    # one /api/info batch per account for its recent threads' comment counts, then only the changed trees
+    assert reports[0].requests.get("refresh") == 1 and reports[0].requests.get("comment_trees") == 1
+    assert reports[1].requests.get("refresh") == 1 and reports[1].requests.get("comment_trees") == 1
+    assert quiet["id"] not in store.queued("reddit", "acme_official", "tree")
+    again = collector(reddit).collect([ACME, SUPPORT], store)  # nothing changed: no tree is read again
+    assert "comment_trees" not in again[0].requests and "comment_trees" not in again[1].requests
+    assert collector(reddit, refresh_days=0).collect([ACME], store)[0].requests.get("refresh") is None
+
+
 def test_posts_in_the_organizations_subreddit_are_inbound_to_it(reddit: FakeReddit, store: Store) -> None:
     ids = conversation_world(reddit)
     collector(reddit).collect([ACME, SUPPORT], store)
@@ -192,6 +242,14 @@ def test_unavailable_accounts_are_reported_and_the_others_collected(reddit: Fake
     assert [r.request_count for r in reports[:5]] == [2, 1, 1, 1, 1]  # the first one includes the token
 
 
+def test_a_user_whose_every_listing_is_refused_is_refused_not_ok(reddit: FakeReddit, store: Store) -> None:
+    conversation_world(reddit)
+    reddit.script("listing", *[(403, {}, body("private_403.json"))] * 2)
+    report = collector(reddit).collect([ACME], store)[0]
+    assert report.status == "refused" and report.posts == 0
+    assert "refused" in report.errors[0] and "403" in report.errors[0]
+
+
 def test_rejected_credentials_name_the_variables_and_mask_the_values(reddit: FakeReddit, store: Store) -> None:
     wrong = "wrong-reddit-secret-planted-9876"
     with pytest.raises(CredentialError) as caught:
@@ -200,6 +258,35 @@ def test_rejected_credentials_name_the_variables_and_mask_the_values(reddit: Fak
     assert "REDDIT_CLIENT_SECRET (****9876)" in message and "REDDIT_CLIENT_ID" in message and "401" in message
     assert wrong not in message and reddit.client_id not in message
     assert paths(reddit) == ["/api/v1/access_token"]
+
+
+def test_a_praw_ini_in_the_working_directory_cannot_send_the_secret_elsewhere(
+    reddit: FakeReddit, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import praw.config
+
+    conversation_world(reddit)
+    (tmp_path / "praw.ini").write_text(
+        "[DEFAULT]\noauth_url=https://collector.evil.example\nreddit_url=https://collector.evil.example\n"
+        "short_url=https://evil.example\nusername=someone\npassword=their-password\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("praw_site", "DEFAULT")
+    monkeypatch.setattr(praw.config.Config, "CONFIG", None)  # praw reads its praw.ini files again, from here
+    report = collector(reddit).collect([ACME], store)[0]
+    assert report.status == OK
+    hosts = {urlparse(c.request.url).netloc for c in reddit.rsps.calls}  # type: ignore[attr-defined]
+    assert hosts == {"www.reddit.com", "oauth.reddit.com"}
+    token = next(c.request for c in reddit.rsps.calls if c.request.url.endswith("access_token"))  # type: ignore
+    assert "grant_type=client_credentials" in str(token.body) and "their-password" not in str(token.body)
+
+
+def test_a_404_from_the_token_endpoint_is_not_called_rejected_credentials(reddit: FakeReddit, store: Store) -> None:
+    reddit.script("token", (404, {}, {"message": "Not Found", "error": 404}))
+    with pytest.raises(CollectorError) as caught:
+        collector(reddit).collect([ACME], store)
+    message = str(caught.value)
+    assert "token endpoint" in message and "not found (404)" in message
+    assert "rejected" not in message and not isinstance(caught.value, CredentialError)
 
 
 def test_429_with_reset_header_waits_and_a_spent_budget_waits_without_a_429(reddit: FakeReddit, store: Store) -> None:

@@ -141,12 +141,33 @@ def test_a_second_run_asks_only_for_what_is_new(x: FakeX, store: Store) -> None:
     assert store.count_posts() == 250 + 12 + 5
 
 
+def test_posts_counts_every_post_stored_so_it_is_never_smaller_than_new(x: FakeX, store: Store) -> None:
+    x.user("AcmeHelp", "1000")
+    x.user("jo", "2000")
+    for i in range(3):  # customers' posts that reach the store only as the targets of the org's replies
+        asked = x.tweet("jo", f"my order {i} is late", now(x.clock) - timedelta(hours=5 - i))
+        x.tweet("AcmeHelp", f"@jo sorry about order {i}", now(x.clock) - timedelta(hours=4 - i), reply_to=asked["id"])
+    report = collector(x).collect([ACME], store)[0]
+    assert report.fetched["timeline"] == 3 and report.added == 6
+    assert report.posts == 6 and report.as_dict()["posts"] == 6
+
+
 def test_the_history_caps_are_noted(x: FakeX, store: Store) -> None:
     timeline_world(x, 3300)
     report = collector(x).collect([ACME], store)[0]
     assert report.requests["timeline"] == 32 and report.fetched["timeline"] == 3200
     assert any("~3,200" in n for n in report.notes)
     assert any("last 7 days" in n for n in report.notes)
+
+
+def test_notes_are_written_as_they_arise_so_a_killed_run_keeps_them(x: FakeX, store: Store) -> None:
+    timeline_world(x, 20)
+    x.user("AcmeNews", "3000")
+    x.interrupt_at = 5  # users, AcmeHelp's timeline, mentions and replies, then killed at AcmeNews's timeline
+    with pytest.raises(KeyboardInterrupt):
+        collector(x).collect([ACME, OrgAccount("twitter", "AcmeNews")], store)
+    [logged] = store.load_collections([("twitter", "AcmeHelp")])
+    assert logged["notes"] == ["replies: X's recent search covers the last 7 days only"]
 
 
 # -- rate limits, retries, dropped connections -------------------------------------------------
@@ -170,6 +191,21 @@ def test_a_spent_budget_waits_for_the_reset_without_spending_a_request(
     assert clock.total_slept == 900  # one wait between the two timeline pages (reset = now + 900)
 
 
+def test_a_spent_budget_is_remembered_by_the_next_run_so_no_request_is_wasted_on_a_429(
+    x: FakeX, store: Store, clock: FakeClock
+) -> None:
+    timeline_world(x, 150)
+    x.remaining = 0  # every answer says the budget is spent until now + 900
+    assert collector(x, max_wait=60).collect([ACME], store)[0].status == STOPPED
+    served = len(x.rsps.calls)  # type: ignore[attr-defined]
+    x.script("tweets", (429, x._headers(remaining=0), body("too_many_requests_429.json")))
+    report = collector(x, max_wait=60).collect([ACME], store)[0]  # a new process, before the reset
+    assert report.status == STOPPED and "--max-wait" in report.errors[0]
+    assert len(x.rsps.calls) == served and x.scripted["tweets"]  # type: ignore[attr-defined]
+    clock.sleep(900)
+    assert collector(x, max_wait=60).collect([ACME], store)[0].requests.get("timeline") == 2  # 429, then page 2
+
+
 def test_429_without_a_reset_header_backs_off_exponentially(x: FakeX, store: Store, clock: FakeClock) -> None:
     timeline_world(x, 50)
     bare = (429, {}, body("too_many_requests_429.json"))
@@ -188,6 +224,17 @@ def test_429_without_a_reset_header_gives_up_after_six_refusals_never_looping(
     assert report.status == STOPPED and "after 6 tries" in report.errors[0]
     assert report.requests["timeline"] == 6
     assert clock.total_slept == 5 + 10 + 20 + 40 + 80
+
+
+def test_a_monthly_usage_cap_stops_at_once_and_says_so(x: FakeX, store: Store, clock: FakeClock) -> None:
+    timeline_world(x, 150)
+    x.user("AcmeNews", "3000")
+    # X answers a spent monthly cap with 429 and its rate-limit headers show budget left: waiting cannot help.
+    x.script("tweets", (429, x._headers(remaining=1499, reset=clock.now() + 600), body("usage_capped_429.json")))
+    reports = collector(x).collect([ACME, OrgAccount("twitter", "AcmeNews")], store)
+    assert [r.status for r in reports] == [STOPPED, SKIPPED]
+    assert "monthly usage cap" in reports[0].errors[0] and "UsageCapExceeded" in reports[0].errors[0]
+    assert clock.total_slept == 0 and reports[0].requests["timeline"] == 1
 
 
 def test_a_wait_past_max_wait_stops_cleanly_and_the_next_run_resumes(x: FakeX, store: Store, tmp_path: Path) -> None:
@@ -215,6 +262,28 @@ def test_a_wait_past_max_wait_stops_cleanly_and_the_next_run_resumes(x: FakeX, s
     own_ids = sorted((t["id"] for t in x.tweets.values() if t["author_id"] == "1000"), key=int, reverse=True)
     assert calls(x, "tweets")[2]["until_id"] == own_ids[99]  # the oldest post saved before the stop
     assert store.count_posts() == 250 + 5 + 1
+
+
+def test_a_run_stopped_under_since_resumes_under_the_same_date_floor(x: FakeX, store: Store) -> None:
+    timeline_world(x, 250)
+    since = now(x.clock) - timedelta(hours=180)
+    page = x._page
+
+    def page_then_limit(request, kind, items, cap, token_name):  # type: ignore[no-untyped-def]
+        if "pagination_token" in request.url:
+            return 429, x._headers(remaining=0, reset=x.clock.now() + 2000), '{"title": "Too Many Requests"}'
+        return page(request, kind, items, cap, token_name)
+
+    x._page = page_then_limit  # type: ignore[method-assign]
+    assert collector(x, max_wait=60).collect([ACME], store, since=since)[0].status == STOPPED
+    x._page = page  # type: ignore[method-assign]
+    x.clock.sleep(2000)
+    report = collector(x, max_wait=60).collect([ACME], store)[0]  # resumed without --since
+    assert report.status == OK
+    stored = store.load_posts()
+    assert (stored["created_at"] >= since).all()  # nothing older than the floor the run started under
+    in_window = [t for t in x.tweets.values() if datetime.fromisoformat(t["created_at"]) >= since]
+    assert len(stored) == len(in_window) and report.requests["timeline"] == 1
 
 
 def test_503_then_success_is_retried_once(x: FakeX, store: Store, clock: FakeClock) -> None:
@@ -331,6 +400,15 @@ def test_a_forbidden_endpoint_is_reported_missing_and_the_rest_collected(x: Fake
     ]
     assert report.fetched == {"timeline": 120, "mentions": 3}
     assert report.requests == {"profile": 1, "timeline": 2, "mentions": 1, "replies": 1}
+
+
+def test_an_account_whose_every_endpoint_is_refused_is_refused_not_ok(x: FakeX, store: Store) -> None:
+    timeline_world(x, 20, mentions=2)
+    x.forbidden.update({"tweets", "mentions", "search"})
+    report = collector(x).collect([ACME], store)[0]
+    assert report.status == "refused" and report.posts == 0
+    assert "refused" in report.errors[0] and "403" in report.errors[0]
+    assert len(report.missing) == 3
 
 
 def test_replies_come_from_recent_search_on_to_handle(x: FakeX, store: Store) -> None:
