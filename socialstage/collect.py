@@ -21,6 +21,7 @@ from collectors.credentials import (
     bluesky_login,
     environment,
     install_log_redaction,
+    mastodon_token,
     redact,
     reddit_credentials,
     x_bearer_token,
@@ -37,7 +38,7 @@ if TYPE_CHECKING:  # the collectors load tweepy and praw: imported when a collec
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_STOPPED, EXIT_PARTIAL = 0, 3, 4
-LIVE_PLATFORMS = ("twitter", "reddit", "bluesky")
+LIVE_PLATFORMS = ("twitter", "reddit", "bluesky", "mastodon")
 _LABELS = {"twitter": "x"}
 
 
@@ -115,6 +116,13 @@ def build_collectors(
             pds = env.get("BLUESKY_PDS", "").strip().rstrip("/")  # the login's server, when not bsky.social
             collectors["bluesky"] = BlueskyCollector(policy, bluesky_login(env),
                                                      **({"pds": f"{pds.removesuffix('/xrpc')}/xrpc"} if pds else {}))
+        if "mastodon" in platforms:
+            from collectors.mastodon import MastodonCollector
+            from collectors.ratelimit import mastodon_limits
+
+            policy = RequestPolicy("Mastodon", mastodon_limits, max_wait=max_wait, clock=clock, progress=progress,
+                                   hide_limit_headers=True)  # one budget per instance: the collector names it
+            collectors["mastodon"] = MastodonCollector(policy, mastodon_token(env))
     except CollectorError as exc:
         raise SocialstageError(redact(str(exc))) from None
     return collectors
