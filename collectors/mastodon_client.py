@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
 from mastodon import Mastodon
 from mastodon import errors as mastodon_errors
 
@@ -54,10 +55,28 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def _refusal(exc: mastodon_errors.MastodonAPIError) -> Refusal:
+class _Session(PolicySession):
+    """The policy's session, keeping the last answer: Mastodon.py's errors do not always carry its ``error``."""
+
+    last: requests.Response | None = None
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        """``PolicySession.request``, remembering the answer."""
+        self.last = super().request(method, url, *args, **kwargs)
+        return self.last
+
+
+def _refusal(exc: mastodon_errors.MastodonAPIError, last: requests.Response | None) -> Refusal:
     args = list(exc.args)
     status = args[1] if len(args) > 1 and isinstance(args[1], int) else None
     reason = next((str(a) for a in reversed(args[2:]) if a), "") or (str(args[0]) if args else type(exc).__name__)
+    if last is not None and last.status_code == status:
+        try:
+            sent = last.json()
+        except ValueError:
+            sent = None
+        if isinstance(sent, dict) and sent.get("error"):
+            reason = str(sent["error"])
     return Refusal(status, reason[:160])
 
 
@@ -81,7 +100,7 @@ class Instances:
 
     def __init__(self, policy: RequestPolicy, token: MastodonToken | None = None, *, scheme: str = "https") -> None:
         self._policy, self.token, self._scheme = policy, token, scheme
-        self._session = PolicySession(policy)
+        self._session = _Session(policy)
         self._clients: dict[str, Mastodon] = {}
         self._owners: dict[str, dict[str, Any]] = {}
 
@@ -113,7 +132,7 @@ class Instances:
             raise NetworkFailure(f"Mastodon {instance} {endpoint}: the request failed ({type(inner).__name__}); "
                                  "everything fetched so far is saved, run the same command again to resume") from None
         except mastodon_errors.MastodonAPIError as exc:
-            raise _refusal(exc) from None
+            raise _refusal(exc, self._session.last) from None
         following = client.get_pagination_info(answer, "next") if isinstance(answer, list) else None
         next_id = following.get("max_id") if following else None
         return plain(answer), (str(next_id) if next_id not in (None, "") else None)

@@ -137,9 +137,9 @@ class FakeMastodon:
                 escaped = escaped.replace(f"@{handle}", card)
             for link in status.links:
                 scheme, rest = link.split("://", 1)
-                anchor = (f'<a href="{html.escape(link)}" target="_blank" rel="nofollow noopener"><span class="invisible">'
-                          f'{scheme}://</span><span class="ellipsis">{html.escape(rest[:20])}</span><span class='
-                          f'"invisible">{html.escape(rest[20:])}</span></a>')
+                anchor = (f'<a href="{html.escape(link)}" target="_blank" rel="nofollow noopener">'
+                          f'<span class="invisible">{scheme}://</span><span class="ellipsis">'
+                          f'{html.escape(rest[:20])}</span><span class="invisible">{html.escape(rest[20:])}</span></a>')
                 escaped = escaped.replace(link, anchor)
             escaped = re.sub(r"#(\w+)", lambda m: f'<a href="https://{host}/tags/{m.group(1).lower()}" class='
                              f'"mention hashtag" rel="tag">#<span>{m.group(1)}</span></a>', escaped)
@@ -272,7 +272,8 @@ class FakeMastodon:
             if len(page) == limit:
                 links.append(f'<https://{host}{path}?{urlencode({**keep, "max_id": ident(page[-1])}, doseq=True)}>; '
                              'rel="next"')
-            links.append(f'<https://{host}{path}?{urlencode({**keep, "min_id": ident(page[0])}, doseq=True)}>; rel="prev"')
+            links.append(f'<https://{host}{path}?{urlencode({**keep, "min_id": ident(page[0])}, doseq=True)}>; '
+                         'rel="prev"')
             extra["link"] = ", ".join(links)
         return self._json(200, [render(s) for s in page], extra)
 
