@@ -1,7 +1,8 @@
 """Rate limits, retries and back-off of every collector request: the one place this policy lives.
 
-Every HTTP request of tweepy, of praw/prawcore and of atproto (whose httpx client is given a transport that sends
-through it, :mod:`collectors.bluesky_client`) goes through a :class:`PolicySession` (a ``requests.Session``),
+Every HTTP request of tweepy, of praw/prawcore, of atproto (whose httpx client is given a transport that sends
+through it, :mod:`collectors.bluesky_client`) and of Mastodon.py (given the session, :mod:`collectors.mastodon_client`)
+goes through a :class:`PolicySession` (a ``requests.Session``),
 which asks the platform's :class:`RequestPolicy`:
 
 * **Rate-limit headers** are read on every answer (X: ``x-rate-limit-remaining`` and
