@@ -15,6 +15,10 @@ For each account:
   organization's answers). One context covers every status of the account it contains whose replies it holds
   too, so a thread costs one request. Contexts are queued in the store with the page that found them and
   marked done in the transaction that stores what they gave: a killed run fetches only what is left.
+* **refresh**: on a later run, the counts of the account's statuses of the last :data:`REFRESH_DAYS` days
+  (``GET /api/v1/statuses?id[]=``, Mastodon 4.3 and later, :data:`REFRESH_BATCH` per request) are read again,
+  and the contexts of those whose ``replies_count`` changed are fetched again, so a new reply under an older
+  status is not missed (an older instance answers 404: noted, and skipped).
 * **mentions** (``GET /api/v1/notifications?types[]=mention``, :data:`MENTIONS_PAGE` per page): only with a
   user token of the account itself (``MASTODON_ACCESS_TOKEN`` for ``MASTODON_INSTANCE``: notifications are the
   token owner's); otherwise the mentions are listed as missing ("unmeasurable"), which the audit reports, and
@@ -29,7 +33,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
@@ -55,6 +59,8 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 40  # the most Mastodon serves per page of statuses
 MENTIONS_PAGE = 80  # and of notifications
+REFRESH_DAYS = 14
+REFRESH_BATCH = 20
 CONTEXT = "context"
 UNMEASURABLE = ("mentions: unmeasurable without a Mastodon token of the account (notifications are the token "
                 "owner's only): set MASTODON_ACCESS_TOKEN and MASTODON_INSTANCE to collect the statuses that "
@@ -162,11 +168,14 @@ class MastodonCollector(Collector):
             report.notes.append(f"the account has moved to {authors.see(entity['moved']) or 'another account'}")
         store.save_page(None, accounts=[account])
         key, label, account_id = account.handle, f"mastodon:{account.handle}", str(entity["id"])
+        incremental = store.get_cursor(PLATFORM, key, "statuses") is not None
         try:
-            self._statuses(store, report, instance, account_id, authors, key, label, since)
+            seen = self._statuses(store, report, instance, account_id, authors, key, label, since)
         except Refusal as refusal:
             report.fail(FAILED, f"statuses: {instance} answered {refusal}")
             return
+        if incremental:
+            self._refresh(store, report, instance, account_id, authors, key, since, seen)
         self._mentions(store, report, instance, account_id, authors, key, label, since)
         self._contexts(store, report, instance, authors, key, label)
 
@@ -208,7 +217,10 @@ class MastodonCollector(Collector):
                 return
 
     def _statuses(self, store: Store, report: CollectionReport, instance: str, account_id: str, authors: Authors,
-                  key: str, label: str, since: datetime | None) -> None:
+                  key: str, label: str, since: datetime | None) -> set[str]:
+        """The account's statuses; returns the ids of its own statuses fetched."""
+        seen: set[str] = set()
+
         def fetch(max_id: str | None, since_id: str | None) -> tuple[list[Entity], str | None]:
             page, next_id = self._instances.call(instance, "statuses", lambda c: c.account_statuses(
                 account_id, exclude_replies=False, exclude_reblogs=False, limit=PAGE_SIZE, max_id=max_id,
@@ -220,16 +232,50 @@ class MastodonCollector(Collector):
             work: list[QueueItem] = []
             for status in items:
                 posts += status_records(status, authors)
-                if status.get("reblog") or str((status.get("account") or {}).get("id")) != account_id:
-                    continue
-                created = parse_time(status.get("created_at"))
-                replies = int(status.get("replies_count") or 0)
-                if created is not None and (since is None or created >= since) and (
-                        replies > 0 or status.get("in_reply_to_id")):
-                    work.append((PLATFORM, key, CONTEXT, f"{status['id']} {replies} {stamp(created)}"))
+                work += self._work(status, account_id, key, since, seen)
             return store.save_page(page, posts, enqueue=work, reply_parents=_parents(posts)).added
 
         self._newest_first(store, report, key, label, "statuses", since, fetch, save)
+        return seen
+
+    @staticmethod
+    def _work(status: Entity, account_id: str, key: str, since: datetime | None, seen: set[str]) -> list[QueueItem]:
+        """The context to fetch for one of the account's statuses in the window: when it has replies or is one
+        (the count is part of the item: a new count queues it again)."""
+        if status.get("reblog") or str((status.get("account") or {}).get("id")) != account_id:
+            return []
+        seen.add(str(status["id"]))
+        created = parse_time(status.get("created_at"))
+        replies = int(status.get("replies_count") or 0)
+        if created is None or (since is not None and created < since) or not (replies or status.get("in_reply_to_id")):
+            return []
+        return [(PLATFORM, key, CONTEXT, f"{status['id']} {replies} {stamp(created)}")]
+
+    def _refresh(self, store: Store, report: CollectionReport, instance: str, account_id: str, authors: Authors,
+                 key: str, since: datetime | None, seen: set[str]) -> None:
+        """Read again the counts of the account's recent statuses not in this run's listing; queue what changed."""
+        horizon = datetime.fromtimestamp(self._policy.clock.now(), UTC) - timedelta(days=REFRESH_DAYS)
+        horizon = max(horizon, since) if since else horizon
+        own = store.load_posts([(PLATFORM, key)], context=False)
+        if own.empty:
+            return
+        recent = own[(own["author_id"] == authors.qualified(account_id)) & own["repost_of_id"].isna()
+                     & (own["created_at"] >= horizon)]
+        ids = sorted({str(p).split("/", 1)[1] for p in recent["post_id"]} - seen, key=id_key)
+        for start in range(0, len(ids), REFRESH_BATCH):
+            batch = ids[start : start + REFRESH_BATCH]
+            try:
+                found, _ = self._instances.call(instance, "refresh", lambda c, b=batch: c.statuses(b))
+            except Refusal as refusal:
+                report.notes.append(f"refresh: {instance} answered {refusal} (Mastodon 4.3 and later read several "
+                                    "statuses at once): replies under statuses collected before are not looked for")
+                return
+            posts: list[Post] = []
+            work: list[QueueItem] = []
+            for status in found or []:
+                posts += status_records(status, authors)
+                work += self._work(status, account_id, key, since, set())
+            report.added += store.save_page(None, posts, enqueue=work).added  # known statuses: not counted
 
     def _mentions(self, store: Store, report: CollectionReport, instance: str, account_id: str, authors: Authors,
                   key: str, label: str, since: datetime | None) -> None:

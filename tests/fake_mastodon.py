@@ -4,7 +4,7 @@ It holds a small world (accounts on instances, statuses, boosts) and answers, in
 shared/data/api_recordings/mastodon; bodies from tests/fixtures/api/mastodon), what the collector asks an
 instance: ``accounts/lookup``, ``accounts/verify_credentials`` (with the token), ``accounts/:id/statuses``
 (newest first, ``max_id``/``since_id``, a ``Link`` header with the next page when a page is full, as Mastodon
-does), ``statuses/:id/context`` and ``notifications?types[]=mention`` (the token owner's). Ids are
+does), ``statuses/:id/context``, ``statuses?id[]=`` and ``notifications?types[]=mention`` (the token owner's). Ids are
 snowflake-like numbers; a status has the same id on every instance of the world. Every answer carries
 ``X-RateLimit-*`` headers (the reset an ISO time) and a ``Date``; failures (429 with or without a reset, 503,
 dropped connections) are scripted per endpoint.
@@ -193,6 +193,8 @@ class FakeMastodon:
             return "lookup"
         if path.endswith("/verify_credentials"):
             return "login"
+        if path == "/api/v1/statuses":
+            return "refresh"
         if path.endswith("/statuses"):
             return "statuses"
         if path.endswith("/context"):
@@ -237,6 +239,9 @@ class FakeMastodon:
             return self._page(host, url.path, params, found, lambda s: self.entity(s.id, host), 40)
         if endpoint == "context":
             return self._context(host, url.path.split("/")[-2])
+        if endpoint == "refresh":
+            assert len(params["id[]"]) <= 20
+            return self._json(200, [self.entity(i, host) for i in params["id[]"] if i in self.statuses])
         if endpoint == "mentions":
             assert params.get("types[]") == ["mention"]
             owner = self.token_owner

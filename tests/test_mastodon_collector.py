@@ -20,7 +20,7 @@ from fake_x import FakeClock
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE
 from collectors.credentials import CredentialError, MastodonToken, Secret
-from collectors.mastodon import BAD_ACCOUNT, PAGE_SIZE, UNMEASURABLE, MastodonCollector
+from collectors.mastodon import BAD_ACCOUNT, PAGE_SIZE, REFRESH_DAYS, UNMEASURABLE, MastodonCollector
 from collectors.mastodon_records import html_text
 from collectors.ratelimit import RequestPolicy, mastodon_limits
 from collectors.records import OrgAccount
@@ -216,15 +216,52 @@ def test_a_second_run_asks_only_for_what_is_new(masto: FakeMastodon, store: Stor
     timeline_world(masto, 100, mentions=12)
     collector(masto).collect([ACME], store)
     newest = max(masto.statuses, key=int)
+    masto.pages.clear()
     report = collector(masto).collect([ACME], store)[0]
-    assert report.requests == {"login": 1, "lookup": 1, "statuses": 1, "mentions": 1}
+    # one page says nothing is new; the counts of the statuses of the last 14 days are read again (20 a request)
+    assert report.requests == {"login": 1, "lookup": 1, "statuses": 1, "refresh": 5, "mentions": 1}
     assert report.added == 0 and report.fetched == {"statuses": 0, "mentions": 0}
-    assert json.loads(masto.pages[-2][1])["since_id"] == newest  # the instance is asked for what is newer only
+    listed = [json.loads(params) for endpoint, params in masto.pages if endpoint == "statuses"]
+    assert listed[0]["since_id"] == newest  # the instance is asked for what is newer only
     for i in range(5):
         masto.status(f"acme@{HOST}", f"fresh {i}", now(masto.clock) - timedelta(minutes=5 - i))
     report = collector(masto).collect([ACME], store)[0]
     assert report.requests["statuses"] == 1 and report.fetched["statuses"] == 5 and report.added == 5
     assert store.count_posts() == 100 + 12 + 5
+
+
+def test_a_new_reply_under_an_older_status_is_fetched_on_the_next_run(masto: FakeMastodon, store: Store) -> None:
+    p = conversation_world(masto)
+    collector(masto, token=False).collect([ACME], store)
+    late = masto.status(f"kim@{OTHER}", "Any news?", now(masto.clock) - timedelta(minutes=1), reply_to=p["A4"])
+    report = collector(masto, token=False).collect([ACME], store)[0]
+    assert rows(store)[q(late)]["in_reply_to_id"] == q(p["A4"])
+    assert report.requests == {"lookup": 1, "statuses": 1, "refresh": 1, "context": 1}
+    again = collector(masto, token=False).collect([ACME], store)[0]  # nothing changed: no context is read again
+    assert "context" not in again.requests
+
+
+def test_a_reply_under_a_status_older_than_the_refresh_horizon_is_not_looked_for(
+    masto: FakeMastodon, store: Store
+) -> None:
+    masto.account(f"acme@{HOST}")
+    masto.account(f"jo@{HOST}")
+    old = masto.status(f"acme@{HOST}", "Old news", now(masto.clock) - timedelta(days=REFRESH_DAYS + 5))
+    collector(masto, token=False).collect([ACME], store)
+    masto.status(f"jo@{HOST}", "Late reply", now(masto.clock) - timedelta(hours=1), reply_to=old)
+    report = collector(masto, token=False).collect([ACME], store)[0]
+    assert report.requests == {"lookup": 1, "statuses": 1} and store.count_posts() == 1
+
+
+def test_an_instance_without_the_statuses_list_notes_that_replies_are_not_refreshed(
+    masto: FakeMastodon, store: Store
+) -> None:
+    conversation_world(masto)
+    collector(masto, token=False).collect([ACME], store)
+    masto.script("refresh", (404, {}, body("record_not_found_404.json")))
+    report = collector(masto, token=False).collect([ACME], store)[0]
+    assert report.status == OK and report.requests["refresh"] == 1
+    assert any(n.startswith("refresh: social.example answered 404 Record not found") for n in report.notes)
 
 
 def test_only_statuses_in_the_window_have_their_context_fetched(masto: FakeMastodon, store: Store) -> None:
