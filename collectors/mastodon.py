@@ -311,7 +311,7 @@ class MastodonCollector(Collector):
         pending: dict[str, list[QueueItem]] = {}
         for item_id in sorted(store.queued(PLATFORM, key, CONTEXT), key=lambda i: i.rsplit(" ", 1)[-1]):
             pending.setdefault(item_id.split(" ", 1)[0], []).append((PLATFORM, key, CONTEXT, item_id))
-        gone = 0
+        gone = hidden = 0
         for status_id in list(pending):
             if status_id not in pending:  # covered by an earlier context of this run
                 continue
@@ -322,11 +322,18 @@ class MastodonCollector(Collector):
                     report.errors.append(f"context of {authors.qualified(status_id)}: {instance} answered {refusal}")
                     continue
                 context, gone = {}, gone + 1
+            expected = max(int(i[3].split(" ")[1]) for i in pending[status_id])
+            shown = sum(str(s.get("in_reply_to_id")) == status_id for s in (context or {}).get("descendants") or [])
+            hidden += max(0, expected - shown)
             posts, done = self._context_posts(status_id, context or {}, authors, pending)
             report.added += store.save_page(None, posts, dequeue=done, reply_parents=_parents(posts)).added
             replies = len((context or {}).get("descendants") or [])
             report.count("replies", replies)
             self._progress.page(label, "replies", replies)
+        if hidden:
+            report.notes.append(f"context: {hidden} repl{'ies' if hidden != 1 else 'y'} counted under the account's "
+                                f"statuses {'were' if hidden != 1 else 'was'} not shown (not public, or past what "
+                                "the instance serves anonymously)")
         if gone:
             report.notes.append(f"context: {gone} status{'es' if gone != 1 else ''} gone before their replies "
                                 "were read")

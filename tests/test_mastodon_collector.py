@@ -264,6 +264,23 @@ def test_an_instance_without_the_statuses_list_notes_that_replies_are_not_refres
     assert any(n.startswith("refresh: social.example answered 404 Record not found") for n in report.notes)
 
 
+def test_replies_counted_but_not_shown_are_noted(masto: FakeMastodon, store: Store) -> None:
+    p = conversation_world(masto)
+    original = masto._context
+
+    def without_kim(host, sid):  # type: ignore[no-untyped-def]  # K1 is followers-only: counted, not served
+        status, headers, text = original(host, sid)
+        data = json.loads(text)
+        data["descendants"] = [s for s in data["descendants"] if s["id"] != p["K1"]]
+        return status, headers, json.dumps(data)
+
+    masto._context = without_kim  # type: ignore[method-assign]
+    report = collector(masto, token=False).collect([ACME], store)[0]
+    assert report.notes == ["context: 1 reply counted under the account's statuses was not shown (not public, or "
+                            "past what the instance serves anonymously)"]
+    assert q(p["K1"]) not in rows(store)
+
+
 def test_only_statuses_in_the_window_have_their_context_fetched(masto: FakeMastodon, store: Store) -> None:
     p = conversation_world(masto)
     since = now(masto.clock) - timedelta(days=2, hours=1)  # A1 (3 days old) is out of the window
