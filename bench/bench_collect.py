@@ -1,13 +1,14 @@
 """Collection efficiency: requests per 1,000 posts against the API minimum, first and second run.
 
-Runs the real collectors (tweepy, praw, atproto) against the HTTP-level fakes of the test suite (tests/fake_x.py,
-tests/fake_reddit.py, tests/fake_bluesky.py); no network. The API minimum of a run is what paging at the largest
-page size the endpoints allow costs: one profile lookup, ceil(n / 100) requests per listing (at least one), one
-request per Reddit comment tree and per 100 parents, plus Reddit's OAuth token; on Bluesky one login, one thread
-per post with replies, one quotes and one reposts list per post quoted or reposted (100 per page); on Mastodon
-(tests/fake_mastodon.py) the token check, one lookup, n // 40 + 1 status pages (a full page has a next link) and
-n // 80 + 1 notification pages, one context per status with replies. Appends one
-row per scenario to bench/RESULTS.md under "Collection efficiency".
+Runs the real collectors (tweepy, praw, atproto, Mastodon.py) against the HTTP-level fakes of the test suite
+(tests/fake_x.py, tests/fake_reddit.py, tests/fake_bluesky.py, tests/fake_mastodon.py); no network. The API minimum
+of a run is what paging at the largest page size the endpoints allow costs: one profile lookup, ceil(n / 100)
+requests per listing (at least one), one request per Reddit comment tree and per 100 parents, plus Reddit's OAuth
+token; on Bluesky one login, one thread per post with replies, one quotes and one reposts list per post quoted or
+reposted (100 per page); on Mastodon the token check, one lookup, n // 40 + 1 status pages (a full page has a next
+link, so the last page is short or empty), n // 80 + 1 notification pages (a reply mentions the account it answers
+too), one context per status with replies. Appends one row per scenario to bench/RESULTS.md under "Collection
+efficiency".
 
     .venv/bin/python bench/bench_collect.py
 """
@@ -170,7 +171,7 @@ def mastodon_scenario(statuses: int, mentions: int) -> tuple[int, int, int, int]
 
             first, second = run(), run()
             stored = store.count_posts()
-    minimum = 1 + 1 + statuses // 40 + 1 + mentions // 80 + 1 + threads
+    minimum = 1 + 1 + statuses // 40 + 1 + (mentions + threads) // 80 + 1 + threads  # a reply mentions the account
     return stored, first, minimum, second
 
 
