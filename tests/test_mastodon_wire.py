@@ -72,9 +72,9 @@ def test_a_recorded_page_s_link_header_and_limits_reach_the_collector_as_expecte
     account_id = page[0]["account"]["id"]
     clock = FakeClock()
     with responses.RequestsMock() as rsps:
+        kept = ("link", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
         rsps.add(responses.GET, f"http://{LOCAL}/api/v1/accounts/{account_id}/statuses", json=page,
-                 headers={k: v for k, v in headers.items() if k in ("link", "x-ratelimit-limit", "x-ratelimit-remaining",
-                                                                      "x-ratelimit-reset")})
+                 headers={k: v for k, v in headers.items() if k in kept})
         policy = RequestPolicy("Mastodon", mastodon_limits, clock=clock, hide_limit_headers=True)
         answer, next_id = Instances(policy, scheme="http").call(
             LOCAL, "statuses", lambda c: c.account_statuses(account_id, limit=5))
