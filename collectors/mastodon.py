@@ -120,6 +120,7 @@ class MastodonCollector(Collector):
         org: dict[str, dict[str, str]] = {}
         for instance, entity in found.values():
             org.setdefault(instance, {})[str(entity["id"])] = Authors(instance).name(str(entity["acct"]))
+        names = [name for ids in org.values() for name in ids.values()]
         for index, report in enumerate(reports):
             if report.status != OK:
                 continue
@@ -129,7 +130,8 @@ class MastodonCollector(Collector):
             instance, entity = found[index]
             try:
                 with Counted(self._policy, report):
-                    self._collect_account(instance, entity, Authors(instance, org[instance]), report, store, since)
+                    self._collect_account(instance, entity, Authors(instance, org[instance], names), report, store,
+                                          since)
             except RateLimitStop as stop:
                 report.fail(STOPPED, str(stop))
                 stopped = True

@@ -25,7 +25,7 @@ Conventions (the import format's columns, for Mastodon):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -128,12 +128,14 @@ def split_account(handle: str) -> tuple[str, str] | None:
 
 
 class Authors:
-    """The full ``user@instance`` name of every account id seen on one instance, and the organization's."""
+    """The full ``user@instance`` name of every account id seen on one instance, and the organization's (by id on
+    this instance, and by name on every instance: ``org_names``)."""
 
-    def __init__(self, instance: str, org: Mapping[str, str] | None = None) -> None:
+    def __init__(self, instance: str, org: Mapping[str, str] | None = None, org_names: Iterable[str] = ()) -> None:
         self.instance = instance
         self.org: dict[str, str] = dict(org or {})  # account id -> handle
         self.names: MutableMapping[str, str] = dict(self.org)
+        self.org_names = {n.lower(): n for n in (*self.org.values(), *org_names)}
 
     def name(self, acct: str) -> str:
         """``acme`` -> ``acme@INSTANCE``; ``jo@Other.Social`` -> ``jo@other.social``."""
@@ -189,9 +191,9 @@ def status_record(status: Mapping[str, Any], authors: Authors, *, parent_author:
     parent_account = status.get("in_reply_to_account_id")
     replied = parent_author or (authors.names.get(str(parent_account)) if parent_account else None)
     addressed = None
-    if not parent and str(status["account"]["id"]) not in authors.org:
-        mentioned = sorted(authors.org[str(m.get("id"))] for m in status.get("mentions") or []
-                           if str(m.get("id")) in authors.org)
+    if not parent and author.lower() not in authors.org_names:
+        mentioned = sorted(authors.org_names[name] for m in status.get("mentions") or [] if m.get("acct")
+                           and (name := authors.name(str(m["acct"])).lower()) in authors.org_names)
         addressed = mentioned[0] if mentioned else None
     quoted, quoted_id = quoted_status(status)
     return Post(

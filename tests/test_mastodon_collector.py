@@ -192,6 +192,20 @@ def test_a_hand_made_statuses_page_becomes_posts() -> None:
     assert (reposted.author, reposted.repost_of_author) == ("kim@other.example", f"acme@{HOST}")
 
 
+def test_a_status_read_on_another_instance_is_addressed_to_the_organization_account_it_mentions() -> None:
+    """Account ids are per instance: an organization account mentioned in a status read elsewhere is known by name."""
+    from collectors.mastodon_records import Authors, status_record
+
+    status = body("status.json")
+    status.update(account={**body("account.json"), "id": "5", "acct": "sam"}, content="<p>@acme hi</p>",
+                  mentions=[{"id": "999", "username": "acme", "url": f"https://{HOST}/@acme", "acct": f"acme@{HOST}"}])
+    post = status_record(status, Authors(OTHER, {"1": f"news@{OTHER}"}, [f"news@{OTHER}", f"acme@{HOST}"]))
+    assert post is not None and (post.author, post.in_reply_to_author) == (f"sam@{OTHER}", f"acme@{HOST}")
+    own = status_record({**status, "account": {**body("account.json"), "id": "1", "acct": "news"}},
+                        Authors(OTHER, {"1": f"news@{OTHER}"}, [f"acme@{HOST}"]))
+    assert own is not None and own.in_reply_to_author is None  # the organization mentioning itself: not inbound
+
+
 def test_html_text_keeps_breaks_mentions_and_links() -> None:
     assert html_text("<p>one<br>two</p><p>three &lt;4&gt;</p>") == ("one\ntwo\n\nthree <4>", ())
     assert html_text('<p>see <a href="https://x.example/a">x.example/a</a></p>') == (
