@@ -67,12 +67,14 @@ class FakeMastodon:
     statuses: dict[str, FakeStatus] = field(default_factory=dict)
     scripted: dict[str, deque[Any]] = field(default_factory=lambda: defaultdict(deque))
     remaining: int = 299
+    exhausted: set[str] = field(default_factory=set)  # hosts whose every answer says the budget is spent
     interrupt_at: int | None = None
     served: int = 0
     pages: list[tuple[str, str]] = field(default_factory=list)
     by_method: Counter[str] = field(default_factory=Counter)
     authorizations: list[str | None] = field(default_factory=list)
     _seq: int = 0
+    _host: str = HOST
 
     def install(self, rsps: responses.RequestsMock) -> None:
         for host in self.hosts:
@@ -180,7 +182,8 @@ class FakeMastodon:
         window = reset if reset is not None else (now // 300 + 1) * 300
         return {
             "content-type": "application/json; charset=utf-8", "x-ratelimit-limit": "300",
-            "x-ratelimit-remaining": str(self.remaining if remaining is None else remaining),
+            "x-ratelimit-remaining": str((0 if self._host in self.exhausted else self.remaining) if remaining is None
+                                         else remaining),
             "x-ratelimit-reset": datetime.fromtimestamp(window, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "date": formatdate(now, usegmt=True),
         }
@@ -205,6 +208,7 @@ class FakeMastodon:
         url = urlparse(request.url)
         params = {k: v if k.endswith("[]") else v[0] for k, v in parse_qs(url.query).items()}
         endpoint = self._endpoint(url.path)
+        self._host = host
         self.served += 1
         if self.served == self.interrupt_at:
             raise KeyboardInterrupt

@@ -388,6 +388,17 @@ def test_a_spent_budget_waits_for_the_reset_without_spending_a_request(
     assert not any(c.response.status_code == 429 for c in masto.rsps.calls)  # type: ignore[attr-defined]
 
 
+def test_each_instance_has_its_own_budget(masto: FakeMastodon, store: Store, clock: FakeClock) -> None:
+    timeline_world(masto, 10)
+    masto.account(f"news@{OTHER}")
+    masto.status(f"news@{OTHER}", "hello", now(clock) - timedelta(hours=1))
+    masto.exhausted.add(HOST)  # social.example's budget is spent, other.example's is not
+    reports = collector(masto, token=False).collect([ACME, OrgAccount("mastodon", f"news@{OTHER}")], store)
+    assert [r.requests for r in reports] == [{"lookup": 1, "statuses": 1}, {"lookup": 1, "statuses": 1}]
+    # one wait, before social.example's second request; other.example's requests never wait for it
+    assert clock.slept and clock.total_slept == 300 - 1_700_000_000 % 300
+
+
 def test_the_reset_time_is_read_in_the_servers_clock() -> None:
     headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "2024-06-01T12:05:00.000Z",
                "date": "Sat, 01 Jun 2024 12:00:00 GMT"}
