@@ -153,6 +153,10 @@ class MastodonCollector(Collector):
             status = UNAVAILABLE if refusal.status in (401, 403, 404, 410) else FAILED
             report.fail(status, f"not collected: {instance} says {refusal.reason} ({refusal.status})")
             return None
+        except NetworkFailure:
+            report.fail(FAILED, f"not collected: {instance} could not be reached; check the instance's name in "
+                                f"mastodon:{report.account}, or run the same command again later")
+            return None
         if entity.get("suspended"):
             report.fail(UNAVAILABLE, f"not collected: {instance} says the account is suspended")
             return None

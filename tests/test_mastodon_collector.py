@@ -526,6 +526,16 @@ def test_a_missing_a_suspended_and_a_malformed_account_are_reported_and_the_othe
     assert reports[1].requests == {"lookup": 1}
 
 
+def test_an_instance_that_cannot_be_reached_is_named(masto: FakeMastodon, store: Store) -> None:
+    conversation_world(masto)
+    masto.script("lookup", *[requests.ConnectionError("Name or service not known")] * 4)
+    first, second = collector(masto, token=False).collect([ACME, OrgAccount("mastodon", f"jo@{HOST}")], store)
+    assert first.status == FAILED and first.errors == [
+        f"not collected: {HOST} could not be reached; check the instance's name in mastodon:acme@{HOST}, or run the "
+        "same command again later"]
+    assert first.requests == {"lookup": 4} and second.status == OK
+
+
 def test_collection_efficiency_figures_are_the_api_minimum() -> None:
     """The Mastodon figures bench/bench_collect.py records: requests equal the API minimum."""
     import importlib.util
