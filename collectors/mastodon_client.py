@@ -30,6 +30,8 @@ from collectors.ratelimit import NetworkFailure, PolicySession, RequestPolicy
 
 logger = logging.getLogger(__name__)
 
+#: Hosts reached over plain HTTP (a local instance); every other instance is reached over HTTPS only.
+LOOPBACK = frozenset({"localhost", "127.0.0.1"})
 USER_AGENT = "socialstage (social-media maturity audits; +https://pypi.org/project/socialstage/)"
 
 
@@ -112,8 +114,10 @@ class Instances:
         """The client of ``instance`` (with the token only when it is the token's instance)."""
         if instance not in self._clients:
             token = self.token.token.value if self.token is not None and self.authorized(instance) else None
+            host = instance.rsplit(":", 1)[0] if instance.rsplit(":", 1)[-1].isdigit() else instance
+            scheme = "http" if host in LOOPBACK else self._scheme  # a local instance (development, a test fake)
             self._clients[instance] = Mastodon(
-                api_base_url=f"{self._scheme}://{instance}", access_token=token, session=self._session,
+                api_base_url=f"{scheme}://{instance}", access_token=token, session=self._session,
                 ratelimit_method="throw", version_check_mode="none", request_timeout=self._session.timeout,
                 user_agent=USER_AGENT,
             )

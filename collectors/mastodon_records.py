@@ -120,9 +120,11 @@ def id_key(status_id: str) -> tuple[int, str]:
 
 
 def split_account(handle: str) -> tuple[str, str] | None:
-    """``acme@mastodon.social`` (or ``@acme@mastodon.social``) -> (``acme``, ``mastodon.social``), else None."""
+    """``acme@mastodon.social`` (or ``@acme@mastodon.social``) -> (``acme``, ``mastodon.social``), else None; an
+    instance may have a port (``acme@localhost:3000``)."""
     user, _, domain = handle.strip().lstrip("@").partition("@")
-    if not user or not domain or "@" in domain or "." not in domain:
+    host = domain.rsplit(":", 1)[0] if domain.rsplit(":", 1)[-1].isdigit() else domain
+    if not user or not host or "@" in domain or ":" in host or ("." not in host and host != "localhost"):
         return None
     return user, domain.lower()
 

@@ -95,7 +95,7 @@ class FakeMastodon:
                quote: str | None = None, links: tuple[str, ...] = (), poll: bool = False, likes: int = 0) -> str:
         self._seq += 1
         sid = str((int(created.timestamp() * 1000) << 16) | (self._seq & 0xFFFF))
-        mentioned = [h for h in re.findall(r"@([\w.]+@[\w.-]+\w)", text) if h in self.accounts]
+        mentioned = [h for h in re.findall(r"@([\w.]+@[\w.:-]+\w)", text) if h in self.accounts]
         if reply_to and self.statuses[reply_to].handle != handle and self.statuses[reply_to].handle not in mentioned:
             mentioned.insert(0, self.statuses[reply_to].handle)
         self.statuses[sid] = FakeStatus(sid, handle, text, created, reply_to, None, quote, tuple(mentioned), links,

@@ -181,3 +181,15 @@ def test_audit_collect_audits_the_collected_account(api: Api) -> None:
                      "--model", "none")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["features"]["org_posts"] == 5
+
+
+def test_mastodon_accounts_are_user_at_instance_with_an_optional_port_and_department() -> None:
+    from socialstage.errors import SocialstageError
+    from socialstage.orgs import parse_account
+
+    assert str(parse_account("mastodon:@acme@Mastodon.Social:support")) == "mastodon:acme@Mastodon.Social (support)"
+    assert parse_account("mastodon:acme@localhost:3000").handle == "acme@localhost:3000"
+    assert parse_account("mastodon:acme@127.0.0.1:8080:news").department == "news"
+    for bad in ("mastodon:acme", "mastodon:acme@", "mastodon:a@b@c.example"):
+        with pytest.raises(SocialstageError, match=r"PLATFORM:HANDLE|USER@INSTANCE"):
+            parse_account(bad)
