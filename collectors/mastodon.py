@@ -45,6 +45,7 @@ from collectors.mastodon_records import (
     Entity,
     account_record,
     id_key,
+    is_public,
     parse_time,
     split_account,
     stamp,
@@ -248,7 +249,7 @@ class MastodonCollector(Collector):
     def _work(status: Entity, account_id: str, key: str, since: datetime | None, seen: set[str]) -> list[QueueItem]:
         """The context to fetch for one of the account's statuses in the window: when it has replies or is one
         (the count is part of the item: a new count queues it again)."""
-        if status.get("reblog") or str((status.get("account") or {}).get("id")) != account_id:
+        if status.get("reblog") or str((status.get("account") or {}).get("id")) != account_id or not is_public(status):
             return []
         seen.add(str(status["id"]))
         created = parse_time(status.get("created_at"))

@@ -18,6 +18,7 @@ Conventions (the import format's columns, for Mastodon):
   ``quote_of_id``.
 * A status that mentions one of the organization's accounts without replying to anything is addressed to it:
   ``in_reply_to_author`` is that account (``in_reply_to_id`` empty), as for Bluesky.
+* Only public statuses (``public``, ``unlisted``) are kept: a token can read followers-only and direct ones.
 * ``text`` is the HTML ``content`` as text (:func:`html_text`); ``urls`` the links that are neither mentions
   nor hashtags, and the preview card's URL; ``is_poll`` a poll; counts: ``favourites_count``,
   ``reblogs_count``, ``replies_count``.
@@ -33,6 +34,7 @@ from typing import Any
 from collectors.records import Account, Post
 
 PLATFORM = "mastodon"
+PUBLIC = frozenset({"public", "unlisted"})
 Entity = dict[str, Any]
 _BLOCKS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
 
@@ -218,13 +220,21 @@ def status_record(status: Mapping[str, Any], authors: Authors, *, parent_author:
     )
 
 
+def is_public(status: Mapping[str, Any]) -> bool:
+    """Whether a status is public (``public`` or ``unlisted``; not followers-only or direct): only those are kept."""
+    return str(status.get("visibility") or "public") in PUBLIC
+
+
 def status_records(status: Mapping[str, Any], authors: Authors, **kwargs: Any) -> list[Post]:
-    """A status and the statuses it carries (the boosted status, the quoted one), as Posts."""
+    """A status and the statuses it carries (the boosted status, the quoted one), as Posts; nothing for a status
+    that is not public (a token can read followers-only and direct ones: they are not the public record)."""
+    if not is_public(status):
+        return []
     posts: list[Post] = []
     reblog = status.get("reblog")
     inner = reblog if isinstance(reblog, Mapping) and reblog.get("id") else None
     for carried in (inner, quoted_status(inner or status)[0]):
-        found = status_record(carried, authors) if carried else None
+        found = status_record(carried, authors) if carried and is_public(carried) else None
         if found is not None:
             posts.append(found)
     own = status_record(status, authors, **kwargs)

@@ -52,6 +52,7 @@ class FakeStatus:
     links: tuple[str, ...] = ()
     poll: bool = False
     likes: int = 0
+    visibility: str = "public"
 
 
 @dataclass
@@ -92,14 +93,15 @@ class FakeMastodon:
         return entity["id"]
 
     def status(self, handle: str, text: str, created: datetime, *, reply_to: str | None = None,
-               quote: str | None = None, links: tuple[str, ...] = (), poll: bool = False, likes: int = 0) -> str:
+               quote: str | None = None, links: tuple[str, ...] = (), poll: bool = False, likes: int = 0,
+               visibility: str = "public") -> str:
         self._seq += 1
         sid = str((int(created.timestamp() * 1000) << 16) | (self._seq & 0xFFFF))
         mentioned = [h for h in re.findall(r"@([\w.]+@[\w.:-]+\w)", text) if h in self.accounts]
         if reply_to and self.statuses[reply_to].handle != handle and self.statuses[reply_to].handle not in mentioned:
             mentioned.insert(0, self.statuses[reply_to].handle)
         self.statuses[sid] = FakeStatus(sid, handle, text, created, reply_to, None, quote, tuple(mentioned), links,
-                                        poll, likes)
+                                        poll, likes, visibility)
         return sid
 
     def boost(self, handle: str, of: str, at: datetime) -> str:
@@ -160,7 +162,7 @@ class FakeMastodon:
             replies_count=sum(s.parent == sid for s in self.statuses.values()),
             reblogs_count=sum(s.reblog == sid for s in self.statuses.values()),
             quotes_count=sum(s.quote == sid for s in self.statuses.values()),
-            favourites_count=status.likes, content=self._content(status, host),
+            favourites_count=status.likes, content=self._content(status, host), visibility=status.visibility,
             mentions=[{"id": self.accounts[h]["id"], "username": h.split("@")[0], "url": f"https://{h.split('@')[1]}/@"
                        f"{h.split('@')[0]}", "acct": self.acct(h, host)} for h in status.mentions],
         )

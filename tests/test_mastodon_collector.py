@@ -314,6 +314,19 @@ def test_without_a_token_mentions_are_unmeasurable_and_no_token_is_sent(masto: F
     assert q(p["S2"]) not in rows(store) and q(p["J1"]) in rows(store)  # the answered mention came as an ancestor
 
 
+def test_statuses_that_are_not_public_are_not_kept_even_when_the_token_reads_them(
+    masto: FakeMastodon, store: Store
+) -> None:
+    p = conversation_world(masto)
+    direct = masto.status(f"jo@{HOST}", f"@acme@{HOST} my address is 1 Main St", now(masto.clock) - timedelta(hours=2),
+                          visibility="direct")
+    private = masto.status(f"kim@{OTHER}", "Followers only", now(masto.clock) - timedelta(hours=1), reply_to=p["A4"],
+                           visibility="private")
+    report = collector(masto).collect([ACME], store)[0]
+    assert report.status == OK and q(direct) not in rows(store) and q(private) not in rows(store)
+    assert report.fetched["mentions"] == 6 and report.added == 10  # read (and counted), not stored
+
+
 def test_a_token_of_another_account_reads_no_notifications(masto: FakeMastodon, store: Store) -> None:
     conversation_world(masto)
     masto.token_owner = f"jo@{HOST}"
