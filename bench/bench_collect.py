@@ -1,11 +1,14 @@
 """Collection efficiency: requests per 1,000 posts against the API minimum, first and second run.
 
-Runs the real collectors (tweepy, praw, atproto) against the HTTP-level fakes of the test suite (tests/fake_x.py,
-tests/fake_reddit.py, tests/fake_bluesky.py); no network. The API minimum of a run is what paging at the largest
-page size the endpoints allow costs: one profile lookup, ceil(n / 100) requests per listing (at least one), one
-request per Reddit comment tree and per 100 parents, plus Reddit's OAuth token; on Bluesky one login, one thread
-per post with replies, one quotes and one reposts list per post quoted or reposted (100 per page). Appends one
-row per scenario to bench/RESULTS.md under "Collection efficiency".
+Runs the real collectors (tweepy, praw, atproto, Mastodon.py) against the HTTP-level fakes of the test suite
+(tests/fake_x.py, tests/fake_reddit.py, tests/fake_bluesky.py, tests/fake_mastodon.py); no network. The API minimum
+of a run is what paging at the largest page size the endpoints allow costs: one profile lookup, ceil(n / 100)
+requests per listing (at least one), one request per Reddit comment tree and per 100 parents, plus Reddit's OAuth
+token; on Bluesky one login, one thread per post with replies, one quotes and one reposts list per post quoted or
+reposted (100 per page); on Mastodon the token check, one lookup, n // 40 + 1 status pages (a full page has a next
+link, so the last page is short or empty), n // 80 + 1 notification pages (a reply mentions the account it answers
+too), one context per status with replies. Appends one row per scenario to bench/RESULTS.md under "Collection
+efficiency".
 
     .venv/bin/python bench/bench_collect.py
 """
@@ -26,13 +29,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from fake_bluesky import FakeBluesky  # noqa: E402
+from fake_mastodon import HOST, FakeMastodon  # noqa: E402
 from fake_reddit import FakeReddit  # noqa: E402
 from fake_x import FakeClock, FakeX  # noqa: E402
 from results_table import RESULTS, append_row  # noqa: E402
 
 from collectors.bluesky import BlueskyCollector  # noqa: E402
-from collectors.credentials import BlueskyLogin, RedditCredentials, Secret  # noqa: E402
-from collectors.ratelimit import RequestPolicy, bluesky_limits, reddit_limits, x_limits  # noqa: E402
+from collectors.credentials import BlueskyLogin, MastodonToken, RedditCredentials, Secret  # noqa: E402
+from collectors.mastodon import MastodonCollector  # noqa: E402
+from collectors.ratelimit import RequestPolicy, bluesky_limits, mastodon_limits, reddit_limits, x_limits  # noqa: E402
 from collectors.records import OrgAccount  # noqa: E402
 from collectors.reddit import RedditCollector  # noqa: E402
 from collectors.store import Store  # noqa: E402
@@ -138,6 +143,38 @@ def bluesky_scenario(posts: int, mentions: int) -> tuple[int, int, int, int]:
     return posts_stored, first, minimum, second
 
 
+def mastodon_scenario(statuses: int, mentions: int) -> tuple[int, int, int, int]:
+    """Every 5th status answered by a customer; ``mentions`` statuses mentioning the account; with a token."""
+    clock = FakeClock()
+    fake = FakeMastodon(clock)
+    for handle in (f"acme@{HOST}", f"jo@{HOST}"):
+        fake.account(handle)
+    start = datetime.fromtimestamp(clock.now(), UTC) - timedelta(days=60)
+    for i in range(mentions):
+        fake.status(f"jo@{HOST}", f"@acme@{HOST} question {i}?", start + timedelta(minutes=i))
+    threads = 0
+    for i in range(statuses):
+        at = start + timedelta(minutes=mentions + 10 * i)
+        sid = fake.status(f"acme@{HOST}", f"Post {i}", at)
+        if i % 5 == 0:
+            fake.status(f"jo@{HOST}", f"Reply {i}", at + timedelta(minutes=1), reply_to=sid)
+            threads += 1
+    token = MastodonToken(HOST, Secret("MASTODON_ACCESS_TOKEN", fake.token))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps, tempfile.TemporaryDirectory() as tmp:
+        fake.install(rsps)
+        with Store(Path(tmp) / "bench.db") as store:
+            def run() -> int:
+                policy = RequestPolicy("Mastodon", mastodon_limits, clock=clock, hide_limit_headers=True)
+                collector = MastodonCollector(policy, token)
+                return sum(r.request_count for r in collector.collect([OrgAccount("mastodon", f"acme@{HOST}")],
+                                                                      store))
+
+            first, second = run(), run()
+            stored = store.count_posts()
+    minimum = 1 + 1 + statuses // 40 + 1 + (mentions + threads) // 80 + 1 + threads  # a reply mentions the account
+    return stored, first, minimum, second
+
+
 def main() -> None:
     machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
     rows = []
@@ -147,6 +184,7 @@ def main() -> None:
         ("Reddit: 50 submissions, 1,000 comments on 40 threads", lambda: reddit_scenario(50, 1000, 40)),
         ("Bluesky: 1,000 posts (200 answered, 100 quoted, 50 reposted), 300 mentions",
          lambda: bluesky_scenario(1000, 300)),
+        ("Mastodon: 1,000 statuses (200 answered), 300 mentions", lambda: mastodon_scenario(1000, 300)),
     ]
     for name, scenario in scenarios:
         started = time.perf_counter()

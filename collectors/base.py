@@ -1,11 +1,11 @@
 """The one small interface every live collector implements, and what a collection reports.
 
-A collector (``twitter.py``, ``reddit.py``, ``bluesky.py``) turns one platform's API into
+A collector (``twitter.py``, ``reddit.py``, ``bluesky.py``, ``mastodon.py``) turns one platform's API into
 :class:`~collectors.records.Post` and :class:`~collectors.records.Account` records and writes them to the
 store page by page, each page in one transaction with its cursor (:meth:`collectors.store.Store.save_page`),
 so a run stopped at any point loses nothing and the next run resumes where it stopped. Nothing from tweepy,
-praw or atproto leaves a collector. Rate limits, retries and back-off are not the collectors' business: they
-live in :mod:`collectors.ratelimit`, which every HTTP request of the three libraries goes through.
+praw, atproto or Mastodon.py leaves a collector. Rate limits, retries and back-off are not the collectors'
+business: they live in :mod:`collectors.ratelimit`, which every HTTP request of the four libraries goes through.
 """
 
 from __future__ import annotations

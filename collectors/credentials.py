@@ -18,6 +18,9 @@ variable               used for
 ``BLUESKY_HANDLE``     optional: a Bluesky account's handle, to search the posts that mention an account
 ``BLUESKY_APP_PASSWORD`` its app password (Settings > Privacy and security > App passwords)
 ``BLUESKY_PDS``        optional: the server that login goes to, when not ``https://bsky.social``
+``MASTODON_ACCESS_TOKEN`` optional: a user access token (scope ``read``) of one Mastodon instance, to read the
+                       mentions of the token's own account (its notifications)
+``MASTODON_INSTANCE``  the instance the token belongs to (``mastodon.social``): the token is sent there only
 =====================  ======================================================================
 """
 
@@ -37,11 +40,13 @@ ENV_FILE_VAR = "SOCIALSTAGE_ENV_FILE"
 X_TOKEN_VARS = ("X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN")
 REDDIT_VARS = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USER_AGENT")
 BLUESKY_VARS = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
+MASTODON_VARS = ("MASTODON_ACCESS_TOKEN", "MASTODON_INSTANCE")
 #: Loggers that could see a credential (tweepy logs request headers at DEBUG); a logger's filter covers
 #: the records it creates itself, so each is named.
 _LOGGERS = (
     "tweepy.client", "praw", "prawcore", "urllib3.connectionpool", "collectors.ratelimit", "collectors.twitter",
     "collectors.reddit", "socialstage.collect", "collectors.bluesky", "atproto_client", "httpx", "httpcore",
+    "collectors.mastodon", "collectors.mastodon_client", "mastodon",
 )
 
 _SECRETS: set[str] = set()
@@ -160,6 +165,32 @@ def bluesky_login(env: Mapping[str, str]) -> BlueskyLogin | None:
         )
     password = Secret("BLUESKY_APP_PASSWORD", values["BLUESKY_APP_PASSWORD"])
     return BlueskyLogin(values["BLUESKY_HANDLE"].lstrip("@"), password)
+
+
+@dataclass(frozen=True)
+class MastodonToken:
+    """A user access token and the one instance it is for (it is never sent anywhere else)."""
+
+    instance: str
+    token: Secret
+
+
+def mastodon_token(env: Mapping[str, str]) -> MastodonToken | None:
+    """The Mastodon token when both variables are set, None when neither is (public endpoints only), else
+    CredentialError naming the one missing."""
+    values = {name: env.get(name, "").strip() for name in MASTODON_VARS}
+    if not any(values.values()):
+        return None
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        raise CredentialError(
+            f"{missing[0]} is not set but {next(n for n in MASTODON_VARS if n not in missing)} is: set both (a user "
+            "access token with the read scope, from Preferences > Development, and the instance it belongs to, "
+            "e.g. MASTODON_INSTANCE=mastodon.social) in the environment or .env, or neither to collect without mentions"
+        )
+    token = Secret("MASTODON_ACCESS_TOKEN", values["MASTODON_ACCESS_TOKEN"])
+    instance = values["MASTODON_INSTANCE"].lower().removeprefix("https://").removeprefix("http://").strip("/")
+    return MastodonToken(instance, token)
 
 
 class RedactingFilter(logging.Filter):

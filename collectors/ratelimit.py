@@ -1,13 +1,16 @@
 """Rate limits, retries and back-off of every collector request: the one place this policy lives.
 
-Every HTTP request of tweepy, of praw/prawcore and of atproto (whose httpx client is given a transport that sends
-through it, :mod:`collectors.bluesky_client`) goes through a :class:`PolicySession` (a ``requests.Session``),
+Every HTTP request of tweepy, of praw/prawcore, of atproto (whose httpx client is given a transport that sends
+through it, :mod:`collectors.bluesky_client`) and of Mastodon.py (given the session, :mod:`collectors.mastodon_client`)
+goes through a :class:`PolicySession` (a ``requests.Session``),
 which asks the platform's :class:`RequestPolicy`:
 
 * **Rate-limit headers** are read on every answer (X: ``x-rate-limit-remaining`` and
   ``x-rate-limit-reset``, an epoch time, per endpoint; Reddit: ``x-ratelimit-remaining`` and
   ``x-ratelimit-reset``, seconds from now, one budget for the client; Bluesky: ``ratelimit-remaining`` and
-  ``ratelimit-reset``, an epoch time, one budget for the client). When the budget is spent, the
+  ``ratelimit-reset``, an epoch time, one budget for the client; Mastodon: ``x-ratelimit-remaining`` and
+  ``x-ratelimit-reset``, an ISO 8601 time in the server's clock, one budget per instance: the collector names
+  the instance as the bucket, :meth:`RequestPolicy.on`). When the budget is spent, the
   next request waits until the reset instead of spending a request on a 429.
 * **429 Too Many Requests** waits until the reset its headers give (or its ``Retry-After``); without
   either it backs off exponentially (5 s, 10 s, 20 s ... capped at 5 minutes), never in a tight loop,
@@ -48,7 +51,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -146,6 +149,25 @@ def x_usage_cap(response: requests.Response) -> str | None:
     return f"{body.get('detail') or 'Usage cap exceeded'}{f' ({period})' if period else ''}"
 
 
+def mastodon_limits(headers: Mapping[str, str], now: float) -> Limit | None:
+    """Mastodon: ``x-ratelimit-remaining`` and ``x-ratelimit-reset``, an ISO 8601 time (GoToSocial: epoch
+    seconds), in the server's clock: shifted by the difference between the ``Date`` header and ``now``."""
+    remaining, raw = _number(headers.get("x-ratelimit-remaining")), headers.get("x-ratelimit-reset")
+    reset = _number(raw)
+    if reset is None and raw:
+        try:
+            moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+            reset = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+        except ValueError:
+            reset = None
+    if reset is not None and headers.get("date"):
+        from email.utils import parsedate_to_datetime
+
+        with suppress(TypeError, ValueError):
+            reset += now - parsedate_to_datetime(headers["date"]).timestamp()
+    return None if remaining is None and reset is None else Limit(remaining, reset)
+
+
 def utc_text(epoch: float) -> str:
     """An epoch time as ``2024-05-01 12:34:56 UTC``."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -212,6 +234,7 @@ class RequestPolicy:
         self.shared_limit, self.hide_limit_headers = shared_limit, hide_limit_headers
         self.usage_cap = usage_cap
         self.endpoint = "request"
+        self.bucket: str | None = None
         self.requests: Counter[str] = Counter()
         self.waited = 0.0
         self._budgets: dict[str, Limit] = {}
@@ -226,18 +249,20 @@ class RequestPolicy:
                 self._budgets[bucket] = Limit(remaining, reset_at)
 
     @contextmanager
-    def on(self, endpoint: str) -> Iterator[None]:
-        """Count and rate-limit the requests made inside the block under ``endpoint``."""
-        previous, self.endpoint = self.endpoint, endpoint
+    def on(self, endpoint: str, bucket: str | None = None) -> Iterator[None]:
+        """Count and rate-limit the requests made inside the block under ``endpoint``; ``bucket`` names the
+        rate-limit budget they draw on when it is neither the endpoint nor shared (a Mastodon instance)."""
+        previous, self.endpoint = (self.endpoint, self.bucket), endpoint
+        self.bucket = bucket
         try:
             yield
         finally:
-            self.endpoint = previous
+            self.endpoint, self.bucket = previous
 
     def send(self, do_request: Callable[[], requests.Response], endpoint: str | None = None) -> requests.Response:
         """Make one request through the policy: wait for a spent budget, retry, back off, or stop."""
         endpoint = endpoint or self.endpoint
-        bucket = "all" if self.shared_limit else endpoint
+        bucket = self.bucket or ("all" if self.shared_limit else endpoint)
         failures = refusals = 0
         while True:
             self._wait_for_budget(endpoint, bucket)

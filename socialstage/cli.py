@@ -208,7 +208,8 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
 @click.option("--by", type=click.Choice(["month", "quarter", "year"]),
               help="Also place the organization in each calendar month, quarter or year of the window.")
 @report_option
-@click.option("--collect", "collect_first", is_flag=True, help="First collect the accounts from X and Reddit.")
+@click.option("--collect", "collect_first", is_flag=True,
+              help="First collect the accounts from the live APIs (X, Reddit, Bluesky, Mastodon).")
 @db_option
 @click.pass_context
 def audit(

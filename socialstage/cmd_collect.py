@@ -1,4 +1,5 @@
-"""The ``socialstage collect`` command: live collection from X, Reddit and Bluesky into the store, with progress."""
+"""The ``socialstage collect`` command: live collection from X, Reddit, Bluesky and Mastodon into the store, with
+progress."""
 
 from __future__ import annotations
 
@@ -207,18 +208,20 @@ def collect(
     ctx: click.Context, name: str | None, accounts: tuple[str, ...], orgs_file: str | None, since: datetime | None,
     max_wait: float, more_limit: int, refresh_days: float, fmt: str, db: str | None,
 ) -> None:
-    """Collect organizations' public posts and the replies around them from X, Reddit and Bluesky into the store.
+    """Collect organizations' public posts and the replies around them from X, Reddit, Bluesky and Mastodon.
 
     Accounts: x:HANDLE (or twitter:HANDLE), reddit:NAME (a user, u/NAME), reddit:r/NAME (a subreddit the
-    organization runs: posts there are inbound) and bluesky:HANDLE (or bluesky:did:plc:...); add :DEPARTMENT
-    to tag one. A second run asks only for what is new. Credentials come from the environment or a .env
-    file: X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN); REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT;
-    Bluesky needs none, but its mentions need BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password).
+    organization runs: posts there are inbound), bluesky:HANDLE (or bluesky:did:plc:...) and
+    mastodon:USER@INSTANCE; add :DEPARTMENT to tag one. A second run asks only for what is new. Credentials
+    come from the environment or a .env file: X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN); REDDIT_CLIENT_ID,
+    REDDIT_CLIENT_SECRET, REDDIT_USER_AGENT; Bluesky needs none, but its mentions need BLUESKY_HANDLE and
+    BLUESKY_APP_PASSWORD (an app password); Mastodon needs none, but its mentions need a token of the account
+    itself: MASTODON_ACCESS_TOKEN and MASTODON_INSTANCE.
 
     History caps: X serves the newest ~3,200 timeline posts and ~800 mentions of an account, and replies
     (recent search) from the last 7 days; Reddit the newest ~1,000 items of each listing. Reddit threads are
     re-read when their comment count changed, for submissions of the last --refresh-days days. Bluesky threads
-    are read 10 levels deep.
+    are read 10 levels deep; Mastodon contexts as deep as the instance serves them.
 
     Exit codes: 0 all collected (parts your access level forbids are listed as missing); 3 stopped at
     --max-wait or at a spent usage cap (X's monthly cap), cursors saved, the resume command printed; 4 some
@@ -230,6 +233,7 @@ def collect(
         socialstage collect Acme --account x:AcmeHelp:support --account reddit:acme_official
         socialstage collect Acme --account reddit:r/AcmeSupport --since 2024-01-01 --max-wait 60
         socialstage collect Acme --account bluesky:acme.bsky.social:support
+        socialstage collect Acme --account mastodon:acme@mastodon.social
         socialstage collect --orgs organizations.toml
     """
     from collectors.store import resolve_db_path

@@ -172,7 +172,8 @@ def _summary(rows: pd.DataFrame, resumed: int) -> str:
               help="Score from this posts file, or a dataset folder (written by socialstage dataset).")
 @click.option("--orgs", "orgs_file", type=click.Path(dir_okay=False),
               help="Organizations TOML file naming the organizations (instead of LIST.csv).")
-@click.option("--collect", "collect_first", is_flag=True, help="First collect each organization from X and Reddit.")
+@click.option("--collect", "collect_first", is_flag=True,
+              help="First collect each organization from the live APIs (X, Reddit, Bluesky, Mastodon).")
 @output_option("--out", help="Write the rows to a .csv, .parquet or .json file.")
 @click.option("--resume", is_flag=True, help="Keep the rows an earlier run scored on the same data and model.")
 @report_option

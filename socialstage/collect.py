@@ -32,6 +32,7 @@ from collectors.credentials import (
     bluesky_login,
     environment,
     install_log_redaction,
+    mastodon_token,
     redact,
     reddit_credentials,
     x_bearer_token,
@@ -48,7 +49,7 @@ if TYPE_CHECKING:  # the collectors load tweepy and praw: imported when a collec
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_STOPPED, EXIT_PARTIAL = 0, 3, 4
-LIVE_PLATFORMS = ("twitter", "reddit", "bluesky")
+LIVE_PLATFORMS = ("twitter", "reddit", "bluesky", "mastodon")
 _LABELS = {"twitter": "x"}
 
 
@@ -138,6 +139,13 @@ def build_collectors(
             hosts = {key: xrpc_url(env[name]) for key, name in (("pds", "BLUESKY_PDS"), ("appview", "BLUESKY_APPVIEW"))
                      if env.get(name, "").strip()}  # the login's server and the AppView, when not Bluesky's own
             collectors["bluesky"] = BlueskyCollector(policy, bluesky_login(env), **hosts)
+        if "mastodon" in platforms:
+            from collectors.mastodon import MastodonCollector
+            from collectors.ratelimit import mastodon_limits
+
+            policy = RequestPolicy("Mastodon", mastodon_limits, max_wait=max_wait, clock=clock, progress=progress,
+                                   hide_limit_headers=True)  # one budget per instance: the collector names it
+            collectors["mastodon"] = MastodonCollector(policy, mastodon_token(env))
     except CollectorError as exc:
         raise SocialstageError(redact(str(exc))) from None
     return collectors

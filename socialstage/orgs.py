@@ -21,16 +21,19 @@ from collectors.records import OrgAccount, Organization, normalize_platform
 from socialstage.errors import SocialstageError
 
 _PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_.-]*$")
-_HANDLE_RE = re.compile(r"^(@|/?[ur]/)?[\w.-]+$|^did:[a-z]+:[\w.%-]+$")
+_HANDLE_RE = re.compile(r"^(@|/?[ur]/)?[\w.-]+$|^did:[a-z]+:[\w.%-]+$|^@?[\w.-]+@[\w.-]+(:\d+)?$")
 _DID_RE = re.compile(r"^did:[a-z]+:[\w.%-]+$", re.IGNORECASE)
 
 
 def parse_account(spec: str) -> OrgAccount:
     """``PLATFORM:HANDLE`` or ``PLATFORM:HANDLE:DEPARTMENT`` (``x`` is an alias of ``twitter``; a Reddit
-    handle may be ``u/NAME`` or, for a subreddit, ``r/NAME``; a Bluesky account may be a DID, ``did:plc:...``)."""
+    handle may be ``u/NAME`` or, for a subreddit, ``r/NAME``; a Bluesky account may be a DID, ``did:plc:...``;
+    a Mastodon account is ``USER@INSTANCE``, the instance with a port where it has one)."""
     parts = [p.strip() for p in spec.split(":")]
     if len(parts) in (4, 5) and parts[1].lower() == "did" and _DID_RE.match(":".join(parts[1:4])):
         parts = [parts[0], ":".join(parts[1:4]).lower(), *parts[4:]]
+    if normalize_platform(parts[0]) == "mastodon" and len(parts) in (3, 4) and parts[2].isdigit():
+        parts = [parts[0], f"{parts[1]}:{parts[2]}", *parts[3:]]  # an instance with a port: acme@localhost:3000
     if (
         len(parts) not in (2, 3)
         or not _PLATFORM_RE.match(normalize_platform(parts[0]))
@@ -38,6 +41,10 @@ def parse_account(spec: str) -> OrgAccount:
     ):
         raise SocialstageError(
             f"account {spec!r} is not PLATFORM:HANDLE[:DEPARTMENT]; write e.g. twitter:AcmeHelp:support"
+        )
+    if normalize_platform(parts[0]) == "mastodon" and parts[1].lstrip("@").count("@") != 1:
+        raise SocialstageError(
+            f"account {spec!r}: a Mastodon account is USER@INSTANCE; write e.g. mastodon:acme@mastodon.social"
         )
     department = parts[2].lower() if len(parts) == 3 and parts[2] else None
     return OrgAccount(normalize_platform(parts[0]), parts[1].lstrip("@").removeprefix("/"), department)

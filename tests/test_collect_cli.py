@@ -200,12 +200,12 @@ def test_unavailable_accounts_exit_4_and_the_others_are_collected(apis: Apis) ->
     acme_on_x(apis)
     apis.x.suspended.add("acme_gone")
     result = apis.run("collect", "Acme", "--account", "x:AcmeHelp", "--account", "x:acme_gone",
-                      "--account", "mastodon:acme", "--format", "json")
+                      "--account", "threads:acme", "--format", "json")
     assert result.exit_code == 4
     [org] = json.loads(result.stdout)
     assert [a["status"] for a in org["accounts"]] == ["ok", "unavailable", "unavailable"]
     assert "User has been suspended: [acme_gone]." in org["accounts"][1]["errors"][0]
-    assert "no live collector for mastodon" in org["accounts"][2]["errors"][0]
+    assert "no live collector for threads" in org["accounts"][2]["errors"][0]
 
 
 def test_an_account_refused_everywhere_exits_4_and_says_refused(apis: Apis) -> None:
