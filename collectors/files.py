@@ -1,6 +1,8 @@
 """Import of exported posts: the socialstage import format and the Kaggle TWCS layout.
 
-Reads CSV or TSV and JSON Lines (each optionally gzipped) and Parquet. Each row is checked on its
+Reads CSV or TSV and JSON Lines (each optionally gzipped) and Parquet. twarc2 output and Reddit dumps
+are told from their content and read by :mod:`collectors.streams` (``socialstage import`` streams them
+into the store; here they are read whole, for ``--posts FILE``). Each row is checked on its
 own: a bad row is reported with its line number (the line it starts on, header = line 1; for
 Parquet, the row number) and the reason, and never silently dropped or repaired. With ``strict``
 the first bad row stops the read.
@@ -101,6 +103,16 @@ def read_posts(path: str | Path, *, strict: bool = False) -> ImportResult:
 
 
 def _read(path: Path, strict: bool) -> ImportResult:
+    from collectors.streams import sniff
+
+    layout = sniff(path)
+    if layout is not None:  # twarc2 output or a Reddit dump, told from its content
+        return _read_stream(path, layout, strict)
+    if _starts_zstd(path):
+        raise ImportFormatError(
+            f"{path}: a zstandard-compressed file that is neither a Reddit dump nor twarc2 output; decompress "
+            "it (zstd -d) to import a CSV or JSON Lines file"
+        )
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes[-1:] == [".gz"]:
         suffixes = suffixes[:-1]
@@ -111,6 +123,29 @@ def _read(path: Path, strict: bool) -> ImportResult:
     else:
         header, rows, unit = csv_rows(path)
     return _convert(path, header, rows, unit, strict)
+
+
+def _starts_zstd(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == b"\x28\xb5\x2f\xfd"
+
+
+def _read_stream(path: Path, layout: str, strict: bool) -> ImportResult:
+    """A twarc2 file or Reddit dump read whole (for ``--posts FILE``; ``import`` streams it into the store)."""
+    from collectors.streams import stream_posts
+
+    posts, rejected, rows_read, _ = stream_posts(path, layout)
+    if strict and rejected:
+        raise BadRowError(path, rejected[0].line, rejected[0].reason)
+    if rows_read == 0:
+        raise ImportFormatError(f"{path}: the file has no rows")
+    frame = pd.DataFrame([p.as_row() for p in posts], columns=list(POST_COLUMNS))
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["is_poll"] = frame["is_poll"].astype(bool)
+    for column in _COUNT_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    bad = [RejectedRow(r.line, r.reason, r.raw) for r in rejected]
+    return ImportResult(path, layout, frame, bad, rows_read, 0, "line")
 
 
 def iter_posts(path: str | Path, *, strict: bool = False) -> Iterator[Post]:
