@@ -279,8 +279,14 @@ def import_stream(
     if rejects is not None:
         result.rejects_file = rejects.close()
     if result.rows_read == 0:
-        raise ImportFormatError(f"{path}: the file has no rows")
+        raise ImportFormatError(f"{path}: the file has no rows{_why_empty(path)}")
     return result
+
+
+def _why_empty(path: Path) -> str:
+    with path.open("rb") as handle:
+        compressed = handle.read(4).startswith((ZSTD_MAGIC, GZIP_MAGIC))
+    return " (nothing could be decompressed: the file may be cut short)" if compressed else ""
 
 
 def check_stream(path: Path, layout: str, progress: Progress | None = None) -> tuple[int, str] | None:
