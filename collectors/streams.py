@@ -137,15 +137,29 @@ def _zstd_error() -> type[Exception]:
     return zstandard.ZstdError
 
 
+def _not_unicode(post: Post, meta: PostMeta | None) -> bool:
+    """Whether a post holds a lone surrogate (a JSON ``\\udXXX`` escape of half a character): not storable text."""
+    values = [post.text, post.author, *post.urls, post.in_reply_to_author, post.repost_of_author,
+              post.quote_of_author, *((meta.flair, meta.community) if meta else ())]
+    return any(v and NOT_UNICODE.search(v) for v in values)
+
+
 def _map(obj: dict[str, Any], layout: str) -> tuple[list[tuple[Post, PostMeta | None]], list[str], int]:
     if layout == REDDIT:
         try:
             post, meta = dump_record(obj)
         except ValueError as exc:
             return [], [str(exc)], 0
-        return [(post, meta)], [], 0
-    found = line_posts(obj)
-    return [(p, None) for p in found.posts], found.problems, found.references_skipped
+        found_posts: list[tuple[Post, PostMeta | None]] = [(post, meta)]
+        problems: list[str] = []
+        skipped = 0
+    else:
+        found = line_posts(obj)
+        found_posts, problems, skipped = [(p, None) for p in found.posts], found.problems, found.references_skipped
+    clean = [(p, m) for p, m in found_posts if not _not_unicode(p, m)]
+    problems += [f"post {p.post_id}: not UTF-8 text (a lone \\u surrogate escape)" for p, m in found_posts
+                 if _not_unicode(p, m)]
+    return clean, problems, skipped
 
 
 def read_lines(path: Path, layout: str, progress: Progress | None = None) -> Iterator[_Line]:

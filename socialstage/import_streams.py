@@ -62,7 +62,7 @@ def run_stream(name: str, layout: str, store: Store, rejects_folder: Path, conso
         result = import_stream(path, layout, store, rejects=rejects, progress=update)
     if result.posts == 0:
         listed = f"; listed in {result.rejects_file}" if result.rejects_file else ""
-        raise SocialstageError(f"no usable row in {name}: {describe(result)}; nothing imported{listed}")
+        raise SocialstageError(f"no usable row in {name}: {describe(result)}; nothing imported from it{listed}")
     message = (
         f"Imported {path.name} ({layout}): {result.posts} posts from {result.rows_read} lines, {result.added} new, "
         f"{result.already_stored} already stored."

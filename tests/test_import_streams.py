@@ -254,6 +254,18 @@ def test_a_twarc2_tweet_without_required_fields_is_a_bad_row_and_its_page_mates_
     assert "1764100000000000002" in stored and "1764100000000000007" not in stored
 
 
+def test_text_that_is_not_unicode_is_a_bad_row_not_a_failed_import(tmp_path: Path) -> None:
+    good, bad = _lines(COMMENTS)[0], dict(_lines(COMMENTS)[1], body="half a character: \ud83d")
+    path = tmp_path / "RC.ndjson"
+    path.write_bytes(json.dumps(good).encode() + b"\n" + json.dumps(bad).encode() + b"\n"
+                     + json.dumps(dict(good, id="kq1a09", name="t1_kq1a09")).encode()[:-2] + b"\xff\"}\n")
+    with Store(tmp_path / "s.db") as store:
+        result = import_stream(path, "reddit dump", store)
+        assert store.count_posts() == 1
+    assert [(r.line, r.reason) for r in result.rejected] == [
+        (2, "post kq1a02: not UTF-8 text (a lone \\u surrogate escape)"), (3, "not UTF-8 text")]
+
+
 def test_a_dump_cut_short_says_so_on_its_last_line(tmp_path: Path) -> None:
     text = "".join(json.dumps(r) + "\n" for r in _synthetic_comments(20000)).encode()
     path = tmp_path / "cut.zst"
