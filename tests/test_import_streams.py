@@ -336,3 +336,23 @@ def test_cli_audit_reads_a_twarc2_file(run_cli) -> None:
     result = run_cli("audit", "--posts", PAGES, "--org", "AcmeHelp", "--format", "json", "--model", "none")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["counts"]["posts"] == 5  # answer, repost, quote, poll, reply to a deleted post
+
+
+def test_a_progress_bar_of_the_bytes_read_on_a_terminal(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from socialstage.import_streams import run_stream
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+    dump = _write(tmp_path / "RC.zst", _synthetic_comments(3000), "zst")
+    with Store(tmp_path / "s.db") as store:
+        summary = run_stream(str(dump), "reddit dump", store, tmp_path / "rejects", console)
+    assert summary.startswith("Imported RC.zst (reddit dump): 3000 posts from 3000 lines, 3000 new")
+    assert "Importing RC.zst" in screen.getvalue()
+    quiet = io.StringIO()  # not a terminal: no bar at all
+    with Store(tmp_path / "s2.db") as store:
+        run_stream(str(dump), "reddit dump", store, tmp_path / "rejects", Console(file=quiet))
+    assert quiet.getvalue() == ""
