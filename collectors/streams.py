@@ -32,7 +32,7 @@ ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
 STREAM_LAYOUTS = (PAGE, FLAT, REDDIT)
-#: Lines read before each write to the store (one transaction each).
+#: Lines read (or posts found) before each write to the store (one transaction each).
 BATCH_LINES = 5000
 #: Lines looked at to tell a file's format; the first one that is a JSON object decides.
 SNIFF_LINES = 20
@@ -282,7 +282,7 @@ def import_stream(
                 if rejects is not None:
                     rejects.add(line.number, problem, line.text)
             lines += 1
-            if lines >= batch_lines:
+            if lines >= batch_lines or len(batch) >= batch_lines:  # a twarc2 page holds up to ~200 posts
                 flush()
                 lines = 0
         flush()

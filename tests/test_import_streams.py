@@ -182,6 +182,12 @@ def test_a_compressed_dump_is_streamed_in_batches(tmp_path: Path, compress: str)
     assert seen[-1] == (path.stat().st_size, path.stat().st_size) and len(seen) >= 3
 
 
+def test_a_batch_ends_when_its_posts_are_many_not_only_its_lines(tmp_path: Path) -> None:
+    with CountingStore(tmp_path / "s.db") as store:
+        import_stream(PAGES, "twarc2", store, batch_lines=4)  # the first page alone holds 8 posts
+        assert store.writes == [8, 1]
+
+
 def test_a_zstandard_file_of_several_frames_is_read_to_the_end(tmp_path: Path) -> None:
     rows = _synthetic_comments(30)
     frames = b"".join(zstandard.ZstdCompressor().compress(("".join(json.dumps(r) + "\n" for r in rows[i:i + 10])
