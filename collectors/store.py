@@ -183,17 +183,33 @@ class Store(CollectionState, Enrichment):
     def upsert_posts(self, posts: Iterable[Post] | pd.DataFrame, *, commit: bool = True) -> UpsertCounts:
         """Insert posts, or update the stored copy of each (platform, post_id) already present."""
         rows = list(_rows_from_frame(posts) if isinstance(posts, pd.DataFrame) else _rows_from_posts(posts))
-        before = self.count_posts()
+        keys = {(str(r[1]), str(r[2])) for r in rows}  # (platform, post_id) after the author key
         try:
+            stored = self._count_stored(keys)  # index lookups: a COUNT(*) of the table grows with the store
             self._conn.executemany(_UPSERT_SQL, rows)
         except sqlite3.Error:
             if commit:
                 self._conn.rollback()
             raise
-        added = self.count_posts() - before
+        added = len(keys) - stored
         if commit:
             self._conn.commit()
         return UpsertCounts(added=added, already_stored=len(rows) - added)
+
+    def _count_stored(self, keys: set[tuple[str, str]]) -> int:
+        """How many of the (platform, post_id) keys are stored."""
+        by_platform: dict[str, list[str]] = {}
+        for platform, post_id in keys:
+            by_platform.setdefault(platform, []).append(post_id)
+        found = 0
+        for platform, ids in by_platform.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                found += self._conn.execute(
+                    f"SELECT COUNT(*) FROM posts WHERE platform = ? AND post_id IN ({', '.join('?' * len(chunk))})",
+                    (platform, *chunk),
+                ).fetchone()[0]
+        return found
 
     def load_posts(
         self, keys: Iterable[tuple[str, str]] | None = None, *, context: bool = True
