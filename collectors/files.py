@@ -1,6 +1,8 @@
 """Import of exported posts: the socialstage import format and the Kaggle TWCS layout.
 
-Reads CSV or TSV and JSON Lines (each optionally gzipped) and Parquet. Each row is checked on its
+Reads CSV or TSV and JSON Lines (each optionally gzipped) and Parquet. twarc2 output and Reddit dumps
+are told from their content and read by :mod:`collectors.streams` (``socialstage import`` streams them
+into the store; here they are read whole, for ``--posts FILE``). Each row is checked on its
 own: a bad row is reported with its line number (the line it starts on, header = line 1; for
 Parquet, the row number) and the reason, and never silently dropped or repaired. With ``strict``
 the first bad row stops the read.
@@ -15,7 +17,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -93,6 +95,16 @@ def read_posts(path: str | Path, *, strict: bool = False) -> ImportResult:
 
 
 def _read(path: Path, strict: bool) -> ImportResult:
+    from collectors.streams import sniff
+
+    layout = sniff(path)
+    if layout is not None:  # twarc2 output or a Reddit dump, told from its content
+        return _read_stream(path, layout, strict)
+    if _starts_zstd(path):
+        raise ImportFormatError(
+            f"{path}: a zstandard-compressed file that is neither a Reddit dump nor twarc2 output; decompress "
+            "it (zstd -d) to import a CSV or JSON Lines file"
+        )
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes[-1:] == [".gz"]:
         suffixes = suffixes[:-1]
@@ -103,6 +115,29 @@ def _read(path: Path, strict: bool) -> ImportResult:
     else:
         header, rows, unit = csv_rows(path)
     return _convert(path, header, rows, unit, strict)
+
+
+def _starts_zstd(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) == b"\x28\xb5\x2f\xfd"
+
+
+def _read_stream(path: Path, layout: str, strict: bool) -> ImportResult:
+    """A twarc2 file or Reddit dump read whole (for ``--posts FILE``; ``import`` streams it into the store)."""
+    from collectors.streams import stream_posts
+
+    posts, rejected, rows_read, _ = stream_posts(path, layout)
+    if strict and rejected:
+        raise BadRowError(path, rejected[0].line, rejected[0].reason)
+    if rows_read == 0:
+        raise ImportFormatError(f"{path}: the file has no rows")
+    frame = pd.DataFrame([p.as_row() for p in posts], columns=list(POST_COLUMNS))
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["is_poll"] = frame["is_poll"].astype(bool)
+    for column in _COUNT_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    bad = [RejectedRow(r.line, r.reason, r.raw) for r in rejected]
+    return ImportResult(path, layout, frame, bad, rows_read, 0, "line")
 
 
 def iter_posts(path: str | Path, *, strict: bool = False) -> Iterator[Post]:
@@ -280,14 +315,39 @@ def _id(value: str) -> str | None:
     return match.group(1) if match else text
 
 
+#: The largest count a store can hold (SQLite's INTEGER is 64-bit signed).
+MAX_COUNT = 2**63 - 1
+
+
 def _count(column: str, value: str) -> int | None:
     text = value.strip()
     if not text:
         return None
     try:
-        number = float(text)
+        number = int(text) if text.isdigit() else float(text)
     except ValueError:
         raise ValueError(f"{column} {value!r} is not a whole number") from None
-    if not number.is_integer() or number < 0:
+    if isinstance(number, float) and (not number.is_integer() or number != number):
         raise ValueError(f"{column} {value!r} is not a whole number")
+    if number < 0:
+        raise ValueError(f"{column} {value!r} is negative")
+    if number > MAX_COUNT:
+        raise ValueError(f"{column} {text[:30]} is out of range (at most {MAX_COUNT})")
     return int(number)
+
+
+#: Times outside these bounds are imported but listed as suspect: before social media (2006), or more than a day
+#: ahead of the clock.
+EARLIEST_PLAUSIBLE = datetime(2006, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
+
+
+def suspect_times(result: ImportResult, now: datetime | None = None) -> list[str]:
+    """The post ids (``platform/post_id``) of the result whose time is before 2006 or more than a day in the
+    future, in file order: imported, but worth a look (a year 1, 1970 or 2099 is usually a broken export)."""
+    if result.posts.empty:
+        return []
+    latest = pd.Timestamp((now or datetime.now(UTC)) + FUTURE_SLACK)
+    times = result.posts["created_at"]
+    odd = result.posts[(times < pd.Timestamp(EARLIEST_PLAUSIBLE)) | (times > latest)]
+    return [f"{p}/{i}" for p, i in zip(odd["platform"], odd["post_id"], strict=True)]

@@ -108,6 +108,16 @@ CREATE TABLE IF NOT EXISTS cursors (
 
 _UPDATABLE = [c for c in POST_COLUMNS if c not in ("platform", "post_id", "author", "created_at", "text")]
 _COUNTS = ("like_count", "repost_count", "reply_count")
+#: A correcting upsert (``import``): the file's author, time and text replace the stored ones; its other
+#: values replace the stored ones where it gives them.
+_CORRECT_SQL = (
+    f"INSERT INTO posts (author_key, {', '.join(POST_COLUMNS)}) "
+    f"VALUES (?, {', '.join('?' for _ in POST_COLUMNS)}) "
+    "ON CONFLICT (platform, post_id) DO UPDATE SET author_key = excluded.author_key, author = excluded.author, "
+    "created_at = excluded.created_at, text = excluded.text, "
+    + ", ".join(f"{c} = COALESCE(excluded.{c}, {c})" for c in POST_COLUMNS
+                if c not in ("platform", "post_id", "author", "created_at", "text"))
+)
 _UPSERT_SQL = (
     f"INSERT INTO posts (author_key, {', '.join(POST_COLUMNS)}) "
     f"VALUES (?, {', '.join('?' for _ in POST_COLUMNS)}) "
@@ -144,10 +154,13 @@ def format_time(value: datetime | pd.Timestamp) -> str:
 
 @dataclass(frozen=True)
 class UpsertCounts:
-    """How many posts an upsert added and how many it found already stored."""
+    """How many posts an upsert added and how many it found already stored; with ``correct``, how many of
+    those it changed (``updated``, a subset of ``already_stored``) and which (``platform/post_id``)."""
 
     added: int
     already_stored: int
+    updated: int = 0
+    updated_ids: tuple[str, ...] = ()
 
 
 class Store(ReadOnlyAccess, Administration, CollectionState, Enrichment):
@@ -206,20 +219,70 @@ class Store(ReadOnlyAccess, Administration, CollectionState, Enrichment):
         """The number of posts stored."""
         return int(self._conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0])
 
-    def upsert_posts(self, posts: Iterable[Post] | pd.DataFrame, *, commit: bool = True) -> UpsertCounts:
-        """Insert posts, or update the stored copy of each (platform, post_id) already present."""
+    def upsert_posts(self, posts: Iterable[Post] | pd.DataFrame, *, commit: bool = True,
+                     correct: bool = False) -> UpsertCounts:
+        """Insert posts, or update the stored copy of each (platform, post_id) already present: filling in what
+        it lacks (collections), or, with ``correct`` (imports), taking the new author, time and text and every
+        value given, and counting the posts that changed. The counts are read inside the write transaction
+        (``BEGIN IMMEDIATE``), so they are true when another process writes at the same time."""
         rows = list(_rows_from_frame(posts) if isinstance(posts, pd.DataFrame) else _rows_from_posts(posts))
-        before = self.count_posts()
+        keys = {(str(r[1]), str(r[2])) for r in rows}  # (platform, post_id) after the author key
+        own_transaction = commit and not self._conn.in_transaction
         try:
-            self._conn.executemany(_UPSERT_SQL, rows)
+            if own_transaction:
+                self._conn.execute("BEGIN IMMEDIATE")
+            if correct:
+                before = self._stored_rows(keys)
+                stored = len(before)
+            else:
+                stored = self._count_stored(keys)  # index lookups: a COUNT(*) of the table grows with the store
+            self._conn.executemany(_CORRECT_SQL if correct else _UPSERT_SQL, rows)
+            changed = self._changed(before, keys) if correct else []
         except sqlite3.Error:
             if commit:
                 self._conn.rollback()
             raise
-        added = self.count_posts() - before
+        added = len(keys) - stored
         if commit:
             self._conn.commit()
-        return UpsertCounts(added=added, already_stored=len(rows) - added)
+        return UpsertCounts(added=added, already_stored=len(rows) - added, updated=len(changed),
+                            updated_ids=tuple(changed))
+
+    def _stored_rows(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[object, ...]]:
+        """The stored posts of the (platform, post_id) keys, by key (index lookups, 500 at a time)."""
+        columns = ", ".join(POST_COLUMNS)
+        found: dict[tuple[str, str], tuple[object, ...]] = {}
+        by_platform: dict[str, list[str]] = {}
+        for platform, post_id in keys:
+            by_platform.setdefault(platform, []).append(post_id)
+        for platform, ids in by_platform.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                for row in self._conn.execute(
+                        f"SELECT {columns} FROM posts WHERE platform = ? AND post_id IN "
+                        f"({', '.join('?' * len(chunk))})", (platform, *chunk)):
+                    found[(str(row[0]), str(row[1]))] = tuple(row)
+        return found
+
+    def _changed(self, before: dict[tuple[str, str], tuple[object, ...]], keys: set[tuple[str, str]]) -> list[str]:
+        """``platform/post_id`` of the stored posts whose row is not what it was (sorted)."""
+        after = self._stored_rows({k for k in keys if k in before})
+        return sorted(f"{p}/{i}" for (p, i), row in after.items() if row != before[(p, i)])
+
+    def _count_stored(self, keys: set[tuple[str, str]]) -> int:
+        """How many of the (platform, post_id) keys are stored."""
+        by_platform: dict[str, list[str]] = {}
+        for platform, post_id in keys:
+            by_platform.setdefault(platform, []).append(post_id)
+        found = 0
+        for platform, ids in by_platform.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                found += self._conn.execute(
+                    f"SELECT COUNT(*) FROM posts WHERE platform = ? AND post_id IN ({', '.join('?' * len(chunk))})",
+                    (platform, *chunk),
+                ).fetchone()[0]
+        return found
 
     def load_posts(
         self, keys: Iterable[tuple[str, str]] | None = None, *, context: bool = True

@@ -163,7 +163,8 @@ class CollectionState:
             conn.executemany(
                 "UPDATE posts SET in_reply_to_author = (SELECT p.author FROM posts p "
                 "WHERE p.platform = posts.platform AND p.post_id = posts.in_reply_to_id) "
-                "WHERE platform = ? AND in_reply_to_id = ? AND in_reply_to_author IS NULL",
+                # "+": look the replies up by parent (posts_reply), not every post without a parent author
+                "WHERE platform = ? AND in_reply_to_id = ? AND +in_reply_to_author IS NULL",
                 list(reply_parents),
             )
             if cursor is not None:

@@ -97,11 +97,17 @@ def _newer(a: str | None, b: str | None) -> str | None:
     return a if int(a) >= int(b) else b
 
 
+def page_index(body: dict[str, Any]) -> tuple[dict[str, str | None], dict[str, dict[str, Any]]]:
+    """An API v2 page's ``includes``: usernames by user id and the referenced tweets by id."""
+    includes = body.get("includes") or {}
+    users = {u["id"]: u.get("username") for u in includes.get("users") or [] if isinstance(u, dict) and "id" in u}
+    tweets = {t["id"]: t for t in includes.get("tweets") or [] if isinstance(t, dict) and "id" in t}
+    return users, tweets
+
+
 def page_posts(body: dict[str, Any]) -> list[Post]:
     """The posts of one API v2 page: its ``data`` and the referenced posts in ``includes.tweets``."""
-    includes = body.get("includes") or {}
-    users = {u["id"]: u.get("username") for u in includes.get("users", []) if "id" in u}
-    tweets = {t["id"]: t for t in includes.get("tweets", []) if "id" in t}
+    users, tweets = page_index(body)
     found: dict[str, Post] = {}
     for tweet in [*tweets.values(), *(body.get("data") or [])]:
         post = tweet_post(tweet, users, tweets)
@@ -110,9 +116,13 @@ def page_posts(body: dict[str, Any]) -> list[Post]:
     return list(found.values())
 
 
+#: The fields a tweet needs to be a post.
+TWEET_REQUIRED = ("id", "author_id", "created_at")
+
+
 def tweet_post(tweet: dict[str, Any], users: dict[str, str | None], tweets: dict[str, dict[str, Any]]) -> Post | None:
-    """One API v2 tweet as a Post (None without the fields a post needs: id, author, time)."""
-    if not tweet.get("id") or not tweet.get("author_id") or not tweet.get("created_at"):
+    """One API v2 tweet as a Post (None without the fields a post needs: ``TWEET_REQUIRED``)."""
+    if not all(tweet.get(name) for name in TWEET_REQUIRED):
         return None
     refs = {r.get("type"): r.get("id") for r in tweet.get("referenced_tweets") or []}
 

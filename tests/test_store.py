@@ -47,6 +47,14 @@ def test_upsert_by_platform_and_post_id(store: Store) -> None:
     assert texts[("reddit", "1")] == "a reddit post"
 
 
+def test_upsert_counts_with_repeats_in_a_batch_and_batches_of_thousands(store: Store) -> None:
+    store.upsert_posts([post(str(i)) for i in range(0, 1200, 2)])
+    batch = [post(str(i)) for i in range(1200)] + [post("1"), post("5", platform="reddit")]
+    counts = store.upsert_posts(batch)
+    assert (counts.added, counts.already_stored) == (601, 601)  # 600 new ids, one new reddit post; "1" twice
+    assert store.count_posts() == 1201
+
+
 def test_later_copy_fills_in_but_never_erases(store: Store) -> None:
     store.upsert_posts([post("1", text="", in_reply_to_id="0", like_count=5, repost_count=1,
                              urls=("https://a.example",), is_poll=True)])
