@@ -15,7 +15,7 @@ import gzip
 import logging
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -79,8 +79,15 @@ def detect_layout(columns: list[str]) -> str:
     return "socialstage"
 
 
-def read_posts(path: str | Path, *, strict: bool = False) -> ImportResult:
-    """Read a posts file; raise ImportFormatError for whole-file problems, BadRowError if strict."""
+#: ``progress(bytes_read, total_bytes_or_None, rows_read)``, called every ``PROGRESS_ROWS`` rows of a large read.
+ReadProgress = Callable[[int, "int | None", int], None]
+PROGRESS_ROWS = 5000
+
+
+def read_posts(path: str | Path, *, strict: bool = False, progress: ReadProgress | None = None) -> ImportResult:
+    """Read a posts file; raise ImportFormatError for whole-file problems, BadRowError if strict. ``progress``
+    hears how far a CSV or JSON Lines read is (the bytes are estimated from the values read; a gzipped file has
+    no total)."""
     path = Path(path)
     if not path.exists():
         raise ImportFormatError(f"{path}: no such file")
@@ -89,12 +96,12 @@ def read_posts(path: str | Path, *, strict: bool = False) -> ImportResult:
     if path.stat().st_size == 0:
         raise ImportFormatError(f"{path}: the file is empty")
     try:
-        return _read(path, strict)
+        return _read(path, strict, progress)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise ImportFormatError(f"{path}: not a readable gzip file ({exc})") from None
 
 
-def _read(path: Path, strict: bool) -> ImportResult:
+def _read(path: Path, strict: bool, progress: ReadProgress | None = None) -> ImportResult:
     from collectors.streams import sniff
 
     layout = sniff(path)
@@ -114,7 +121,22 @@ def _read(path: Path, strict: bool) -> ImportResult:
         header, rows, unit = None, jsonl_rows(path), "line"
     else:
         header, rows, unit = csv_rows(path)
-    return _convert(path, header, rows, unit, strict)
+    total = None if [s.lower() for s in path.suffixes][-1:] == [".gz"] else path.stat().st_size
+    return _convert(path, header, _reporting(rows, progress, total) if progress else rows, unit, strict)
+
+
+def _reporting(rows: Iterator[tuple[int, dict[str, str] | str]], progress: ReadProgress,
+               total: int | None) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """``rows``, telling ``progress`` every ``PROGRESS_ROWS`` rows and at the end (bytes estimated from the
+    values: their lengths and one separator each)."""
+    done = count = 0
+    for line, raw in rows:
+        count += 1
+        done += len(raw) + 1 if isinstance(raw, str) else sum(len(v) + 1 for v in raw.values() if v is not None)
+        if count % PROGRESS_ROWS == 0:
+            progress(min(done, total) if total else done, total, count)
+        yield line, raw
+    progress(total or done, total or done, count)
 
 
 def _starts_zstd(path: Path) -> bool:

@@ -164,7 +164,7 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
     from collectors.files import ImportResult, read_posts, suspect_times, write_rejects
     from collectors.safe_write import OutputError
     from collectors.store import resolve_db_path
-    from socialstage.import_streams import check_strict, run_stream, stream_layout
+    from socialstage.import_streams import byte_bar, check_strict, run_stream, stream_layout
     from socialstage.inputs import describe_rejects, open_store
 
     path = resolve_db_path(db)
@@ -177,8 +177,8 @@ def import_(files: tuple[str, ...], strict: bool, rejects: str | None, db: str |
                 check_strict(name, layout, console)
             results.append((name, layout))
             continue
-        with console.status(f"Reading {name}"):
-            result = read_posts(name, strict=strict)
+        with byte_bar(console, f"Reading {Path(name).name}") as update:
+            result = read_posts(name, strict=strict, progress=update)
         if result.posts.empty:
             raise SocialstageError(f"no usable row in {name}: {describe_rejects(result)}; nothing imported")
         results.append((name, result))

@@ -26,15 +26,24 @@ def stream_layout(name: str) -> str | None:
 
 
 @contextmanager
-def _bar(console: Console, label: str) -> Iterator[Callable[[int, int], None]]:
-    """A transient bar of the bytes read on a terminal (nothing elsewhere); yields its update function."""
+def byte_bar(console: Console, label: str) -> Iterator[Callable[..., None]]:
+    """A transient bar of the bytes read on a terminal (nothing elsewhere), with the rows read, the rate and
+    the time left; yields its update function ``update(done, size, rows=None)``."""
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
-        console=console, transient=True, disable=not console.is_terminal,
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TextColumn("{task.fields[rows]}"),
+        TransferSpeedColumn(), TimeRemainingColumn(), console=console, transient=True,
+        disable=not console.is_terminal,
     )
     with progress:
-        task = progress.add_task(label, total=None)
-        yield lambda done, size: progress.update(task, completed=done, total=size)
+        task = progress.add_task(label, total=None, rows="")
+
+        def update(done: int, size: int | None, rows: int | None = None) -> None:
+            progress.update(task, completed=done, total=size, rows="" if rows is None else plural(rows, "row"))
+
+        yield update
+
+
+_bar = byte_bar
 
 
 def check_strict(name: str, layout: str, console: Console) -> None:

@@ -98,3 +98,34 @@ def test_two_imports_at_once_print_true_counts(tmp_path: Path, writers: int) -> 
     already = [int(found.group(2)) for found in counts]
     assert sum(new) == 3000 and all(a >= 0 for a in already)
     assert all(n + a == 3000 for n, a in zip(new, already, strict=True))
+
+
+def test_a_large_read_reports_its_progress_in_rows_and_bytes(tmp_path: Path) -> None:
+    from collectors.files import PROGRESS_ROWS, read_posts
+
+    rows = [["twitter", str(i), "acme", "2024-03-04T09:00:00Z", f"post number {i}", "1"] for i in range(12_001)]
+    posts = _write(tmp_path / "large.csv", rows)
+    heard: list[tuple[int, int | None, int]] = []
+    result = read_posts(posts, progress=lambda done, total, count: heard.append((done, total, count)))
+    assert len(result.posts) == 12_001
+    size = posts.stat().st_size
+    assert [count for _, _, count in heard] == [PROGRESS_ROWS, 2 * PROGRESS_ROWS, 12_001]
+    assert all(total == size for _, total, _ in heard)
+    done = [d for d, _, _ in heard]
+    assert done == sorted(done) and done[-1] == size and 0 < done[0] < size
+
+
+def test_the_import_bar_shows_rows_rate_and_time_left_on_a_terminal(tmp_path: Path, db_path: Path) -> None:
+    import io
+
+    from socialstage.import_streams import byte_bar
+    from socialstage.terminal import SafeConsole
+
+    out = io.StringIO()
+    console = SafeConsole(file=out, force_terminal=True, width=120)
+    with byte_bar(console, "Reading large.csv") as update:
+        update(5_000, 20_000, 5_000)
+        update(10_000, 20_000, 10_000)
+    shown = out.getvalue()
+    assert "Reading large.csv" in shown
+    assert re.search(r"10,?000 rows", shown), shown

@@ -150,3 +150,19 @@ def test_the_report_fonts_fall_back_to_fonts_for_every_script(audited: dict[str,
     assert families[-1] == "sans-serif" and families.index("DejaVu Sans") < families.index("Noto Sans CJK JP")
     mono = next(s for s in stacks if "monospace" in s)
     assert "Noto Sans CJK JP" in mono and mono.strip().endswith("monospace")
+
+
+def test_activity_over_centuries_stays_a_readable_plot() -> None:
+    # dates in year 1 and 2099 beside 2024 (a broken export): per year, only the years with posts (it drew
+    # 25,000 monthly bars for minutes)
+    import pandas as pd
+
+    from socialstage.report.plots import MAX_BARS, monthly_activity
+
+    times = pd.to_datetime(["0001-01-01T00:00:00Z", "2024-03-04T09:00:00Z", "2024-05-04T09:00:00Z",
+                            "2099-01-01T00:00:00Z"], utc=True, format="ISO8601")
+    posts = pd.DataFrame({"created_at": times, "category": ["broadcast", "dialogue", "broadcast", "broadcast"]})
+    plot = monthly_activity(posts)
+    assert "per year over 3 years with posts" in plot.alt, plot.alt
+    months = monthly_activity(posts.iloc[1:3])
+    assert "per month over 3 months" in months.alt and MAX_BARS >= 100

@@ -102,8 +102,16 @@ def say_empty(ax: Axes, message: str) -> None:
             wrap=True)
 
 
+#: At most this many bars in the activity plot: a longer span is shown per year, and a span of more years than
+#: that (dates far in the past or future) shows only the years that hold posts.
+MAX_BARS = 120
+#: At most this many labels under the bars (every n-th bar is labelled beyond it).
+MAX_LABELS = 24
+
+
 def monthly_activity(org_posts: pd.DataFrame) -> Plot:
-    """Organization posts per calendar month, stacked by broadcast, dialogue and amplification."""
+    """Organization posts per calendar month (per year over more than ``MAX_BARS`` months), stacked by
+    broadcast, dialogue and amplification."""
     title = "Monthly activity: broadcast, dialogue and amplification"
     with figure() as fig:
         ax = fig.add_subplot()
@@ -111,21 +119,31 @@ def monthly_activity(org_posts: pd.DataFrame) -> Plot:
         if org_posts.empty:
             say_empty(ax, "The organization published nothing in the window.")
             return to_plot(fig, "monthly", title, "No organization posts in the window.")
-        months = org_posts["created_at"].dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("M")
-        counts = pd.crosstab(months, org_posts["category"]).reindex(columns=list(CATEGORIES), fill_value=0)
-        counts = counts.reindex(pd.period_range(counts.index.min(), counts.index.max(), freq="M"), fill_value=0)
+        moments = org_posts["created_at"].dt.tz_convert("UTC").dt.tz_localize(None)
+        unit, freq, label = "month", "M", "%b %Y"
+        months = moments.dt.to_period("M")
+        if (months.max() - months.min()).n + 1 > MAX_BARS:
+            unit, freq, label = "year", "Y", "%Y"
+        periods = moments.dt.to_period(freq)
+        counts = pd.crosstab(periods, org_posts["category"]).reindex(columns=list(CATEGORIES), fill_value=0)
+        gaps = (counts.index.max() - counts.index.min()).n + 1 > MAX_BARS  # only the periods that hold posts
+        if not gaps:
+            counts = counts.reindex(pd.period_range(counts.index.min(), counts.index.max(), freq=freq), fill_value=0)
         positions = np.arange(len(counts))
         bottom = np.zeros(len(counts))
         for category in CATEGORIES:
             values = counts[category].to_numpy(dtype=float)
             ax.bar(positions, values, bottom=bottom, width=0.7, color=COLOURS[category], label=category)
             bottom += values
-        ax.set_xticks(positions, [p.strftime("%b %Y") for p in counts.index], rotation=0 if len(counts) <= 8 else 45)
-        ax.set_ylabel("organization posts per month")
-        ax.set_xlabel("month (UTC)")
+        step = max(1, -(-len(counts) // MAX_LABELS))
+        shown = positions[::step]
+        ax.set_xticks(shown, [counts.index[i].strftime(label) for i in shown], rotation=0 if len(shown) <= 8 else 45)
+        ax.set_ylabel(f"organization posts per {unit}")
+        ax.set_xlabel(f"{unit} (UTC)" + (", only those with posts" if gaps else ""))
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         totals = ", ".join(f"{c} {int(counts[c].sum())}" for c in CATEGORIES)
-        return to_plot(fig, "monthly", title, f"Posts per month over {plural(len(counts), 'month')}: {totals}.")
+        over = plural(len(counts), unit) + (" with posts" if gaps else "")
+        return to_plot(fig, "monthly", title, f"Posts per {unit} over {over}: {totals}.")
 
 
 _TIME_TICKS = ((1 / 60, "1 min"), (0.25, "15 min"), (1, "1 h"), (4, "4 h"), (24, "1 day"), (72, "3 days"),
