@@ -188,7 +188,7 @@ def assess(feature: str, value: float | None, op: str, threshold: float, feature
         if cases < MIN_RATE_CASES:
             return Assessment(UNMEASURABLE, False, None, cases, f"too few cases: {cases} answered")
         certain = cases >= MIN_CASES
-        return Assessment(status, certain, None, cases, "" if certain else f"over {cases} answers only")
+        return Assessment(status, certain, None, cases, "" if certain else f"over {_n(cases, 'answer')} only")
     if feature == "amplification_share" and view.reposts == "absent" and status == NOT_MET and op == ">=":
         return Assessment(UNMEASURABLE, False, None, seen["posts"], REPOSTS_ABSENT)
     if feature in POST_SHARES:
@@ -199,7 +199,12 @@ def assess(feature: str, value: float | None, op: str, threshold: float, feature
                                                              "anyone asked it something is unseen")
     certain = status == MET or seen["posts"] >= MIN_CASES or seen["posts"] == 0  # no post at all is a fact
     return Assessment(status, certain, None, seen["posts"],
-                      "" if certain else f"over {seen['posts']} posts only (possibly a sample)")
+                      "" if certain else f"over {_n(seen['posts'], 'post')} only (possibly a sample)")
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 post``, ``3 posts``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _share_assessment(status: str, value: float, cases: int, op: str, threshold: float, what: str) -> Assessment:
@@ -208,5 +213,6 @@ def _share_assessment(status: str, value: float, cases: int, op: str, threshold:
     if op == "<=":
         side = (high <= threshold) if status == MET else (low > threshold)
     certain = side and cases >= MIN_CASES
-    reason = "" if certain else f"{cases} {what}: 90% interval {low:.0%} to {high:.0%}"
+    counted = _n(cases, "post") + what.removeprefix("posts") if what.startswith("posts") else f"{cases} {what}"
+    reason = "" if certain else f"{counted}: 90% interval {low:.0%} to {high:.0%}"
     return Assessment(status, certain, (round(low, 4), round(high, 4)), cases, reason)
