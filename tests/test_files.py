@@ -521,3 +521,12 @@ def test_text_and_ids_round_trip_through_csv_and_jsonl(tmp_path: Path, rows: lis
         assert got == expected, path.name
         assert set(result.posts["in_reply_to_id"]) == {rows[0][0]}
         assert list(result.posts["author"]) == [f"author_{i}" for i in range(len(rows))]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(2006, 1, 1), max_value=datetime(2035, 12, 31)))
+def test_x_api_times_read_by_hand_equal_strptime(moment: datetime) -> None:
+    from collectors.files import parse_time
+
+    text = moment.replace(microsecond=0).strftime("%a %b %d %H:%M:%S +0000 %Y")
+    assert parse_time(text) == datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y")
