@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
-from collectors.bluesky_client import DEFAULT_PDS, PUBLIC_API, Counted, Refusal, Xrpc
+from collectors.bluesky_client import DEFAULT_PDS, PUBLIC_API, Refusal, Xrpc
 from collectors.bluesky_records import (
     PLATFORM,
     Authors,
@@ -53,7 +53,7 @@ from collectors.bluesky_records import (
     stamp,
 )
 from collectors.credentials import BlueskyLogin
-from collectors.ratelimit import NetworkFailure, RateLimitStop, RequestPolicy, ServerFailure
+from collectors.ratelimit import Counted, NetworkFailure, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post
 from collectors.store import Store, UpsertCounts
 from collectors.store_collect import PageCursor

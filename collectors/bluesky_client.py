@@ -11,7 +11,6 @@ atproto sees the answer. Everything atproto returns is turned into plain JSON di
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,6 @@ from atproto_client import exceptions as atproto_errors
 from atproto_client.models.utils import get_model_as_dict
 from atproto_client.request import Request
 
-from collectors.base import CollectionReport
 from collectors.credentials import BlueskyLogin, CredentialError, register_secret
 from collectors.ratelimit import PolicySession, RequestPolicy
 
@@ -80,21 +78,6 @@ def _refusal(exc: atproto_errors.AtProtocolError) -> Refusal:
     if not error and isinstance(content, dict):
         error, message = str(content.get("error") or ""), str(content.get("message") or "")
     return Refusal(response.status_code, error or f"HTTP {response.status_code}", message[:160])
-
-
-class Counted:
-    """Adds the requests and waits made inside the block to a report."""
-
-    def __init__(self, policy: RequestPolicy, report: CollectionReport) -> None:
-        self._policy, self._report = policy, report
-
-    def __enter__(self) -> None:
-        self._before, self._waited = Counter(self._policy.requests), self._policy.waited
-
-    def __exit__(self, *exc: object) -> None:
-        for endpoint, count in (self._policy.requests - self._before).items():
-            self._report.requests[endpoint] = self._report.requests.get(endpoint, 0) + count
-        self._report.waited_seconds += self._policy.waited - self._waited
 
 
 class Xrpc:

@@ -38,7 +38,7 @@ from typing import Any
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
 from collectors.credentials import MastodonToken
-from collectors.mastodon_client import Counted, Instances, Refusal
+from collectors.mastodon_client import Instances, Refusal
 from collectors.mastodon_records import (
     PLATFORM,
     Authors,
@@ -51,7 +51,7 @@ from collectors.mastodon_records import (
     stamp,
     status_records,
 )
-from collectors.ratelimit import NetworkFailure, RateLimitStop, RequestPolicy, ServerFailure
+from collectors.ratelimit import Counted, NetworkFailure, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post
 from collectors.store import Store, UpsertCounts
 from collectors.store_collect import PageCursor, QueueItem

@@ -15,7 +15,6 @@ Mastodon.py leaves this module.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +23,7 @@ import requests
 from mastodon import Mastodon
 from mastodon import errors as mastodon_errors
 
-from collectors.base import CollectionReport, CollectorError
+from collectors.base import CollectorError
 from collectors.credentials import CredentialError, MastodonToken
 from collectors.ratelimit import NetworkFailure, PolicySession, RequestPolicy
 
@@ -80,21 +79,6 @@ def _refusal(exc: mastodon_errors.MastodonAPIError, last: requests.Response | No
         if isinstance(sent, dict) and sent.get("error"):
             reason = str(sent["error"])
     return Refusal(status, reason[:160])
-
-
-class Counted:
-    """Adds the requests and waits made inside the block to a report."""
-
-    def __init__(self, policy: RequestPolicy, report: CollectionReport) -> None:
-        self._policy, self._report = policy, report
-
-    def __enter__(self) -> None:
-        self._before, self._waited = Counter(self._policy.requests), self._policy.waited
-
-    def __exit__(self, *exc: object) -> None:
-        for endpoint, count in (self._policy.requests - self._before).items():
-            self._report.requests[endpoint] = self._report.requests.get(endpoint, 0) + count
-        self._report.waited_seconds += self._policy.waited - self._waited
 
 
 class Instances:

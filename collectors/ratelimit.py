@@ -58,7 +58,14 @@ from typing import Any, Protocol
 
 import requests
 
-from collectors.base import DEFAULT_MAX_WAIT, CollectorError, NullProgress, Progress, duration_text
+from collectors.base import (
+    DEFAULT_MAX_WAIT,
+    CollectionReport,
+    CollectorError,
+    NullProgress,
+    Progress,
+    duration_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -398,3 +405,18 @@ class PolicySession(requests.Session):
         parent = super().request
         label = next((name for fragment, name in self.labels.items() if fragment in str(url)), None)
         return self.policy.send(lambda: parent(method, url, *args, **kwargs), label)
+
+
+class Counted:
+    """Adds the requests and waits made inside the block to a report."""
+
+    def __init__(self, policy: RequestPolicy, report: CollectionReport) -> None:
+        self._policy, self._report = policy, report
+
+    def __enter__(self) -> None:
+        self._before, self._waited = Counter(self._policy.requests), self._policy.waited
+
+    def __exit__(self, *exc: object) -> None:
+        for endpoint, count in (self._policy.requests - self._before).items():
+            self._report.requests[endpoint] = self._report.requests.get(endpoint, 0) + count
+        self._report.waited_seconds += self._policy.waited - self._waited
