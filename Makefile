@@ -35,6 +35,7 @@ browser:
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --nbmake tests notebooks
 
 lint: $(STAMP)
