@@ -142,3 +142,13 @@ class PostMeta:
     distinguished: str | None = None
     flair: str | None = None
     community: str | None = None
+
+
+def format_time(value: datetime) -> str:
+    """A UTC time (a datetime or a pandas Timestamp) as fixed-width ISO 8601 text, so that text order is time
+    order; a naive time is taken as UTC."""
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

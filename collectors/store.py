@@ -25,6 +25,7 @@ from collectors.records import (
     OrgAccount,
     Organization,
     Post,
+    format_time,
     normalize_handle,
     normalize_platform,
 )
@@ -141,15 +142,6 @@ def resolve_db_path(option: str | os.PathLike[str] | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return default_db_path()
-
-
-def format_time(value: datetime | pd.Timestamp) -> str:
-    """A UTC time as fixed-width ISO 8601 text, so that text order is time order."""
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)

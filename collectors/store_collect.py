@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from collectors.records import Account, Post, PostMeta, normalize_handle, normalize_platform
+from collectors.records import Account, Post, PostMeta, format_time, normalize_handle, normalize_platform
 
 if TYPE_CHECKING:
     from collectors.store import UpsertCounts
@@ -228,7 +228,6 @@ class CollectionState:
     ) -> list[tuple[str, int | None]]:
         """(post id, stored reply count) of the stored posts that start a conversation (Reddit submissions),
         created at ``since`` or later, by ``author`` or in ``community``, newest first."""
-        from collectors.store import format_time
 
         sql = ("SELECT p.post_id, p.reply_count FROM posts p WHERE p.platform=? AND p.conversation_id=p.post_id "
                "AND p.in_reply_to_id IS NULL AND p.created_at >= ?")

@@ -31,7 +31,7 @@ from socialstage.terminal import SafeConsole
 from socialstage.wording import plural
 
 if TYPE_CHECKING:
-    from socialstage.audit import AuditResult
+    pass
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -94,8 +94,9 @@ def demo(seed: int, weeks: int, fmt: str, export: str | None, save: bool, climb:
         socialstage demo --climb --save    # then: socialstage audit demo-climbing --by month
     """
     from socialstage.demo import feature_rows, placement_rows, run_climb, run_demo
-    from socialstage.render import print_audit, summary_table, to_json
+    from socialstage.render import print_audit, to_json
     from socialstage.scoring import verdict_line
+    from socialstage.tables import summary_table
 
     run = run_climb(seed=seed, model=model) if climb else run_demo(seed=seed, weeks=weeks, model=model)
     if export:
@@ -267,7 +268,9 @@ def audit(
         from socialstage.cmd_collect import collect_for_audit
 
         accounts = collect_for_audit(ctx, org_label, accounts, orgs_file, since, db)
-    result = _audit_one(org_label, posts_file, accounts, orgs_file, since, until, db)
+    from socialstage.one_audit import audit_one
+
+    result = audit_one(org_label, posts_file, accounts, orgs_file, since, until, db)
     choice = choose_model(model)
     apply_model([result], choice)
     if by:
@@ -294,37 +297,6 @@ def _listed(ids: Sequence[str], most: int = 5) -> str:
     """The first ``most`` ids, comma-separated, and how many more."""
     shown = ", ".join(ids[:most])
     return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
-
-
-def _audit_one(
-    org_label: str, posts_file: str | None, accounts: tuple[str, ...], orgs_file: str | None,
-    since: datetime | None, until: datetime | None, db: str | None,
-) -> AuditResult:
-    from socialstage.audit import audit_posts, check_presence
-    from socialstage.inputs import load_inputs
-
-    loaded = load_inputs(org_label, posts_file, accounts, orgs_file, db)
-    windowed = since is not None or until is not None
-    if windowed:  # presence is checked over every post, not only the window's
-        check_presence(loaded.posts, loaded.org, loaded.source)
-    result = audit_posts(loaded.posts, [loaded.org], source=loaded.source, since=since, until=until,
-                         profiles=loaded.profiles)[0]
-    if not windowed:  # without a window the audit's own preparation holds every post by, to or about it
-        check_presence(loaded.posts, loaded.org, loaded.source, frames=result.frames)
-    elif result.counts["posts"] == 0 and result.counts["inbound"] == 0:
-        from socialstage.errors import NoDataError
-
-        first = f"{since:%Y-%m-%d}" if since else "the first post"
-        last = f"{until:%Y-%m-%d}" if until else "the last post"
-        raise NoDataError(f"no data: nothing by or to {loaded.org.name} from {first} to {last}; widen the window "
-                          "(--since, --until) or check the accounts")
-    result.warnings[:0] = loaded.warnings
-    if not posts_file:
-        from socialstage.audit import apply_collection
-        from socialstage.collect import notes_from_store
-
-        apply_collection(result, notes_from_store(loaded.org, db))
-    return result
 
 
 @cli.command()

@@ -163,7 +163,7 @@ def run_collection(
 
 def print_outcomes(console: SafeConsole, outcomes: Sequence[CollectionOutcome], resume: str) -> None:
     """The summary table, then one line per problem, missing part or cap, then how to resume."""
-    from socialstage.render import summary_table
+    from socialstage.tables import summary_table
 
     rows = [
         {"organization": o.org.name, "account": account_label(r.platform, r.account), "status": r.status,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -98,21 +97,3 @@ def dataset(out: str, posts_file: str | None, list_file: str | None, orgs_file: 
     verb = "Added" if add else "Wrote"
     click.echo(f"{verb} {plural(len(orgs), 'organization')}{note}, {plural(summary.rows, 'post row')}, "
                f"to {summary.root}")
-
-
-def check_engine(engine: str, scheduler: str | None, workers: int | None, posts: str | None) -> bool:
-    """Whether ``posts`` is a dataset (a folder or a URL); click.UsageError for engine options that do not fit."""
-    from socialstage.dataset import ORGS_FILE, PARTITION_KEY, is_dataset
-
-    dataset = bool(posts) and is_dataset(str(posts))
-    if dataset and "://" not in str(posts) and not any(
-            p.name == ORGS_FILE or p.name.startswith(f"{PARTITION_KEY}=") for p in Path(str(posts)).iterdir()):
-        raise SocialstageError(f"{posts} is a folder but not a dataset (no {ORGS_FILE}, no {PARTITION_KEY}=... "
-                               "folders); give a posts file, or write a dataset with `socialstage dataset`")
-    if engine == "dask" and not dataset:
-        raise click.UsageError("--engine dask scores a dataset folder: --posts DIR, written by `socialstage dataset`")
-    if engine != "dask" and (scheduler or workers):
-        raise click.UsageError("--scheduler and --workers go with --engine dask")
-    if scheduler and workers:
-        raise click.UsageError("--workers sizes the local cluster; with --scheduler the cluster's own workers run")
-    return dataset

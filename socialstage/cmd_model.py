@@ -84,11 +84,11 @@ def label(
     """
     from classifier.labels import add_label, labels_path
     from features.registry import feature_names
-    from socialstage.cli import _audit_one
     from socialstage.labeling import default_labeler, label_row, parse_stage, resolve_labels_dir
+    from socialstage.one_audit import audit_one
 
     stage_index = parse_stage(stage_value)
-    result = _audit_one(name, posts_file, accounts, orgs_file, since, until, db)
+    result = audit_one(name, posts_file, accounts, orgs_file, since, until, db)
     row = label_row(result, stage_index=stage_index, rationale=rationale, source=source,
                     source_dataset=source_dataset or result.source, labeler=labeler or default_labeler())
     folder = resolve_labels_dir(data)

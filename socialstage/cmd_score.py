@@ -133,8 +133,8 @@ def _range_text(record: Mapping[str, Any]) -> str:
 
 
 def _table(console: SafeConsole, rows: pd.DataFrame) -> None:
-    from socialstage.render import feature_text, summary_table
     from socialstage.score import row_records
+    from socialstage.tables import feature_text, summary_table
 
     records = row_records(rows)
 
@@ -223,7 +223,6 @@ def score(
         socialstage score --posts s3://bucket/brands-ds --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from collectors.store import resolve_db_path
-    from socialstage.cmd_dataset import check_engine
     from socialstage.dataset import read_organizations
     from socialstage.engines import score_dataset_batch
     from socialstage.inputs import open_store
@@ -301,3 +300,20 @@ def score(
                   highlight=False)
     ctx.exit(code)
 
+
+def check_engine(engine: str, scheduler: str | None, workers: int | None, posts: str | None) -> bool:
+    """Whether ``posts`` is a dataset (a folder or a URL); click.UsageError for engine options that do not fit."""
+    from socialstage.dataset import ORGS_FILE, PARTITION_KEY, is_dataset
+
+    dataset = bool(posts) and is_dataset(str(posts))
+    if dataset and "://" not in str(posts) and not any(
+            p.name == ORGS_FILE or p.name.startswith(f"{PARTITION_KEY}=") for p in Path(str(posts)).iterdir()):
+        raise SocialstageError(f"{posts} is a folder but not a dataset (no {ORGS_FILE}, no {PARTITION_KEY}=... "
+                               "folders); give a posts file, or write a dataset with `socialstage dataset`")
+    if engine == "dask" and not dataset:
+        raise click.UsageError("--engine dask scores a dataset folder: --posts DIR, written by `socialstage dataset`")
+    if engine != "dask" and (scheduler or workers):
+        raise click.UsageError("--scheduler and --workers go with --engine dask")
+    if scheduler and workers:
+        raise click.UsageError("--workers sizes the local cluster; with --scheduler the cluster's own workers run")
+    return dataset

@@ -11,8 +11,8 @@ from classifier.stages import STAGES, journey
 from collectors.simulated import SimulatedOrg, posts_frame, simulate_orgs
 from collectors.simulated_climb import simulate_climb
 from socialstage.audit import AuditResult, audit_posts
-from socialstage.render import feature_text
 from socialstage.scoring import apply_model, choose_model
+from socialstage.tables import feature_text
 
 #: Key features shown in the demo table, with their short column headings.
 DEMO_COLUMNS = {

@@ -1,4 +1,4 @@
-"""The Dask engine: :func:`socialstage.engines.score_partition` mapped over the partitions on a Dask cluster.
+"""The Dask engine: :func:`socialstage.partition_scoring.score_partition` mapped over the partitions on a Dask cluster.
 
 Imported only for ``score --engine dask``. Without a scheduler address a ``LocalCluster`` of worker processes
 (one thread each: the features are pandas code that holds the GIL) runs on this machine; with
@@ -30,8 +30,8 @@ from classifier.fileio import file_sha256
 from classifier.linear import linear_path
 from classifier.persistence import DEFAULT_MODEL, card_path, load_model
 from socialstage import __version__
-from socialstage.engines import PartitionJob, chunks, one_line, score_partitions
 from socialstage.errors import SocialstageError
+from socialstage.partition_scoring import PartitionJob, chunks, one_line, score_partitions
 from socialstage.score import ERROR, failed_row, rows_frame
 from socialstage.scoring import DEFAULT, ModelChoice
 
@@ -95,7 +95,7 @@ def worker_choice(spec: ModelSpec) -> ModelChoice:
 
 
 def score_on_worker(jobs: list[PartitionJob], spec: ModelSpec) -> list[pd.DataFrame]:
-    """The task: the jobs' rows (:func:`socialstage.engines.score_partitions`), with the model loaded once per
+    """The task: the jobs' rows (:func:`socialstage.partition_scoring.score_partitions`), with the model loaded once per
     worker."""
     try:
         choice = worker_choice(spec)

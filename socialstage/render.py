@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console, Group
@@ -16,25 +15,14 @@ from rich.text import Text
 from classifier.evidence import MET, NOT_MET, UNMEASURABLE
 from classifier.rubric import RUBRIC, Evidence, format_value
 from classifier.stages import STAGES, journey
-from features.registry import COUNT_FEATURES, FEATURES
+from features.registry import FEATURES
 from socialstage.audit import KEY_FEATURES, AuditResult, evidence_warnings
-from socialstage.terminal import clean
+from socialstage.tables import feature_text
 
-_UNITS = {c.feature: c.unit for c in RUBRIC}
 #: The colour of each evidence status in the terminal.
 STATUS_STYLES = {MET: "green", NOT_MET: "red", UNMEASURABLE: "yellow"}
 #: A reason beside an evidence status is cut to this many characters in the terminal.
 REASON_CHARS = 64
-
-
-def feature_text(name: str, value: float | None) -> str:
-    """A feature value formatted by its kind (share, hours, count)."""
-    unit = _UNITS.get(name)
-    if unit is None:
-        unit = "share" if name.endswith(("_share", "_rate")) else "hours" if name.endswith("_hours") else "number"
-        if name in COUNT_FEATURES:
-            unit = "count"
-    return format_value(value, unit)
 
 
 def to_json(data: Any) -> str:
@@ -207,21 +195,6 @@ def _evidence_table(result: AuditResult) -> Table:
             measured += f" ({evidence.detail})" if evidence.detail else ""
             table.add_row(Text(evidence.criterion), Text(measured), status_text(evidence),
                           end_section=position + 1 == len(lines))
-    return table
-
-
-def summary_table(rows: Sequence[dict[str, Any]], title: str, text_columns: int = 1) -> Table:
-    """A compact table: each row a dict of column -> value; the first ``text_columns`` are text
-    (left-aligned), the rest numbers (right-aligned). Values are shown as text, never markup."""
-    table = Table(title=title, header_style="bold underline", box=None, padding=(0, 1), pad_edge=False)
-    if not rows:
-        return table
-    for position, column in enumerate(rows[0]):
-        width = max(len(str(column)), *(len(str(row[column])) for row in rows))
-        justify = "left" if position < text_columns else "right"
-        table.add_column(column, justify=justify, no_wrap=True, min_width=width)
-    for row in rows:
-        table.add_row(*(Text(clean(v)) for v in row.values()))
     return table
 
 

@@ -21,8 +21,8 @@ from classifier.stages import STAGES, journey
 from collectors.records import Organization
 from features.periods import FREQUENCIES, TICK, calendar_periods, split_windows
 from socialstage.audit import AuditResult, audit_frames
-from socialstage.render import feature_text, summary_table
 from socialstage.scoring import ModelChoice, apply_model
+from socialstage.tables import feature_text, summary_table
 from socialstage.wording import plural
 
 PERIODS = tuple(FREQUENCIES)

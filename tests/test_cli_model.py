@@ -166,9 +166,9 @@ def test_disagreement_is_always_said_and_the_card_decides_the_verdict(run_cli, d
                                                                        verdict: str) -> None:
     """(A model placing above the rubric on a stage with no measured criterion met is refused: see
     test_a_model_guess_above_the_evidence_never_decides.)"""
-    from socialstage.cli import _audit_one
+    from socialstage.one_audit import audit_one
 
-    result = _audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
+    result = audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
     apply_model([result], _constant_model(2, verdict))
     assert result.rubric.stage == 3 and result.model_stage == 2
     assert result.disagreement == {"rubric": 3, "model": 2}
@@ -181,12 +181,12 @@ def test_disagreement_is_always_said_and_the_card_decides_the_verdict(run_cli, d
 
 
 def test_a_model_missing_features_is_refused_when_chosen_and_skipped_when_shipped(demo_store: Path) -> None:
-    from socialstage.cli import _audit_one
     from socialstage.errors import SocialstageError
+    from socialstage.one_audit import audit_one
 
     table = pd.DataFrame({"org_posts": np.arange(10.0), "retired_feature": np.arange(10.0)})
     model = StageModel.fit(table, [2] * 5 + [5] * 5, ["org_posts", "retired_feature"])
-    result = _audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
+    result = audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
     with pytest.raises(SocialstageError, match="retired_feature"):
         apply_model([result], ModelChoice(model, "old.skops", explicit=True))
     apply_model([result], ModelChoice(model, "default", explicit=False))
@@ -194,9 +194,9 @@ def test_a_model_missing_features_is_refused_when_chosen_and_skipped_when_shippe
 
 
 def test_a_model_guess_above_the_evidence_never_decides(demo_store: Path) -> None:
-    from socialstage.cli import _audit_one
+    from socialstage.one_audit import audit_one
 
-    result = _audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
+    result = audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
     apply_model([result], _constant_model(6, "model"))
     assert result.model_stage == 6 and result.method == "rubric" and result.stage == 3
     assert "Propagating is contradicted by the evidence" in result.verdict_reason

@@ -26,7 +26,7 @@ from pandas.testing import assert_frame_equal
 import socialstage
 from collectors.records import OrgAccount, Organization
 from collectors.simulated import posts_frame, simulate_org, simulate_orgs
-from socialstage import engine_dask, engines
+from socialstage import engine_dask, partition_scoring
 from socialstage.audit import audit_posts
 from socialstage.cli import cli
 from socialstage.dataset import (
@@ -38,9 +38,10 @@ from socialstage.dataset import (
     read_partition,
     write_dataset,
 )
-from socialstage.engines import jobs_for, score_dataset, score_partition, score_partitions
+from socialstage.engines import jobs_for, score_dataset
 from socialstage.errors import SocialstageError
 from socialstage.inputs import profiles_frame
+from socialstage.partition_scoring import score_partition, score_partitions
 from socialstage.score import place_frame
 from socialstage.scoring import choose_model
 
@@ -101,7 +102,7 @@ def score(list_csv: Path | None, dataset: Path, out: Path, *engine: str) -> pd.D
 def test_the_dask_engine_writes_exactly_what_the_local_engine_writes(
     list_csv: Path, dataset_dir: Path, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engines, "PARTITIONS_PER_TASK", 2)  # three tasks for the two workers
+    monkeypatch.setattr(partition_scoring, "PARTITIONS_PER_TASK", 2)  # three tasks for the two workers
     local = score(list_csv, dataset_dir, tmp_path / "local.parquet", "local")
     dask = score(list_csv, dataset_dir, tmp_path / "dask.parquet", "dask", "--scheduler", scheduler)
     assert_frame_equal(local, dask, check_exact=True)

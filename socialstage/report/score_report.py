@@ -19,10 +19,10 @@ import pandas as pd
 
 from classifier.stages import STAGES, journey
 from socialstage.audit import KEY_FEATURES
-from socialstage.render import feature_text
 from socialstage.report import score_plots
 from socialstage.report.audit_report import FEATURE_LABELS
 from socialstage.report.templating import render as render_template
+from socialstage.tables import feature_text
 
 REQUIRED = ("org", "status", "stage_index", "rank")
 #: Column headings of the side-by-side tables (short: ten features must fit a printed page).
