@@ -229,16 +229,18 @@ def refused_endpoints(notes: Sequence[str]) -> list[str]:
     return found
 
 
-def apply_collection(result: AuditResult, notes: list[str]) -> None:
+def apply_collection(result: AuditResult, notes: list[str], *, reposts_collected: bool = False) -> None:
     """Attach the latest collection's notes and judge the evidence again with the endpoints it was refused
-    (posts addressed to the organization that a refused endpoint hides make its response rate partial)."""
+    (posts addressed to the organization that a refused endpoint hides make its response rate partial) and
+    with what it read: a collected timeline holds the account's reposts (``reposts_collected``), so having
+    none is measured, not unseen."""
     result.collection_notes = notes
     refused = refused_endpoints(notes)
-    if not refused:
+    unseen = (REPOSTS,) if result.rubric.view.reposts == "absent" and not reposts_collected else ()
+    if not refused and (REPOSTS in unseen) == (result.rubric.view.reposts == "absent"):
         return
     old = evidence_warnings(result.org, result.rubric)
-    result.rubric = evaluate(result.features, refused=refused,
-                             unseen=(REPOSTS,) if result.rubric.view.reposts == "absent" else ())
+    result.rubric = evaluate(result.features, refused=refused, unseen=unseen)
     result.warnings = [w for w in result.warnings if w not in old] + evidence_warnings(result.org, result.rubric)
 
 

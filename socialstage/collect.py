@@ -37,7 +37,7 @@ from collectors.credentials import (
     reddit_credentials,
     x_bearer_token,
 )
-from collectors.records import Organization
+from collectors.records import Organization, normalize_platform
 from collectors.reddit_records import MORE_LIMIT, REFRESH_DAYS
 from socialstage.errors import SocialstageError
 
@@ -228,12 +228,33 @@ def stored_notes(store: Store, org: Organization) -> list[str]:
     return collection_notes(summaries)
 
 
-def notes_from_store(org: Organization, db: str | None) -> list[str]:
-    """:func:`stored_notes` from the store at ``db`` (``--db``), or none when there is no store."""
+#: Platforms whose collected timelines hold the account's reposts (X retweets, Bluesky reposts, Mastodon boosts).
+REPOSTING_PLATFORMS = frozenset({"twitter", "bluesky", "mastodon"})
+#: Collection notes that say the timeline itself was not read.
+_TIMELINE_MISSING = (": missing timeline", ": missing feed", ": missing statuses")
+
+
+def reposts_collected(store: Store, org: Organization) -> bool:
+    """Whether a live collection read the timeline of one of the organization's accounts on a platform whose
+    timelines hold the account's reposts: then an account with none is measured as sharing nothing, not unseen
+    (``classifier.evidence``)."""
+    for account in org.accounts:
+        if normalize_platform(account.platform) not in REPOSTING_PLATFORMS:
+            continue
+        for found in store.load_collections([account.key]):
+            notes = [str(n) for n in found.get("notes") or []]
+            if found.get("status") in (OK, STOPPED) and not any(m in n for n in notes for m in _TIMELINE_MISSING):
+                return True
+    return False
+
+
+def collection_from_store(org: Organization, db: str | None) -> tuple[list[str], bool]:
+    """The notes of the organization's latest collections (:func:`stored_notes`) and whether they read its
+    reposts (:func:`reposts_collected`), from the store at ``db``; none and False when there is no store."""
     from collectors.store import Store, resolve_db_path
 
     path = resolve_db_path(db)
     if not path.exists():
-        return []
+        return [], False
     with Store(path, read_only=True) as store:
-        return stored_notes(store, org)
+        return stored_notes(store, org), reposts_collected(store, org)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from socialstage.audit import AuditResult, apply_collection, audit_posts, check_presence
-from socialstage.collect import notes_from_store
+from socialstage.collect import collection_from_store
 from socialstage.errors import NoDataError
 from socialstage.inputs import load_inputs
 
@@ -33,5 +33,6 @@ def audit_one(
                           "(--since, --until) or check the accounts")
     result.warnings[:0] = loaded.warnings
     if not posts_file:
-        apply_collection(result, notes_from_store(loaded.org, db))
+        notes, reposts = collection_from_store(loaded.org, db)
+        apply_collection(result, notes, reposts_collected=reposts)
     return result

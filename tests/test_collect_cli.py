@@ -313,3 +313,30 @@ def test_no_credential_appears_in_output_logs_reports_or_the_store(
         for text in texts:
             assert secret not in re.sub(r"\s+", "", text)  # rich may wrap a long line anywhere
         assert secret.encode() not in stored
+
+
+def test_a_collected_timeline_measures_reposts_a_file_without_any_leaves_them_unseen(apis: Apis, tmp_path) -> None:
+    # an X account that never reposts: collected live, its timeline holds its retweets, so none is measured
+    # (amplification not met); the same posts as a file say nothing of reposts (unmeasurable, with a warning)
+    x, start = apis.x, datetime.fromtimestamp(apis.clock.now(), UTC) - timedelta(days=3)
+    x.user("AcmeHelp", "1000")
+    for i in range(12):
+        x.user(f"fan{i}", str(3000 + i))
+        asked = x.tweet(f"fan{i}", f"@AcmeHelp question {i}?", start + timedelta(hours=i))
+        x.tweet("AcmeHelp", f"@fan{i} Here is how it works, step by step", start + timedelta(hours=i, minutes=30),
+                reply_to=asked["id"])
+    assert apis.run("collect", "Acme", "--account", "x:AcmeHelp").exit_code == 0
+
+    def amplification(data: dict) -> str:
+        return next(e["status"] for e in data["evidence"] if e["feature"] == "amplification_share")
+
+    live = json.loads(apis.run("audit", "Acme", "--format", "json", "--model", "none").stdout)
+    assert amplification(live) == "not met"
+    assert not any("is a repost" in w for w in live["warnings"])
+    exported = tmp_path / "acme.csv"
+    assert apis.run("store", "export", "Acme", "-o", exported).exit_code == 0
+    from_file = apis.run("audit", "Acme", "--posts", exported, "--account", "twitter:AcmeHelp", "--format", "json",
+                         "--model", "none")
+    data = json.loads(from_file.stdout)
+    assert amplification(data) == "unmeasurable"
+    assert any("none of its posts in the data is a repost" in w for w in data["warnings"])
