@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,6 +142,20 @@ def reddit_credentials(env: Mapping[str, str]) -> RedditCredentials:
     )
 
 
+def _both_or_neither(env: Mapping[str, str], names: Sequence[str], what: str) -> dict[str, str] | None:
+    """The two variables' values when both are set, None when neither is (public endpoints only), else
+    CredentialError naming the missing one and what the pair is (``what``)."""
+    values = {name: env.get(name, "").strip() for name in names}
+    if not any(values.values()):
+        return None
+    missing = [name for name, value in values.items() if not value]
+    if missing:
+        given = next(n for n in names if n not in missing)
+        raise CredentialError(f"{missing[0]} is not set but {given} is: set both ({what}) in the environment or "
+                              ".env, or neither to collect without mentions")
+    return values
+
+
 @dataclass(frozen=True)
 class BlueskyLogin:
     """A Bluesky account and its app password (to search posts: ``searchPosts`` needs a login)."""
@@ -153,16 +167,10 @@ class BlueskyLogin:
 def bluesky_login(env: Mapping[str, str]) -> BlueskyLogin | None:
     """The Bluesky login when both variables are set, None when neither is (public endpoints only), else
     CredentialError naming the one missing."""
-    values = {name: env.get(name, "").strip() for name in BLUESKY_VARS}
-    if not any(values.values()):
+    values = _both_or_neither(env, BLUESKY_VARS, "a Bluesky handle and an app password from Settings > Privacy "
+                              "and security > App passwords")
+    if values is None:
         return None
-    missing = [name for name, value in values.items() if not value]
-    if missing:
-        raise CredentialError(
-            f"{missing[0]} is not set but {next(n for n in BLUESKY_VARS if n not in missing)} is: set both "
-            "(a Bluesky handle and an app password from Settings > Privacy and security > App passwords) "
-            "in the environment or .env, or neither to collect without mentions"
-        )
     password = Secret("BLUESKY_APP_PASSWORD", values["BLUESKY_APP_PASSWORD"])
     return BlueskyLogin(values["BLUESKY_HANDLE"].lstrip("@"), password)
 
@@ -178,16 +186,10 @@ class MastodonToken:
 def mastodon_token(env: Mapping[str, str]) -> MastodonToken | None:
     """The Mastodon token when both variables are set, None when neither is (public endpoints only), else
     CredentialError naming the one missing."""
-    values = {name: env.get(name, "").strip() for name in MASTODON_VARS}
-    if not any(values.values()):
+    values = _both_or_neither(env, MASTODON_VARS, "a user access token with the read scope, from Preferences > "
+                              "Development, and the instance it belongs to, e.g. MASTODON_INSTANCE=mastodon.social")
+    if values is None:
         return None
-    missing = [name for name, value in values.items() if not value]
-    if missing:
-        raise CredentialError(
-            f"{missing[0]} is not set but {next(n for n in MASTODON_VARS if n not in missing)} is: set both (a user "
-            "access token with the read scope, from Preferences > Development, and the instance it belongs to, "
-            "e.g. MASTODON_INSTANCE=mastodon.social) in the environment or .env, or neither to collect without mentions"
-        )
     token = Secret("MASTODON_ACCESS_TOKEN", values["MASTODON_ACCESS_TOKEN"])
     instance = values["MASTODON_INSTANCE"].lower().removeprefix("https://").removeprefix("http://").strip("/")
     return MastodonToken(instance, token)
