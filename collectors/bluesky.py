@@ -50,11 +50,11 @@ from collectors.bluesky_records import (
     quoted_view,
     repost_record,
     sort_time,
-    stamp,
 )
 from collectors.credentials import BlueskyLogin
 from collectors.ratelimit import Counted, NetworkFailure, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post
+from collectors.records import format_time as stamp
 from collectors.store import Store, UpsertCounts
 from collectors.store_collect import PageCursor
 

@@ -26,32 +26,17 @@ Conventions (the import format's columns, for Bluesky):
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from collectors.records import Account, Post
+from collectors.records import api_time as parse_time
 
 PLATFORM = "bluesky"
 Item = dict[str, Any]  # a feed item (post, reason, reply) or, for search, {"post": postView}
 POST_COLLECTION = "app.bsky.feed.post"
 INVALID_HANDLE = "handle.invalid"
 _QUOTE_EMBEDS = ("app.bsky.embed.record", "app.bsky.embed.recordWithMedia")
-
-
-def parse_time(value: object) -> datetime | None:
-    """An AT Protocol datetime (``2024-05-01T12:00:00.000Z``, with an offset, or none: UTC), or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def stamp(moment: datetime) -> str:
-    """A cursor time: ``2024-05-01T12:00:00.000000Z`` (sorts as text)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def sort_time(item: Item) -> datetime | None:

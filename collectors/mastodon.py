@@ -48,11 +48,11 @@ from collectors.mastodon_records import (
     is_public,
     parse_time,
     split_account,
-    stamp,
     status_records,
 )
 from collectors.ratelimit import Counted, NetworkFailure, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post
+from collectors.records import format_time as stamp
 from collectors.store import Store, UpsertCounts
 from collectors.store_collect import PageCursor, QueueItem
 

@@ -27,11 +27,11 @@ Conventions (the import format's columns, for Mastodon):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
-from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
 
 from collectors.records import Account, Post
+from collectors.records import api_time as parse_time
 
 PLATFORM = "mastodon"
 PUBLIC = frozenset({"public", "unlisted"})
@@ -96,24 +96,6 @@ def html_text(html: str | None) -> tuple[str, tuple[str, ...]]:
     parser.feed(html)
     parser.close()
     return parser.text(), tuple(dict.fromkeys(parser.links))
-
-
-def parse_time(value: object) -> datetime | None:
-    """An API time (``2024-05-01T12:00:00.000Z``; no offset: UTC), or None."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def stamp(moment: datetime) -> str:
-    """A time as ``2024-05-01T12:00:00.000000Z`` (sorts as text)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def id_key(status_id: str) -> tuple[int, str]:
