@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from classifier import STAGES, evaluate, journey
-from classifier.evidence import REPOSTS, REPOSTS_ABSENT, UNMEASURABLE, counts
+from classifier.evidence import REPOSTS, UNMEASURABLE, counts
 from classifier.rubric import NextStep, RubricResult
 from collectors.records import Organization
 from features import compute_features, prepare
@@ -211,7 +211,8 @@ def evidence_warnings(name: str, rubric: RubricResult) -> list[str]:
                      f"data ({view.reason}): its response rate is {which}")
     if view.reposts == "absent" and any(e.feature == "amplification_share" and e.status == UNMEASURABLE
                                         for e in rubric.evidence):
-        lines.append(f"{REPOSTS_ABSENT}: whether {name} amplifies others enough for Letting Go is unmeasurable")
+        lines.append("none of its posts in the data is a repost (the data may not hold reposts), so amplification "
+                     f"counts quotes only and whether {name} amplifies others enough for Letting Go is unmeasurable")
     if rubric.thin:
         low, high = rubric.stage_range
         lines.append(f"thin evidence: the verdict rests on few posts; the stage could be anything from "
