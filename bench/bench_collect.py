@@ -40,8 +40,8 @@ from collectors.mastodon import MastodonCollector  # noqa: E402
 from collectors.ratelimit import RequestPolicy, bluesky_limits, mastodon_limits, reddit_limits, x_limits  # noqa: E402
 from collectors.records import OrgAccount  # noqa: E402
 from collectors.reddit import RedditCollector  # noqa: E402
-from collectors.store import Store  # noqa: E402
 from collectors.twitter import TwitterCollector  # noqa: E402
+from store.database import Store  # noqa: E402
 
 HEADING = "## Collection efficiency (bench/bench_collect.py)"
 COLUMNS = ("date", "machine", "scenario", "posts", "requests", "API minimum", "requests / 1,000 posts",

@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_engines.py --orgs 1000          # builds the dataset once, then both engines
     .venv/bin/python bench/bench_engines.py --orgs 1000 --workers 4 --no-record
 
-For each corpus the partitioned dataset is written once (``socialstage.dataset.write_dataset(add=True)``, one
+For each corpus the partitioned dataset is written once (``socialstage.batch.dataset.write_dataset(add=True)``, one
 part of the corpus at a time, from its enriched copy when there is one) into ``<corpus>/dataset/``. Then each
 engine scores every organization in its own process (``socialstage score --posts DATASET --engine ...``, the
 shipped model), so that its peak memory is its own: ``ru_maxrss`` of the command, and for Dask the largest
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from corpus import Corpus, part_paths
 from results_table import append_row
 
-from socialstage.dataset import ORGS_FILE, read_organizations, write_dataset
+from socialstage.batch.dataset import ORGS_FILE, read_organizations, write_dataset
 
 HEADER = "## Scale-out: score engines over a dataset partitioned by organization (bench/bench_engines.py)"
 COLUMNS = ("| date | machine | corpus | posts | orgs | engine | workers | wall s | CPU s (all processes) | "

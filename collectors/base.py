@@ -2,7 +2,7 @@
 
 A collector (``twitter.py``, ``reddit.py``, ``bluesky.py``, ``mastodon.py``) turns one platform's API into
 :class:`~collectors.records.Post` and :class:`~collectors.records.Account` records and writes them to the
-store page by page, each page in one transaction with its cursor (:meth:`collectors.store.Store.save_page`),
+store page by page, each page in one transaction with its cursor (:meth:`store.database.Store.save_page`),
 so a run stopped at any point loses nothing and the next run resumes where it stopped. Nothing from tweepy,
 praw, atproto or Mastodon.py leaves a collector. Rate limits, retries and back-off are not the collectors'
 business: they live in :mod:`collectors.ratelimit`, which every HTTP request of the four libraries goes through.
@@ -16,9 +16,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from collectors.page_store import PageStore, UpsertCounts
+
 if TYPE_CHECKING:
     from collectors.records import OrgAccount
-    from collectors.store import Store, UpsertCounts
 
 #: Statuses of an account's collection, from best to worst.
 OK, UNAVAILABLE, FAILED, STOPPED, SKIPPED = "ok", "unavailable", "failed", "stopped", "skipped"
@@ -93,9 +94,9 @@ class CollectionReport:
                                "nothing was collected; your access level does not allow reading it (see the "
                                "missing parts)")
 
-    def note(self, text: str, store: Store | None = None) -> None:
+    def note(self, text: str, store: PageStore | None = None) -> None:
         """Add a note (a history cap, a bound that applies) and keep it in ``store`` at once, so a killed
-        run keeps it and later runs add to it (:meth:`~collectors.store.Store.add_collection_notes`)."""
+        run keeps it and later runs add to it (:meth:`~store.database.Store.add_collection_notes`)."""
         if text not in self.notes:
             self.notes.append(text)
         if store is not None:
@@ -140,7 +141,7 @@ class Collector(ABC):
 
     @abstractmethod
     def collect(
-        self, accounts: Sequence[OrgAccount], store: Store, *, since: datetime | None = None
+        self, accounts: Sequence[OrgAccount], store: PageStore, *, since: datetime | None = None
     ) -> list[CollectionReport]:
         """Collect each account into ``store`` (newest first, only what is new since its cursors).
 

@@ -52,11 +52,10 @@ from collectors.bluesky_records import (
     sort_time,
 )
 from collectors.credentials import BlueskyLogin
+from collectors.page_store import PageCursor, PageStore, UpsertCounts
 from collectors.ratelimit import Counted, NetworkFailure, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post
 from collectors.records import format_time as stamp
-from collectors.store import Store, UpsertCounts
-from collectors.store_collect import PageCursor
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +105,7 @@ class BlueskyCollector(Collector):
         self._authors = Authors()
 
     def collect(
-        self, accounts: Sequence[OrgAccount], store: Store, *, since: datetime | None = None
+        self, accounts: Sequence[OrgAccount], store: PageStore, *, since: datetime | None = None
     ) -> list[CollectionReport]:
         """Collect each account (one report per account, in order)."""
         reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
@@ -153,7 +152,7 @@ class BlueskyCollector(Collector):
                         f"not collected: Bluesky says {refusal.reason} ({refusal.status} {refusal.error})")
             return {}
 
-    def _collect_account(self, profile: dict[str, Any], report: CollectionReport, store: Store,
+    def _collect_account(self, profile: dict[str, Any], report: CollectionReport, store: PageStore,
                          since: datetime | None) -> None:
         account = profile_account(profile)
         report.profile = {
@@ -179,7 +178,7 @@ class BlueskyCollector(Collector):
     # -- feed and search: newest first, back to the cursor -------------------------------------------
 
     def _newest_first(
-        self, store: Store, report: CollectionReport, key: str, label: str, endpoint: str, since: datetime | None,
+        self, store: PageStore, report: CollectionReport, key: str, label: str, endpoint: str, since: datetime | None,
         fetch: Callable[[str | None], tuple[list[Item], str | None]],
         save: Callable[[list[Item], PageCursor], UpsertCounts],
     ) -> bool:
@@ -216,7 +215,8 @@ class BlueskyCollector(Collector):
             if done:
                 return since_id is None
 
-    def _feed(self, store: Store, report: CollectionReport, did: str, label: str, since: datetime | None) -> set[str]:
+    def _feed(self, store: PageStore, report: CollectionReport, did: str, label: str,
+              since: datetime | None) -> set[str]:
         """The account's feed; returns the URIs of its own posts fetched."""
         seen: set[str] = set()
 
@@ -275,7 +275,7 @@ class BlueskyCollector(Collector):
         counts = {THREAD: view.get("replyCount"), QUOTES: view.get("quoteCount"), REPOSTS: view.get("repostCount")}
         return [(PLATFORM, did, kind, _work_item(post, int(n))) for kind, n in counts.items() if n and int(n) > 0]
 
-    def _refresh(self, store: Store, report: CollectionReport, did: str, handle: str, since: datetime | None,
+    def _refresh(self, store: PageStore, report: CollectionReport, did: str, handle: str, since: datetime | None,
                  seen: set[str]) -> None:
         """Read again the counts of the account's recent posts not in this run's feed; queue what changed."""
         horizon = datetime.fromtimestamp(self._policy.clock.now(), UTC) - timedelta(days=REFRESH_DAYS)
@@ -301,7 +301,7 @@ class BlueskyCollector(Collector):
                     work += self._work(post, view, did, since)
             report.saved(store.save_page(None, posts, enqueue=work))  # known posts: not counted as fetched
 
-    def _mentions(self, store: Store, report: CollectionReport, did: str, handle: str, label: str,
+    def _mentions(self, store: PageStore, report: CollectionReport, did: str, handle: str, label: str,
                   since: datetime | None) -> None:
         if self._xrpc.login is None:
             report.missing.append(UNMEASURABLE)
@@ -330,14 +330,14 @@ class BlueskyCollector(Collector):
 
     # -- queued work: threads, quotes, reposts ------------------------------------------------------------
 
-    def _pending(self, store: Store, did: str, kind: str) -> dict[str, list[tuple[str, str, str, str]]]:
+    def _pending(self, store: PageStore, did: str, kind: str) -> dict[str, list[tuple[str, str, str, str]]]:
         """Queued items of ``kind`` grouped by post (a post queued again with a new count is fetched once)."""
         grouped: dict[str, list[tuple[str, str, str, str]]] = {}
         for item_id in store.queued(PLATFORM, did, kind):
             grouped.setdefault(_uri(item_id), []).append((PLATFORM, did, kind, item_id))
         return grouped
 
-    def _threads(self, store: Store, report: CollectionReport, did: str, label: str) -> None:
+    def _threads(self, store: PageStore, report: CollectionReport, did: str, label: str) -> None:
         cut = gone = 0
         for uri, items in self._pending(store, did, THREAD).items():
             try:
@@ -372,7 +372,7 @@ class BlueskyCollector(Collector):
         cut = int(depth >= THREAD_DEPTH and bool(post.reply_count) and not replies)
         return cut + sum(self._walk(reply, post.author, depth + 1, posts) for reply in replies)
 
-    def _listed(self, store: Store, report: CollectionReport, did: str, label: str, kind: str) -> None:
+    def _listed(self, store: PageStore, report: CollectionReport, did: str, label: str, kind: str) -> None:
         """Quotes or reposts of the account's posts: cursor paging, each page saved with where it stands."""
         method = (self._xrpc.public.app.bsky.feed.get_quotes if kind == QUOTES
                   else self._xrpc.public.app.bsky.feed.get_reposted_by)

@@ -45,7 +45,7 @@ MASTODON_VARS = ("MASTODON_ACCESS_TOKEN", "MASTODON_INSTANCE")
 #: the records it creates itself, so each is named.
 _LOGGERS = (
     "tweepy.client", "praw", "prawcore", "urllib3.connectionpool", "collectors.ratelimit", "collectors.twitter",
-    "collectors.reddit", "socialstage.collect", "collectors.bluesky", "atproto_client", "httpx", "httpcore",
+    "collectors.reddit", "socialstage.audit.collection", "collectors.bluesky", "atproto_client", "httpx", "httpcore",
     "collectors.mastodon", "collectors.mastodon_client", "mastodon",
 )
 

@@ -50,11 +50,10 @@ from collectors.mastodon_records import (
     split_account,
     status_records,
 )
+from collectors.page_store import PageCursor, PageStore, QueueItem, UpsertCounts
 from collectors.ratelimit import Counted, NetworkFailure, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post
 from collectors.records import format_time as stamp
-from collectors.store import Store, UpsertCounts
-from collectors.store_collect import PageCursor, QueueItem
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ class MastodonCollector(Collector):
         self._instances = Instances(policy, token, scheme=scheme)
 
     def collect(
-        self, accounts: Sequence[OrgAccount], store: Store, *, since: datetime | None = None
+        self, accounts: Sequence[OrgAccount], store: PageStore, *, since: datetime | None = None
     ) -> list[CollectionReport]:
         """Collect each account (one report per account, in order)."""
         reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
@@ -165,7 +164,7 @@ class MastodonCollector(Collector):
         return instance, entity
 
     def _collect_account(self, instance: str, entity: Entity, authors: Authors, report: CollectionReport,
-                         store: Store, since: datetime | None) -> None:
+                         store: PageStore, since: datetime | None) -> None:
         account = account_record(entity, authors)
         report.profile = {
             "id": account.account_id, "handle": account.handle, "name": account.display_name,
@@ -190,7 +189,7 @@ class MastodonCollector(Collector):
     # -- listings: newest first, back to the cursor ------------------------------------------------
 
     def _newest_first(
-        self, store: Store, report: CollectionReport, key: str, label: str, endpoint: str, since: datetime | None,
+        self, store: PageStore, report: CollectionReport, key: str, label: str, endpoint: str, since: datetime | None,
         fetch: Callable[[str | None, str | None], tuple[list[Entity], str | None]],
         save: Callable[[list[Entity], PageCursor], UpsertCounts],
     ) -> None:
@@ -224,7 +223,7 @@ class MastodonCollector(Collector):
             if done:
                 return
 
-    def _statuses(self, store: Store, report: CollectionReport, instance: str, account_id: str, authors: Authors,
+    def _statuses(self, store: PageStore, report: CollectionReport, instance: str, account_id: str, authors: Authors,
                   key: str, label: str, since: datetime | None) -> set[str]:
         """The account's statuses; returns the ids of its own statuses fetched."""
         seen: set[str] = set()
@@ -259,7 +258,7 @@ class MastodonCollector(Collector):
             return []
         return [(PLATFORM, key, CONTEXT, f"{status['id']} {replies} {stamp(created)}")]
 
-    def _refresh(self, store: Store, report: CollectionReport, instance: str, account_id: str, authors: Authors,
+    def _refresh(self, store: PageStore, report: CollectionReport, instance: str, account_id: str, authors: Authors,
                  key: str, since: datetime | None, seen: set[str]) -> None:
         """Read again the counts of the account's recent statuses not in this run's listing; queue what changed."""
         horizon = datetime.fromtimestamp(self._policy.clock.now(), UTC) - timedelta(days=REFRESH_DAYS)
@@ -285,7 +284,7 @@ class MastodonCollector(Collector):
                 work += self._work(status, account_id, key, since, set())
             report.saved(store.save_page(None, posts, enqueue=work))  # known statuses: not counted as fetched
 
-    def _mentions(self, store: Store, report: CollectionReport, instance: str, account_id: str, authors: Authors,
+    def _mentions(self, store: PageStore, report: CollectionReport, instance: str, account_id: str, authors: Authors,
                   key: str, label: str, since: datetime | None) -> None:
         if not self._instances.authorized(instance):
             report.missing.append(UNMEASURABLE)
@@ -314,7 +313,7 @@ class MastodonCollector(Collector):
 
     # -- queued contexts ---------------------------------------------------------------------------
 
-    def _contexts(self, store: Store, report: CollectionReport, instance: str, authors: Authors, key: str,
+    def _contexts(self, store: PageStore, report: CollectionReport, instance: str, authors: Authors, key: str,
                   label: str) -> None:
         pending: dict[str, list[QueueItem]] = {}
         for item_id in sorted(store.queued(PLATFORM, key, CONTEXT), key=lambda i: i.rsplit(" ", 1)[-1]):

@@ -59,6 +59,7 @@ from collectors.base import (
     Progress,
 )
 from collectors.credentials import CredentialError, RedditCredentials
+from collectors.page_store import PageCursor, PageStore, UpsertCounts
 from collectors.ratelimit import NetworkFailure, PolicySession, RateLimitStop, RequestPolicy, ServerFailure
 from collectors.records import OrgAccount, Post, PostMeta, normalize_handle
 from collectors.reddit_records import (
@@ -74,8 +75,6 @@ from collectors.reddit_records import (
     thing_data,
     user_account,
 )
-from collectors.store import Store, UpsertCounts
-from collectors.store_collect import PageCursor
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +128,7 @@ class RedditCollector(Collector):
             ) from None
 
     def collect(
-        self, accounts: Sequence[OrgAccount], store: Store, *, since: datetime | None = None
+        self, accounts: Sequence[OrgAccount], store: PageStore, *, since: datetime | None = None
     ) -> list[CollectionReport]:
         """Collect each account (one report per account, in order)."""
         reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
@@ -209,7 +208,7 @@ class RedditCollector(Collector):
 
     # -- a user ------------------------------------------------------------------------------------
 
-    def _collect_user(self, name: str, report: CollectionReport, store: Store, since: datetime | None) -> None:
+    def _collect_user(self, name: str, report: CollectionReport, store: PageStore, since: datetime | None) -> None:
         data = self._about("profile", f"user/{name}/about", f"u/{name}")
         if data.get("is_suspended"):
             raise _Unavailable(f"u/{data.get('name', name)} is suspended")
@@ -247,7 +246,7 @@ class RedditCollector(Collector):
 
     # -- a subreddit -------------------------------------------------------------------------------
 
-    def _collect_subreddit(self, name: str, report: CollectionReport, store: Store, since: datetime | None) -> None:
+    def _collect_subreddit(self, name: str, report: CollectionReport, store: PageStore, since: datetime | None) -> None:
         data = self._about("subreddit", f"r/{name}/about", f"r/{name}")
         account, report.profile = subreddit_account(data)
         store.save_page(None, accounts=[account])
@@ -273,13 +272,13 @@ class RedditCollector(Collector):
         return None if owned is None or normalize_handle(author or "") in self._org_users else owned
 
     def _save(
-        self, store: Store, cursor: PageCursor | None, records: list[tuple[Post, PostMeta]], **queue: Any
+        self, store: PageStore, cursor: PageCursor | None, records: list[tuple[Post, PostMeta]], **queue: Any
     ) -> UpsertCounts:
         counts = store.save_page(cursor, [p for p, _ in records], meta=[m for _, m in records], **queue)
         return counts
 
     def _listing(
-        self, store: Store, report: CollectionReport, key: str, label: str, endpoint: str, path: str,
+        self, store: PageStore, report: CollectionReport, key: str, label: str, endpoint: str, path: str,
         since: datetime | None, save: Callable[[list[Any], PageCursor | None], UpsertCounts],
     ) -> None:
         saved = store.load_progress(PLATFORM, key, endpoint)
@@ -319,7 +318,7 @@ class RedditCollector(Collector):
             )
 
     def _refresh(
-        self, store: Store, report: CollectionReport, key: str, label: str, owned: str | None, *,
+        self, store: PageStore, report: CollectionReport, key: str, label: str, owned: str | None, *,
         author: str | None = None, community: str | None = None,
     ) -> None:
         """Queue again the trees of stored submissions within the horizon whose comment count changed."""
@@ -339,7 +338,7 @@ class RedditCollector(Collector):
             report.count("refresh", len(records))
             self._progress.page(label, "refresh", len(records))
 
-    def _parents(self, store: Store, report: CollectionReport, key: str, label: str) -> None:
+    def _parents(self, store: PageStore, report: CollectionReport, key: str, label: str) -> None:
         pending = store.queued(PLATFORM, key, PARENT)
         for start in range(0, len(pending), INFO_BATCH):
             batch = pending[start : start + INFO_BATCH]
@@ -353,7 +352,7 @@ class RedditCollector(Collector):
             report.count("parents", len(records))
             self._progress.page(label, "parents", len(records))
 
-    def _trees(self, store: Store, report: CollectionReport, key: str, label: str, owned: str | None) -> None:
+    def _trees(self, store: PageStore, report: CollectionReport, key: str, label: str, owned: str | None) -> None:
         left = 0
         for submission_id in store.queued(PLATFORM, key, TREE):
             submission = self._reddit.submission(submission_id)

@@ -248,7 +248,7 @@ def import_stream(
     path: Path, layout: str, store: Any, *, rejects: RejectsFile | None = None, progress: Progress | None = None,
     batch_lines: int = BATCH_LINES,
 ) -> StreamResult:
-    """Read a streamed file into ``store`` (a :class:`collectors.store.Store`) in batches; bad rows go to
+    """Read a streamed file into ``store`` (a :class:`store.database.Store`) in batches; bad rows go to
     ``rejects`` and are counted. Returns what was done."""
     result = StreamResult(path, layout)
     batch: list[tuple[Post, PostMeta | None]] = []

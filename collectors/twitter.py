@@ -42,6 +42,7 @@ import tweepy
 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE, CollectionReport, Collector, Progress
 from collectors.credentials import CredentialError, Secret
+from collectors.page_store import PageCursor, PageStore
 from collectors.ratelimit import (
     NetworkFailure,
     PolicySession,
@@ -51,8 +52,6 @@ from collectors.ratelimit import (
     x_usage_cap,
 )
 from collectors.records import Account, OrgAccount, Post, normalize_handle
-from collectors.store import Store
-from collectors.store_collect import PageCursor
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +194,7 @@ class TwitterCollector(Collector):
         self._client.session = PolicySession(policy)
 
     def collect(
-        self, accounts: Sequence[OrgAccount], store: Store, *, since: datetime | None = None
+        self, accounts: Sequence[OrgAccount], store: PageStore, *, since: datetime | None = None
     ) -> list[CollectionReport]:
         """Collect each account (one report per account, in order)."""
         reports = [CollectionReport(PLATFORM, a.handle) for a in accounts]
@@ -275,7 +274,7 @@ class TwitterCollector(Collector):
     # -- one account -----------------------------------------------------------------------------
 
     def _collect_account(
-        self, user: dict[str, Any], report: CollectionReport, store: Store, since: datetime | None
+        self, user: dict[str, Any], report: CollectionReport, store: PageStore, since: datetime | None
     ) -> None:
         account = user_account(user)
         report.profile = {
@@ -308,7 +307,7 @@ class TwitterCollector(Collector):
         report.refuse_if_all_missing(len(parts), "X")
 
     def _endpoint(
-        self, store: Store, report: CollectionReport, handle: str, endpoint: str,
+        self, store: PageStore, report: CollectionReport, handle: str, endpoint: str,
         call: tuple[Callable[..., requests.Response], str, str], since: datetime | None,
         window_start: datetime | None,
     ) -> int | None:
@@ -358,7 +357,7 @@ class TwitterCollector(Collector):
 
     @staticmethod
     def _cap_note(
-        report: CollectionReport, store: Store, endpoint: str, backfill: int | None, cap: int | None
+        report: CollectionReport, store: PageStore, endpoint: str, backfill: int | None, cap: int | None
     ) -> None:
         if backfill is None:
             return

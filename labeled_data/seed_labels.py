@@ -42,9 +42,9 @@ from collectors.files import read_posts
 from collectors.records import POST_COLUMNS
 from collectors.simulated import STAGE_SLUGS, posts_frame, simulate_org
 from features.registry import feature_names
-from socialstage.audit import audit_posts
-from socialstage.labeling import label_row
-from socialstage.orgs import organization_from_options
+from socialstage.audit.labeling import label_row
+from socialstage.audit.organizations import organization_from_options
+from socialstage.audit.placement import audit_posts
 
 logger = logging.getLogger("seed_labels")
 HERE = Path(__file__).resolve().parent

@@ -11,8 +11,8 @@ import pandas as pd
 
 from collectors.records import Organization
 from collectors.simulated import SimulatedOrg, posts_frame
-from socialstage.audit import AuditResult, audit_posts
-from socialstage.scoring import apply_model, choose_model
+from socialstage.audit.placement import AuditResult, audit_posts
+from socialstage.audit.verdict import apply_model, choose_model
 
 HOSTILE_ORG = 'Acme "<b>Bold</b>" & <i>Sons</i>'
 HOSTILE_HANDLE = '"><svg onload=window.__pwned_svg=1>'

@@ -15,11 +15,11 @@ from click.testing import CliRunner, Result
 from classifier.evidence import MET, NOT_MET, UNMEASURABLE
 from classifier.stages import STAGES
 from collectors.simulated import SimulatedOrg, posts_frame, simulate_org
-from socialstage.audit import AuditResult, audit_posts
+from socialstage.audit.placement import AuditResult, audit_posts
+from socialstage.audit.render import shorten, status_text
+from socialstage.audit.verdict import apply_model, choose_model
 from socialstage.cli import cli
-from socialstage.render import shorten, status_text
 from socialstage.report import render_audit_report
-from socialstage.scoring import apply_model, choose_model
 
 HANDLE = "measuring_co"
 

@@ -22,7 +22,7 @@ from collectors.bluesky import PAGE_SIZE, REFRESH_DAYS, THREAD_DEPTH, UNMEASURAB
 from collectors.credentials import BlueskyLogin, CredentialError, Secret
 from collectors.ratelimit import RequestPolicy, bluesky_limits
 from collectors.records import OrgAccount
-from collectors.store import Store
+from store.database import Store
 
 ACME = OrgAccount("bluesky", "acme.example.com")
 

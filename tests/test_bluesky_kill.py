@@ -25,7 +25,7 @@ from fake_x import FakeClock
 from requests.structures import CaseInsensitiveDict
 from test_bluesky_collector import conversation_world, now, snapshot, timeline_world
 
-from collectors.store import Store
+from store.database import Store
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from classifier.stages import JOURNEY_CROSSWALK, STAGES
-from collectors.store import Store
 from features.registry import FEATURES
 from socialstage.cli import cli
+from store.database import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from collectors.files import ImportFormatError
-from collectors.store import Store
+from socialstage.cli.options import setup_logging
 from socialstage.errors import SocialstageError
-from socialstage.options import setup_logging
+from store.database import Store
 
 HEADER = "platform,post_id,author,created_at,text\n"
 

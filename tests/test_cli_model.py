@@ -16,8 +16,8 @@ from classifier.labels import LABEL_COLUMNS, OPTIONAL_COLUMNS, add_label, read_l
 from classifier.pipeline import StageModel
 from classifier.stages import STAGES
 from features.registry import feature_names
+from socialstage.audit.verdict import ModelChoice, apply_model
 from socialstage.cli import cli
-from socialstage.scoring import ModelChoice, apply_model
 
 DEMO_ACCOUNTS = {  # the demo organizations' names and their stage
     "demo-participating": 2, "demo-measuring": 3, "demo-letting-go": 4, "demo-actively-engaging": 5,
@@ -166,7 +166,7 @@ def test_disagreement_is_always_said_and_the_card_decides_the_verdict(run_cli, d
                                                                        verdict: str) -> None:
     """(A model placing above the rubric on a stage with no measured criterion met is refused: see
     test_a_model_guess_above_the_evidence_never_decides.)"""
-    from socialstage.one_audit import audit_one
+    from socialstage.audit.pipeline import audit_one
 
     result = audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
     apply_model([result], _constant_model(2, verdict))
@@ -181,8 +181,8 @@ def test_disagreement_is_always_said_and_the_card_decides_the_verdict(run_cli, d
 
 
 def test_a_model_missing_features_is_refused_when_chosen_and_skipped_when_shipped(demo_store: Path) -> None:
+    from socialstage.audit.pipeline import audit_one
     from socialstage.errors import SocialstageError
-    from socialstage.one_audit import audit_one
 
     table = pd.DataFrame({"org_posts": np.arange(10.0), "retired_feature": np.arange(10.0)})
     model = StageModel.fit(table, [2] * 5 + [5] * 5, ["org_posts", "retired_feature"])
@@ -194,7 +194,7 @@ def test_a_model_missing_features_is_refused_when_chosen_and_skipped_when_shippe
 
 
 def test_a_model_guess_above_the_evidence_never_decides(demo_store: Path) -> None:
-    from socialstage.one_audit import audit_one
+    from socialstage.audit.pipeline import audit_one
 
     result = audit_one("demo-measuring", None, (), None, None, None, str(demo_store))
     apply_model([result], _constant_model(6, "model"))

@@ -17,8 +17,8 @@ from fake_bluesky import FakeBluesky
 from fake_x import FakeClock
 from test_bluesky_collector import conversation_world
 
-from collectors.store import Store
 from socialstage.cli import cli
+from store.database import Store
 
 PASSWORD = "plnt-dnvr-leak-0042"
 

@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 from fake_reddit import FakeReddit
 from fake_x import FakeClock, FakeX
 
-from collectors.store import Store
 from socialstage.cli import cli
+from store.database import Store
 
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAPlantedBearerTokenMustNeverLeak0042"
 SECRET = "planted-reddit-secret-must-never-leak-0077"

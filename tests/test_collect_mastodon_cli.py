@@ -184,8 +184,8 @@ def test_audit_collect_audits_the_collected_account(api: Api) -> None:
 
 
 def test_mastodon_accounts_are_user_at_instance_with_an_optional_port_and_department() -> None:
+    from socialstage.audit.organizations import parse_account
     from socialstage.errors import SocialstageError
-    from socialstage.orgs import parse_account
 
     assert str(parse_account("mastodon:@acme@Mastodon.Social:support")) == "mastodon:acme@Mastodon.Social (support)"
     assert parse_account("mastodon:acme@localhost:3000").handle == "acme@localhost:3000"

@@ -26,10 +26,12 @@ from pandas.testing import assert_frame_equal
 import socialstage
 from collectors.records import OrgAccount, Organization
 from collectors.simulated import posts_frame, simulate_org, simulate_orgs
-from socialstage import engine_dask, partition_scoring
-from socialstage.audit import audit_posts
-from socialstage.cli import cli
-from socialstage.dataset import (
+from socialstage.audit.inputs import profiles_frame
+from socialstage.audit.placement import audit_posts
+from socialstage.audit.verdict import choose_model
+from socialstage.batch import engine_dask
+from socialstage.batch import partitions as partition_scoring
+from socialstage.batch.dataset import (
     ORGS_FILE,
     POSTS_FILE,
     partition_location,
@@ -38,12 +40,11 @@ from socialstage.dataset import (
     read_partition,
     write_dataset,
 )
-from socialstage.engines import jobs_for, score_dataset
+from socialstage.batch.engines import jobs_for, score_dataset
+from socialstage.batch.partitions import score_partition, score_partitions
+from socialstage.batch.rows import place_frame
+from socialstage.cli import cli
 from socialstage.errors import SocialstageError
-from socialstage.inputs import profiles_frame
-from socialstage.partition_scoring import score_partition, score_partitions
-from socialstage.score import place_frame
-from socialstage.scoring import choose_model
 
 HOSTILE_NAME = "../escape"
 WEEKS = 4
@@ -261,7 +262,7 @@ def test_dask_is_imported_only_inside_the_dask_engine() -> None:
         assert not [n for n in names if n.split(".")[0] in ("dask", "distributed")], path
         if path.name != "engine_dask.py":
             assert "import distributed" not in path.read_text(encoding="utf-8"), path
-    assert "from socialstage.engine_dask import" in (package / "engines.py").read_text(encoding="utf-8")
+    assert "from socialstage.batch.engine_dask import" in (package / "batch" / "engines.py").read_text(encoding="utf-8")
 
 
 def test_a_dataset_written_in_chunks_equals_one_written_at_once(

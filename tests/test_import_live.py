@@ -27,9 +27,9 @@ from collectors.credentials import RedditCredentials, Secret
 from collectors.ratelimit import RequestPolicy, reddit_limits, x_limits
 from collectors.records import POST_COLUMNS, OrgAccount
 from collectors.reddit import RedditCollector
-from collectors.store import Store
 from collectors.streams import import_stream, sniff
 from collectors.twitter import TwitterCollector
+from store.database import Store
 
 pytestmark = pytest.mark.usefixtures("no_real_sleep")
 T0 = datetime(2023, 10, 1, tzinfo=UTC)

@@ -18,9 +18,9 @@ import zstandard
 from collectors.files import read_posts
 from collectors.records import Post
 from collectors.reddit_dump import dump_record
-from collectors.store import Store
 from collectors.streams import RejectsFile, import_stream, sniff
 from collectors.twarc import line_posts
+from store.database import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES, FLAT = FIXTURES / "twarc2_pages.jsonl", FIXTURES / "twarc2_flat.jsonl"
@@ -349,7 +349,7 @@ def test_a_progress_bar_of_the_bytes_read_on_a_terminal(tmp_path: Path) -> None:
 
     from rich.console import Console
 
-    from socialstage.import_streams import run_stream
+    from socialstage.cli.import_streams import run_stream
 
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=100)

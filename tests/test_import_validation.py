@@ -118,8 +118,8 @@ def test_a_large_read_reports_its_progress_in_rows_and_bytes(tmp_path: Path) -> 
 def test_the_import_bar_shows_rows_rate_and_time_left_on_a_terminal(tmp_path: Path, db_path: Path) -> None:
     import io
 
-    from socialstage.import_streams import byte_bar
-    from socialstage.terminal import SafeConsole
+    from socialstage.cli.import_streams import byte_bar
+    from socialstage.display.terminal import SafeConsole
 
     out = io.StringIO()
     console = SafeConsole(file=out, force_terminal=True, width=120)

@@ -19,7 +19,7 @@ def _loaded_after(code: str, modules: tuple[str, ...] = HEAVY) -> dict[str, bool
 def test_help_and_the_audit_module_do_not_import_heavy_libraries() -> None:
     loaded = _loaded_after(
         "from click.testing import CliRunner\nfrom socialstage.cli import cli\n"
-        "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\nimport socialstage.audit"
+        "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\nimport socialstage.audit.placement"
     )
     assert set(loaded) == set(HEAVY)
     assert not any(loaded.values()), f"imported: {[m for m, on in loaded.items() if on]}"
@@ -36,8 +36,8 @@ def test_version_help_and_the_command_modules_load_neither_pandas_nor_numpy() ->
         "from click.testing import CliRunner\nfrom socialstage.cli import cli\n"
         "assert CliRunner().invoke(cli, ['--version']).exit_code == 0\n"
         "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
-        "import socialstage.cmd_posts, socialstage.cmd_score, socialstage.cmd_collect, socialstage.cmd_model, "
-        "socialstage.cmd_dataset, socialstage.options",
+        "import socialstage.cli.posts, socialstage.cli.score, socialstage.cli.collect, socialstage.cli.model, "
+        "socialstage.cli.dataset, socialstage.cli.options",
         ("pandas", "numpy", "pyarrow", "sklearn", *HEAVY),
     )
     assert not any(loaded.values()), f"imported: {[m for m, on in loaded.items() if on]}"

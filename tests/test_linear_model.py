@@ -106,7 +106,7 @@ def test_an_export_of_another_model_file_is_not_used(tmp_path: Path) -> None:
 def test_placing_with_the_shipped_model_imports_no_scikit_learn() -> None:
     code = (
         "import sys, pandas as pd\n"
-        "from socialstage.scoring import choose_model\n"
+        "from socialstage.audit.verdict import choose_model\n"
         "choice = choose_model(None)\n"
         "row = pd.DataFrame([{name: 1.0 for name in choice.model.features}])\n"
         "assert abs(float(choice.model.probabilities(row).sum(axis=1).iloc[0]) - 1) < 1e-9\n"

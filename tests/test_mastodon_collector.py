@@ -23,7 +23,7 @@ from collectors.mastodon import BAD_ACCOUNT, PAGE_SIZE, REFRESH_DAYS, UNMEASURAB
 from collectors.mastodon_records import html_text
 from collectors.ratelimit import RequestPolicy, mastodon_limits
 from collectors.records import OrgAccount
-from collectors.store import Store
+from store.database import Store
 
 ACME = OrgAccount("mastodon", f"acme@{HOST}")
 OTHER = "other.example"

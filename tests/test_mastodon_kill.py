@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import pytest
 from fake_mastodon import FakeMastodon
 
-from collectors.store import Store
+from store.database import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ from test_mastodon_collector import ACME, OTHER, collector, conversation_world, 
 from collectors.base import FAILED, OK, SKIPPED, STOPPED
 from collectors.ratelimit import mastodon_limits
 from collectors.records import OrgAccount
-from collectors.store import Store
+from store.database import Store
 
 pytestmark = pytest.mark.usefixtures("no_real_sleep")
 

@@ -23,7 +23,7 @@ from collectors.credentials import CredentialError, RedditCredentials, Secret
 from collectors.ratelimit import RequestPolicy, reddit_limits
 from collectors.records import OrgAccount
 from collectors.reddit import RedditCollector
-from collectors.store import Store
+from store.database import Store
 
 ACME = OrgAccount("reddit", "u/acme_official")
 SUPPORT = OrgAccount("reddit", "r/AcmeSupport")

@@ -19,7 +19,7 @@ from report_demo import HOSTILE_ORG, HOSTILE_STRINGS, hostile_audit
 
 from classifier.stages import STAGES
 from collectors.simulated import simulate_org
-from socialstage.audit import KEY_FEATURES, AuditResult
+from socialstage.audit.placement import KEY_FEATURES, AuditResult
 from socialstage.report import render_audit_report, render_score_report, write_score_report
 
 AUDIT_SECTIONS = ("verdict", "stage-heading", "key-figures", "next-steps", "evidence", "plots", "examples",

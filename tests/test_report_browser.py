@@ -19,10 +19,10 @@ from report_demo import HOSTILE_HANDLE, HOSTILE_ORG, HOSTILE_REPLY, HOSTILE_TEXT
 
 from classifier.stages import STAGES
 from collectors.simulated_climb import simulate_climb
-from socialstage.audit import AuditResult
+from socialstage.audit.placement import AuditResult
+from socialstage.audit.trajectory import trajectory
+from socialstage.audit.verdict import choose_model
 from socialstage.report import write_audit_report
-from socialstage.scoring import choose_model
-from socialstage.trajectory import trajectory
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -17,12 +17,13 @@ from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from socialstage.audit import AuditResult, audit_posts
-from socialstage.inputs import load_file
-from socialstage.orgs import load_organizations
+from socialstage.audit.inputs import load_file
+from socialstage.audit.organizations import load_organizations
+from socialstage.audit.placement import AuditResult, audit_posts
+from socialstage.audit.verdict import choose_model
+from socialstage.batch.ranking import rank_rows
+from socialstage.batch.rows import place_frame
 from socialstage.report import plots, render_audit_report, score_plots
-from socialstage.score import place_frame, rank_rows
-from socialstage.scoring import choose_model
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 CJK_NAME = "株式会社テスト"

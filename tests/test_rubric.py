@@ -258,10 +258,10 @@ def test_evidence_in_the_terminal_and_the_report_shows_the_digits_of_a_miss() ->
 
     from rich.console import Console
 
-    from socialstage.audit import audit_posts
-    from socialstage.inputs import load_file
-    from socialstage.orgs import load_organizations
-    from socialstage.render import _evidence_table
+    from socialstage.audit.inputs import load_file
+    from socialstage.audit.organizations import load_organizations
+    from socialstage.audit.placement import audit_posts
+    from socialstage.audit.render import _evidence_table
     from socialstage.report.audit_report import audit_context
 
     examples = Path(__file__).resolve().parents[1] / "examples"

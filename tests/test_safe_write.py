@@ -191,7 +191,7 @@ def test_a_failed_append_is_cut_back(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_the_score_journal_refuses_a_path_that_is_not_a_file(tmp_path: Path) -> None:
-    from socialstage.score_journal import Journal
+    from socialstage.batch.journal import Journal
 
     os.mkfifo(tmp_path / "j.rows.jsonl")
     journal = Journal(tmp_path / "j.rows.jsonl")

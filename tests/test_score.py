@@ -18,11 +18,13 @@ from hypothesis import strategies as st
 
 from collectors.csv_safety import FORMULA_STARTS
 from collectors.records import OrgAccount, Organization
-from socialstage.audit import KEY_FEATURES
+from socialstage.audit.placement import KEY_FEATURES
+from socialstage.audit.verdict import choose_model
+from socialstage.batch.plan import read_list
+from socialstage.batch.ranking import rank_rows
+from socialstage.batch.rows import PROBABILITY_COLUMNS, ROW_COLUMNS, place_frame, rows_frame
 from socialstage.cli import cli
 from socialstage.errors import SocialstageError
-from socialstage.score import PROBABILITY_COLUMNS, ROW_COLUMNS, place_frame, rank_rows, read_list, rows_frame
-from socialstage.scoring import choose_model
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 TWCS_TIME = "%a %b %d %H:%M:%S %z %Y"
@@ -321,10 +323,10 @@ def interrupt_then_resume(posts_file: Path, out: Path, after: int, *args: str, c
     """Run the batch until it is interrupted after ``after`` rows (placed ``chunk_size`` at a time), then resume
     it through the command line."""
     from collectors.files import read_posts
-    from collectors.store import resolve_db_path
-    from socialstage.score import brand_organizations
-    from socialstage.score_batch import Batch, score_posts
-    from socialstage.score_journal import Journal, file_identity, journal_path
+    from socialstage.batch.journal import Journal, file_identity, journal_path
+    from socialstage.batch.plan import brand_organizations
+    from socialstage.batch.run import Batch, score_posts
+    from store.database import resolve_db_path
 
     read = read_posts(posts_file)
     journal = Journal(journal_path(out, resolve_db_path(None), []))

@@ -16,9 +16,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from classifier.stages import STAGES
+from socialstage.batch.ranking import rank_rows
+from socialstage.batch.rows import ROW_COLUMNS, rows_frame
 from socialstage.cli import cli
 from socialstage.report import render_score_report
-from socialstage.score import ROW_COLUMNS, rank_rows, rows_frame
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 COLUMNS = ["platform", "post_id", "author", "created_at", "text", "in_reply_to_id", "in_reply_to_author"]

@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 from test_score import interrupt_then_resume
 
+from socialstage.batch.ranking import expected_stage
+from socialstage.batch.rows import PROBABILITY_COLUMNS, ROW_COLUMNS
 from socialstage.cli import cli
-from socialstage.score import PROBABILITY_COLUMNS, ROW_COLUMNS, expected_stage
 
 TWCS_5K = Path(__file__).resolve().parents[1].parent / "shared/data/twcs/twcs_5k.csv"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from collectors.store import Store
 from features.sentiment import SENTIMENT_VERSION, compound, fill_missing, score_texts, sentiment_class
 from features.text import SIGNATURE_VERSION
+from store.database import Store
 
 
 def test_classes_of_unmistakable_texts() -> None:

@@ -1,4 +1,4 @@
-"""The embedded store (collectors/store.py): upserts, what load_posts returns, organizations, cursors,
+"""The embedded store (store/database.py): upserts, what load_posts returns, organizations, cursors,
 where the store lives, and how the command line treats a file that is not a store."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from collectors.records import POST_COLUMNS, Account, OrgAccount, Organization, Post
-from collectors.store import DB_ENV_VAR, Store, default_db_path, resolve_db_path
+from store.database import DB_ENV_VAR, Store, default_db_path, resolve_db_path
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 

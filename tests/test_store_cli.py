@@ -16,9 +16,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collectors.records import POST_COLUMNS, OrgAccount, Organization
-from collectors.store import Store
+from socialstage.batch.journal import Journal, finished_marker
 from socialstage.cli import cli
-from socialstage.score_journal import Journal, finished_marker
+from store.database import Store
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 ACME = Organization("Acme", (OrgAccount("twitter", "AcmeHelp", "support"), OrgAccount("twitter", "Acme")))
@@ -260,7 +260,7 @@ def test_info_shows_the_store_and_its_journals_and_clear_removes_only_finished_o
 
 
 def test_a_journal_without_a_marker_is_finished_when_its_output_is_newer(tmp_path: Path) -> None:
-    from socialstage.store_tools import journal_finished
+    from socialstage.batch.journal import journal_finished
 
     journal = _journal(tmp_path / "out.csv.rows.jsonl", ["ok"], finish=False)
     assert not journal_finished(journal.path)

@@ -22,11 +22,11 @@ import pytest
 from click.testing import CliRunner
 
 from collectors.records import OrgAccount, Organization
-from collectors.store import ReadOnlyStoreError, Store, is_read_only_error, read_only_uri
+from socialstage.audit.inputs import open_store
 from socialstage.cli import cli
+from socialstage.cli.options import SocialstageGroup
 from socialstage.errors import SocialstageError
-from socialstage.inputs import open_store
-from socialstage.options import SocialstageGroup
+from store.database import ReadOnlyStoreError, Store, is_read_only_error, read_only_uri
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 ORG = Organization("Acme", (OrgAccount("twitter", "AcmeHelp", "support"),))
@@ -195,7 +195,7 @@ def test_sqlites_own_read_only_error_becomes_one_line(filled: Path, clean_error:
 def test_a_write_through_a_store_opened_read_only_is_refused_by_open_store(filled: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The probe write: a store SQLite opened read-only (here: mode=ro) is refused before any work."""
-    import socialstage.inputs as inputs
+    import socialstage.audit.inputs as inputs
 
     monkeypatch.setattr(inputs, "Store", lambda path, read_only=False: Store(path, read_only=True))
     with pytest.raises(SocialstageError, match=r"the store .*store\.db is read-only"):
@@ -221,7 +221,7 @@ def test_a_chmod_read_only_store(filled: Path, clean_error: Callable[..., str]) 
 
 
 def test_enrichment_kept_through_a_read_only_store_is_read_back_by_it(filled: Path) -> None:
-    from socialstage.stored_enrichment import with_stored_enrichment
+    from socialstage.audit.enrichment import with_stored_enrichment
 
     other = Organization("Cust", (OrgAccount("twitter", "cust1"),))
     with Store(filled, read_only=True) as store:

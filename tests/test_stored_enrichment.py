@@ -1,4 +1,4 @@
-"""Per-post enrichment kept in the store (socialstage.stored_enrichment): computed once, when the organization is
+"""Per-post enrichment kept in the store (socialstage.audit.enrichment): computed once, when the organization is
 known, reused by every later audit, and never changing a feature."""
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import pytest
 
 from collectors.records import OrgAccount, Organization
 from collectors.simulated import posts_frame, simulate_orgs
-from collectors.store import Store
 from features import compute_features, message_types, prepare
 from features.enrichment import ENRICHMENT_COLUMNS
 from features.sentiment import SENTIMENT_VERSION
 from features.text import SIGNATURE_VERSION
-from socialstage import stored_enrichment
-from socialstage.inputs import load_from_store, profiles_frame
+from socialstage.audit import enrichment as stored_enrichment
+from socialstage.audit.inputs import load_from_store, profiles_frame
+from store.database import Store
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.text import Text
 
-from socialstage.terminal import SafeConsole, clean
+from socialstage.display.terminal import SafeConsole, clean
 
 OSC_LINK = "\x1b]8;;http://evil.example\x1b\\click me\x1b]8;;\x1b\\"
 TITLE = "\x1b]0;pwned\x07"

@@ -16,9 +16,9 @@ from collectors.records import OrgAccount, Organization
 from collectors.simulated import posts_frame
 from collectors.simulated_climb import CLIMB_PHASES, simulate_climb
 from features.periods import FREQUENCIES, calendar_periods
-from socialstage.audit import AuditResult, audit_posts
-from socialstage.scoring import ModelChoice, apply_model, choose_model
-from socialstage.trajectory import ENOUGH, PERIOD_FEATURES, PERIODS, Sufficiency, direction, trajectory
+from socialstage.audit.placement import AuditResult, audit_posts
+from socialstage.audit.trajectory import ENOUGH, PERIOD_FEATURES, PERIODS, Sufficiency, direction, trajectory
+from socialstage.audit.verdict import ModelChoice, apply_model, choose_model
 
 RUBRIC_ONLY = ModelChoice(None, "none", explicit=True)
 ENTRY_KEYS = {"period", "start", "end", "window", "coverage", "enough_data", "reason", "stage", "stage_name",

@@ -14,7 +14,7 @@ design section 6 and independent of the feature code (no pandas, no ``features``
 
 The window is the default (all of the file), so every inbound post counts. The CLI runs for a
 selection of brands (each run reads and parses the whole file); all 76 brands are compared through
-``socialstage.audit.audit_posts`` with one shared read.
+``socialstage.audit.placement.audit_posts`` with one shared read.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def test_cli_audit_matches_hand_computation(brand: str, expected: dict[str, Expe
 def test_every_brand_matches_hand_computation(brands: list[str], expected: dict[str, Expected]) -> None:
     from collectors.files import read_posts
     from collectors.records import OrgAccount, Organization
-    from socialstage.audit import audit_posts
+    from socialstage.audit.placement import audit_posts
 
     posts = read_posts(TWCS_5K).posts
     orgs = [Organization(brand, (OrgAccount("twitter", brand),)) for brand in brands]

@@ -19,8 +19,8 @@ from collectors.base import FAILED, OK, SKIPPED, STOPPED, UNAVAILABLE
 from collectors.credentials import CredentialError, Secret
 from collectors.ratelimit import RequestPolicy, x_limits
 from collectors.records import OrgAccount
-from collectors.store import Store
 from collectors.twitter import TwitterCollector, snowflake_for, snowflake_time
+from store.database import Store
 
 ACME = OrgAccount("twitter", "AcmeHelp")
 

@@ -14,8 +14,8 @@ import pytest
 
 from classifier.evidence import MET, NOT_MET, UNMEASURABLE
 from collectors.records import POST_COLUMNS, OrgAccount, Organization
-from socialstage.audit import AuditResult, apply_collection, audit_posts
-from socialstage.scoring import apply_model, choose_model
+from socialstage.audit.placement import AuditResult, apply_collection, audit_posts
+from socialstage.audit.verdict import apply_model, choose_model
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 ACME = Organization("Acme", (OrgAccount("twitter", "acme"),))

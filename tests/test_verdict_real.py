@@ -58,9 +58,9 @@ def test_the_shipped_card_holds_these_figures(lodo: dict) -> None:
 @pytest.mark.skipif(not TWCS_5K.exists(), reason=f"the TWCS sample {TWCS_5K} is not available (outside the repository)")
 def test_thin_twcs_brands_get_wide_ranges_and_no_confidence() -> None:
     from collectors.files import read_posts
-    from socialstage.audit import audit_posts
-    from socialstage.orgs import organization_from_options
-    from socialstage.scoring import apply_model, choose_model
+    from socialstage.audit.organizations import organization_from_options
+    from socialstage.audit.placement import audit_posts
+    from socialstage.audit.verdict import apply_model, choose_model
 
     posts = read_posts(TWCS_5K).posts
     brands = sorted({a for a in posts["author"].astype(str) if not a.isdigit()})

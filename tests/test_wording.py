@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from socialstage.trajectory import direction
-from socialstage.wording import plural
+from socialstage.audit.trajectory import direction
+from socialstage.display.wording import plural
 
 PACKAGE = Path(__file__).resolve().parents[1] / "socialstage"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

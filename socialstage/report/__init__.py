@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from socialstage.audit import AuditResult
+    from socialstage.audit.placement import AuditResult
 
 __all__ = ["render_audit_report", "render_score_report", "write_audit_report", "write_score_report"]
 

@@ -10,12 +10,12 @@ import pandas as pd
 from classifier.evidence import MET, UNMEASURABLE
 from classifier.rubric import RUBRIC, format_value
 from classifier.stages import JOURNEY_STAGES, STAGES, journey
-from socialstage.audit import KEY_FEATURES, AuditResult
-from socialstage.render import likely_words, range_words
+from socialstage.audit.placement import KEY_FEATURES, AuditResult
+from socialstage.audit.render import likely_words, range_words
+from socialstage.display.tables import feature_text
 from socialstage.report import plots
 from socialstage.report.examples import example_tables
 from socialstage.report.templating import render as render_template
-from socialstage.tables import feature_text
 
 #: How the key features are named for a reader (the feature's own name is shown beside).
 FEATURE_LABELS = {

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from socialstage.wording import plural
+from socialstage.display.wording import plural
 
 MAX_CHARS = 320
 ROWS = 6

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, PercentFormatter
 
 from classifier.stages import STAGES
-from socialstage.wording import plural
+from socialstage.display.wording import plural
 
 #: Okabe-Ito colours (readable with colour-blindness), by meaning.
 COLOURS = {

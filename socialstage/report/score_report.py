@@ -1,6 +1,6 @@
 """The HTML competitor comparison of a score batch: ranked table, stage distribution, key features side by side.
 
-It reads the rows ``socialstage score`` writes (``socialstage.score.ROW_COLUMNS``: ``org, accounts, status,
+It reads the rows ``socialstage score`` writes (``socialstage.batch.rows.ROW_COLUMNS``: ``org, accounts, status,
 message, stage, stage_index, journey, method, rubric_stage, stage_low, stage_high, stage_range, thin_evidence,
 inbound_view, decide, rank, percentile``, the stage probabilities, then the key features by name). Beside each
 rank it shows the stage range the evidence allows, the counts behind the verdict (posts by the organization and
@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 
 from classifier.stages import STAGES, journey
-from socialstage.audit import KEY_FEATURES
+from socialstage.audit.placement import KEY_FEATURES
+from socialstage.display.tables import feature_text
 from socialstage.report import score_plots
 from socialstage.report.audit_report import FEATURE_LABELS
 from socialstage.report.templating import render as render_template
-from socialstage.tables import feature_text
 
 REQUIRED = ("org", "status", "stage_index", "rank")
 #: Column headings of the side-by-side tables (short: ten features must fit a printed page).
