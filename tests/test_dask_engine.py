@@ -29,8 +29,7 @@ from collectors.simulated import posts_frame, simulate_org, simulate_orgs
 from socialstage.audit.inputs import profiles_frame
 from socialstage.audit.placement import audit_posts
 from socialstage.audit.verdict import choose_model
-from socialstage.batch import engine_dask
-from socialstage.batch import partitions as partition_scoring
+from socialstage.batch import engine_dask, partitions
 from socialstage.batch.dataset import (
     ORGS_FILE,
     POSTS_FILE,
@@ -103,7 +102,7 @@ def score(list_csv: Path | None, dataset: Path, out: Path, *engine: str) -> pd.D
 def test_the_dask_engine_writes_exactly_what_the_local_engine_writes(
     list_csv: Path, dataset_dir: Path, scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(partition_scoring, "PARTITIONS_PER_TASK", 2)  # three tasks for the two workers
+    monkeypatch.setattr(partitions, "PARTITIONS_PER_TASK", 2)  # three tasks for the two workers
     local = score(list_csv, dataset_dir, tmp_path / "local.parquet", "local")
     dask = score(list_csv, dataset_dir, tmp_path / "dask.parquet", "dask", "--scheduler", scheduler)
     assert_frame_equal(local, dask, check_exact=True)

@@ -37,7 +37,8 @@ def test_version_help_and_the_command_modules_load_neither_pandas_nor_numpy() ->
         "assert CliRunner().invoke(cli, ['--version']).exit_code == 0\n"
         "assert CliRunner().invoke(cli, ['--help']).exit_code == 0\n"
         "import socialstage.cli.posts, socialstage.cli.score, socialstage.cli.collect, socialstage.cli.model, "
-        "socialstage.cli.dataset, socialstage.cli.options",
-        ("pandas", "numpy", "pyarrow", "sklearn", *HEAVY),
+        "socialstage.cli.dataset, socialstage.cli.options, socialstage.cli.audit, socialstage.cli.demo, "
+        "socialstage.cli.imports, socialstage.cli.store, socialstage.cli.live_collection",
+        ("pandas", "numpy", "pyarrow", "sklearn", "polars", "duckdb", *HEAVY),
     )
     assert not any(loaded.values()), f"imported: {[m for m, on in loaded.items() if on]}"

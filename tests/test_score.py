@@ -325,7 +325,8 @@ def interrupt_then_resume(posts_file: Path, out: Path, after: int, *args: str, c
     from collectors.files import read_posts
     from socialstage.batch.journal import Journal, file_identity, journal_path
     from socialstage.batch.plan import brand_organizations
-    from socialstage.batch.run import Batch, score_posts
+    from socialstage.batch.sources import score_posts
+    from socialstage.batch.state import Batch
     from store.database import resolve_db_path
 
     read = read_posts(posts_file)

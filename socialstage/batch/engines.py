@@ -33,7 +33,7 @@ from socialstage.batch.partitions import PartitionJob, chunks, score_partitions
 from socialstage.batch.rows import row_records, rows_frame
 
 if TYPE_CHECKING:
-    from socialstage.batch.run import Batch
+    from socialstage.batch.state import Batch
 
 logger = logging.getLogger(__name__)
 

@@ -122,6 +122,14 @@ def journal_path(out: str | Path | None, store_path: Path, parts: Iterable[objec
     return folder / f"batch-{key}{JOURNAL_SUFFIX}"
 
 
+def open_journal(out: str | Path | None, store_path: Path, parts: Iterable[object]) -> Journal:
+    """The journal of a batch (:func:`journal_path`), its path checked: refused (OutputError) when it is not a
+    regular file, before any file is read."""
+    journal = Journal(journal_path(out, store_path, parts))
+    journal.check()
+    return journal
+
+
 def finished_marker(path: Path) -> Path:
     """The file beside a journal that says its batch ran to its end (written by :meth:`Journal.rewrite`)."""
     return path.with_name(path.name + FINISHED_SUFFIX)

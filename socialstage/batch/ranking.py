@@ -12,7 +12,7 @@ rows with no ties; ``percentile`` is ``100 * (n - rank) / (n - 1)`` rounded to 0
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -47,6 +47,11 @@ def _rest_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
     status = row["status"]
     return (STATUSES.index(status) if status in STATUSES else len(STATUSES), str(row["org"]).casefold(),
             str(row["org"]))
+
+
+def rank_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """:func:`rank_rows` of rows given as dicts (a batch's finished rows)."""
+    return rank_rows(rows_frame(records))
 
 
 def rank_rows(rows: pd.DataFrame) -> pd.DataFrame:

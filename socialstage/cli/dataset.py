@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from socialstage.cli.batch_inputs import list_organizations, read_batch_posts
-from socialstage.cli.options import db_option
+from socialstage.cli.options import db_option, usage_errors
 from socialstage.display.terminal import SafeConsole
 from socialstage.display.wording import plural
 from socialstage.errors import SocialstageError
@@ -69,7 +68,10 @@ def dataset(out: str, posts_file: str | None, list_file: str | None, orgs_file: 
     from socialstage.batch.dataset import write_dataset
 
     err = SafeConsole(stderr=True, highlight=False, soft_wrap=False)
-    orgs = list_organizations(list_file, orgs_file, "--list LIST.csv")
+    from socialstage.batch.plan import list_organizations, read_batch_posts
+
+    with usage_errors():
+        orgs = list_organizations(list_file, orgs_file, "--list LIST.csv")
     profiles = None
     if simulated:
         if posts_file or orgs:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -231,3 +232,14 @@ def emit(text: str, output: str | None) -> None:
         click.echo(f"Wrote {output}", err=True)
     else:
         click.echo(text)
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Options the layer below found not to fit together (``OptionsError``) shown as a usage error (exit 2)."""
+    from socialstage.batch.plan import OptionsError
+
+    try:
+        yield
+    except OptionsError as exc:
+        raise click.UsageError(str(exc)) from None

@@ -19,19 +19,18 @@ from rich.progress import (
 )
 
 from collectors.base import DEFAULT_MAX_WAIT
-from socialstage.cli.batch_inputs import list_organizations, read_batch_posts
 from socialstage.cli.options import (
     db_option,
     engine_options,
     model_option,
     output_option,
     report_option,
+    usage_errors,
     window_options,
 )
 from socialstage.cli.progress import WaitCountdown
 from socialstage.display.terminal import SafeConsole
 from socialstage.display.wording import plural
-from socialstage.errors import SocialstageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -181,91 +180,41 @@ def score(
         socialstage score --posts brands-ds --engine dask --workers 4 --out scores.parquet
         socialstage score --posts s3://bucket/brands-ds --engine dask --scheduler tcp://10.0.0.5:8786
     """
-    from socialstage.audit.inputs import open_store
-    from socialstage.audit.verdict import choose_model
-    from socialstage.batch.dataset import read_organizations
-    from socialstage.batch.engines import score_dataset_batch
-    from socialstage.batch.journal import RESUMABLE, Journal, file_identity, journal_path
-    from socialstage.batch.output import output_format, write_rows
-    from socialstage.batch.run import Batch, CollectSettings, exit_code, score_collected, score_posts, score_store
+    from socialstage.batch.plan import plan_batch
+    from socialstage.batch.run import run_batch
     from store.database import resolve_db_path
 
-    if out:
-        output_format(out)
-    if collect_first and posts_file:
-        raise click.UsageError("--collect fills the store; it cannot be combined with --posts")
-    orgs = list_organizations(list_file, orgs_file)
-    if orgs is None and not posts_file:
-        raise click.UsageError("say what to score: socialstage score LIST.csv, --orgs FILE, or --posts TWCS_FILE")
-    store_path = resolve_db_path(db)
-    parts = [Path(p).resolve() if p else None for p in (list_file, orgs_file, posts_file)]
-    journal = Journal(journal_path(out, store_path, [*parts, collect_first, store_path]))
-    journal.check()  # a journal path that is not a regular file is refused before any file is read
     err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
-    read = None
-    dataset = check_engine(engine, scheduler, workers, posts_file)
-    if dataset:
-        orgs = orgs if orgs is not None else read_organizations(str(posts_file))
-    elif posts_file:
-        read, orgs = read_batch_posts(posts_file, orgs, err)
-    assert orgs is not None
-    choice = choose_model(model)
+    obj = ctx.find_root().obj
+    with usage_errors():
+        plan = plan_batch(list_file=list_file, orgs_file=orgs_file, posts_file=posts_file, collect=collect_first,
+                          store_path=resolve_db_path(db), model=model, engine=engine, scheduler=scheduler,
+                          workers=workers, since=since, until=until, resume=resume, out=out, max_wait=max_wait,
+                          clock=obj.get("clock") if isinstance(obj, dict) else None, reporter=err)
     with ScoreProgress(err) as progress:
-        batch = Batch(orgs, choice, journal, since=since, until=until, resume=resume, progress=progress)
-        if dataset:
-            rows = score_dataset_batch(batch, str(posts_file), engine=engine, model_option=model,
-                                       scheduler=scheduler, workers=workers)
-        elif read is not None:
-            rows = score_posts(batch, read.posts, read.path.name, file_identity(read.path))
-        else:
-            with open_store(store_path, must_exist=not collect_first, read_only=not collect_first) as store:
-                if collect_first:
-                    obj = ctx.find_root().obj
-                    clock = obj.get("clock") if isinstance(obj, dict) else None
-                    rows = score_collected(batch, store, CollectSettings(max_wait=max_wait, clock=clock))
-                else:
-                    rows = score_store(batch, store)
+        outcome = run_batch(plan, progress)
+    rows = outcome.rows
     if out:
-        write_rows(rows, out)
         err.print(f"Wrote {plural(len(rows), 'row')} to {out}", markup=False, highlight=False)
     else:
         console = SafeConsole(highlight=False, soft_wrap=False)
         if not console.is_terminal:  # a pipe or a file: no reason to cut the table at 80 columns
             console.width = max(console.width, 120)
         _table(console, rows)
-    err.print(_summary(rows, progress.resumed), markup=False, highlight=False)
+    err.print(_summary(rows, outcome.resumed), markup=False, highlight=False)
     if report:
         from socialstage.report import write_score_report
 
         named = Path(list_file or orgs_file or posts_file or "the store").name
         source = Path(posts_file).name if posts_file else "live collection" if collect_first else "the store"
         written = write_score_report(rows, report, title=f"Competitor comparison: {named}", source=source,
-                                     model=choice.name)
+                                     model=plan.choice.name)
         err.print(f"Wrote the report {written}", markup=False, highlight=False)
-    code = exit_code(rows)
-    if code:
-        retry = (~rows["status"].isin(RESUMABLE)).any()
-        hint = (" run the same command with --resume to keep the scored rows and retry the others." if retry else
-                " they have no posts in the data; --resume would not change that (collect them, or check the"
+    if outcome.exit_code:
+        hint = (" run the same command with --resume to keep the scored rows and retry the others." if outcome.retry
+                else " they have no posts in the data; --resume would not change that (collect them, or check the"
                 " handles).")
         err.print("Some organizations were not scored (see their status and message);" + hint, markup=False,
                   highlight=False)
-    ctx.exit(code)
+    ctx.exit(outcome.exit_code)
 
-
-def check_engine(engine: str, scheduler: str | None, workers: int | None, posts: str | None) -> bool:
-    """Whether ``posts`` is a dataset (a folder or a URL); click.UsageError for engine options that do not fit."""
-    from socialstage.batch.dataset import ORGS_FILE, PARTITION_KEY, is_dataset
-
-    dataset = bool(posts) and is_dataset(str(posts))
-    if dataset and "://" not in str(posts) and not any(
-            p.name == ORGS_FILE or p.name.startswith(f"{PARTITION_KEY}=") for p in Path(str(posts)).iterdir()):
-        raise SocialstageError(f"{posts} is a folder but not a dataset (no {ORGS_FILE}, no {PARTITION_KEY}=... "
-                               "folders); give a posts file, or write a dataset with `socialstage dataset`")
-    if engine == "dask" and not dataset:
-        raise click.UsageError("--engine dask scores a dataset folder: --posts DIR, written by `socialstage dataset`")
-    if engine != "dask" and (scheduler or workers):
-        raise click.UsageError("--scheduler and --workers go with --engine dask")
-    if scheduler and workers:
-        raise click.UsageError("--workers sizes the local cluster; with --scheduler the cluster's own workers run")
-    return dataset
