@@ -1,0 +1,31 @@
+"""The columnar engine (issue 14) prepares and computes as the code before it did: every feature of every
+organization and every prepared table of a corpus of edge cases (``tests/engine_cases.py``) equal, bit for bit,
+to what the pandas code before the engine made of them (``tests/fixtures/engine_cases.json``)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.engine_cases import FIXTURE, compute
+
+EXPECTED = json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def now() -> dict:
+    """What the code makes of the cases now (as JSON would hold it)."""
+    return json.loads(json.dumps(compute()))
+
+
+@pytest.mark.parametrize("variant", sorted(EXPECTED))
+@pytest.mark.parametrize("table", ["features", "org_posts", "inbound", "windows", "conversations", "accounts"])
+def test_engine_equals_the_code_before_it(now: dict, variant: str, table: str) -> None:
+    assert now[variant][table] == EXPECTED[variant][table]
+
+
+def test_the_cases_hold_the_7_day_edge_and_a_window() -> None:
+    inbound = {row[2]: row for row in EXPECTED["all"]["inbound"] if row[0] == "Acme"}
+    assert inbound["2"][6] == "True" and inbound["4"][6] == "False"  # answered at 7 days; 7 days + 1 s is late
+    assert "30" not in {row[2] for row in EXPECTED["window"]["inbound"]}
