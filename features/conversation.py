@@ -37,7 +37,8 @@ def conversational_reply_share(frames: OrgFrames) -> pd.Series:
     greeting ("Congratulations!", "Happy Thanksgiving") is a reply in form, not yet conversation. No org
     posts: missing."""
     posts = frames.org_posts
-    talking = (posts["category"] == "dialogue") & textsig.says_something(posts["text"])
+    talking = posts["category"] == "dialogue"  # the words are read only where they count
+    talking[talking] = textsig.says_something(posts.loc[talking, "text"]).to_numpy()
     return frames.per_org(talking.groupby(posts["org"]).sum() / posts.groupby("org").size())
 
 

@@ -219,7 +219,24 @@ _UNSPACED_RE = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0
 @per_distinct
 def says_something(text: pd.Series) -> pd.Series:
     """True where, with links, @handles and #hashtags removed, at least ``OWN_WORDS`` words remain (a word: a
-    run of letters or digits; two characters of a script written without spaces count as one word)."""
+    run of letters or digits; two characters of a script written without spaces count as one word).
+
+    ASCII texts are read by the columnar engine (``features.engine.ascii_words``), the others by Python's ``re``;
+    the tests check both give the same."""
+    from features import engine
+
+    strings = _strings(text)
+    arrow = _arrow(strings)
+    ascii_text = pc.string_is_ascii(arrow).to_numpy(zero_copy_only=False)
+    found = np.zeros(len(strings), dtype=bool)
+    found[ascii_text] = engine.ascii_words(arrow.filter(pa.array(ascii_text))) >= OWN_WORDS
+    if not ascii_text.all():
+        found[~ascii_text] = _python_says_something(strings[~ascii_text]).to_numpy()
+    return pd.Series(found, index=text.index, dtype=bool)
+
+
+def _python_says_something(text: pd.Series) -> pd.Series:
+    """:func:`says_something` by Python's ``re`` (any text)."""
     bare = _strings(text).str.replace(_TAGS_AND_LINKS_RE, " ", regex=True)
     unspaced = bare.str.count(_UNSPACED_RE)
     spaced = bare.str.replace(_UNSPACED_RE, " ", regex=True).str.count(r"[^\W_]+")

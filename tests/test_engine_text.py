@@ -1,0 +1,30 @@
+"""The text signals the columnar engine reads (``features.engine``) equal Python's ``re`` on every text."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from features import text as textsig
+from tests.test_text_screens import PIECES
+
+#: Pieces near the edges of the tag and link pattern: tags after tags, links holding tags, underscores, the
+#: whitespace Rust and Python disagree on, scripts written without spaces.
+EDGES = [*PIECES, "#", "#tag", "#_x", "_", "x#y", "##a", "@a@b", "@a#b", "https://x.co/#a", "http://", "#https",
+         "://x", "0", "9a", "\x1f", "\x0c", "\x00", "質問", "ไทย", "word", "two words", "one two three"]
+texts = st.lists(st.sampled_from(EDGES), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(batch=st.lists(st.one_of(texts, st.none()), min_size=1, max_size=12))
+def test_says_something_by_the_engine_equals_python(batch: list[str | None]) -> None:
+    series = pd.Series(batch, dtype=object)
+    expected = textsig._python_says_something(series)
+    pd.testing.assert_series_equal(textsig.says_something(series), expected, check_names=False)
+
+
+def test_says_something_on_the_edges_of_tags() -> None:
+    texts = pd.Series(["#https://x a b", "@a@b c d", "x#y z w", "##a b c", "http://x#a b c", "a\x1fb\x1cc"])
+    assert textsig.says_something(texts).tolist() == textsig._python_says_something(texts).tolist()
+    assert textsig.says_something(texts).tolist() == [True, True, True, False, False, True]
