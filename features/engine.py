@@ -31,3 +31,42 @@ def ascii_words(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     ``features.text.says_something`` counts; an ASCII text has no character of an unspaced script)."""
     bare = strings(values).str.replace_all(_ASCII_TAGS_AND_LINKS, "${1} ")
     return bare.str.count_matches("[A-Za-z0-9]+").fill_null(0).to_numpy()
+
+
+_AT_BEHIND, _USER_BEHIND = r"(?<![\w@/])@", r"|(?<![\w/])"
+
+
+def _mention_pattern(mention_re: str) -> str:
+    """``features.text.MENTION_RE`` for ASCII text without its look-behinds: the character before a mention is
+    consumed (the texts are read with a space before them, for a mention at the start). Equal matches where no
+    mention ends just before the next one starts: a mention ends in a letter, a digit, ``_`` or ``-``, and only
+    ``-`` may precede a mention, so texts holding ``-@`` or ``-u/`` are left to Python (:data:`MENTION_EDGE`).
+    A match read again alone gives the same groups (no alternative preferred to it can match less text)."""
+    at, user = mention_re.split(_USER_BEHIND, 1)
+    handle = at.removeprefix(_AT_BEHIND)
+    return rf"[^A-Za-z0-9_@/]@{handle}|[^A-Za-z0-9_/]{user}"
+
+
+#: Texts where a mention may start right after another (``@a.b-@c``): read by Python's ``re``.
+MENTION_EDGE = r"-/?(?:@|u/)"
+
+
+def ascii_mentions(values: pa.Array | pa.ChunkedArray, mention_re: str) -> tuple[np.ndarray, np.ndarray]:
+    """The mentions of ASCII texts without :data:`MENTION_EDGE`, as ``features.text.mentions`` lists them: the
+    number of handles of each text and all the handles in order (lowercase; for a dotted or instance handle the
+    whole handle, then its first part)."""
+    spaced = pl.select(pl.concat_str(pl.lit(" "), pl.lit(strings(values)))).to_series()
+    found = pl.DataFrame({"match": spaced.str.extract_all(_mention_pattern(mention_re))})
+    found = found.with_row_index("text").explode("match").drop_nulls("match")
+    groups = found["match"].str.extract_groups(f"^(?:{_mention_pattern(mention_re)})")
+    at = groups.struct.field("1").str.to_lowercase()
+    first = at.str.extract(r"^([a-z0-9_]{1,40})", 1)
+    whole = at.fill_null(groups.struct.field("2").str.to_lowercase()).to_numpy().astype(object)
+    part = (first.str.len_bytes() < at.str.len_bytes()).fill_null(False).to_numpy()
+    per_match = 1 + part.astype(np.int64)
+    handles = np.empty(int(per_match.sum()), dtype=object)
+    at_whole = np.cumsum(per_match) - per_match
+    handles[at_whole] = whole
+    handles[at_whole[part] + 1] = first.to_numpy().astype(object)[part]
+    counts = np.bincount(found["text"].to_numpy(), weights=per_match, minlength=len(values)).astype(np.int64)
+    return counts, handles

@@ -165,17 +165,36 @@ def mention_rows(text: pd.Series, handles: Collection[str] | None = None) -> pd.
     else:
         maybe = pc.or_(pc.match_substring(distinct, "@"), pc.match_substring(distinct, "u/"))
     searched = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
-    found = _mention_lists(distinct.take(searched).to_pylist())
     counts = np.zeros(len(uniques), dtype=np.int64)  # mentions per distinct text
-    counts[searched] = [len(listed) for listed in found]
+    counts[searched], flat = _search_mentions(distinct.take(searched))
     starts = np.zeros_like(counts)
     starts[searched] = np.cumsum(counts[searched]) - counts[searched]
-    flat = np.array([h for listed in found for h in listed], dtype=object)
     per_row = counts[codes]
     rows = np.repeat(np.arange(len(codes), dtype=np.int64), per_row)
     within = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(per_row) - per_row, per_row)
     return pd.Series(flat[np.repeat(starts[codes], per_row) + within], index=rows, dtype=object,
                      name="handle_key")
+
+
+def _search_mentions(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """The mentions of each text (:func:`mentions`): how many, and all of them in order. ASCII texts are read by
+    the columnar engine (``features.engine.ascii_mentions``), the others and those where a mention may follow
+    another at once by Python's ``re``; the tests check both give the same."""
+    from features import engine
+
+    python = pc.or_(pc.invert(pc.string_is_ascii(texts)), pc.match_substring_regex(texts, engine.MENTION_EDGE))
+    python = python.to_numpy(zero_copy_only=False)
+    counts = np.zeros(len(texts), dtype=np.int64)
+    fast_counts, fast = engine.ascii_mentions(texts.filter(pa.array(~python)), MENTION_RE)
+    listed = _mention_lists(texts.filter(pa.array(python)).to_pylist())
+    counts[~python], counts[python] = fast_counts, [len(handles) for handles in listed]
+    flat = np.empty(int(counts.sum()), dtype=object)
+    starts = np.cumsum(counts) - counts
+    for rows, handles in ((~python, fast), (python, [h for handles in listed for h in handles])):
+        per_text = counts[rows]
+        within = np.arange(int(per_text.sum()), dtype=np.int64) - np.repeat(np.cumsum(per_text) - per_text, per_text)
+        flat[np.repeat(starts[rows], per_text) + within] = np.asarray(handles, dtype=object)
+    return counts, flat
 
 
 @per_distinct

@@ -28,3 +28,30 @@ def test_says_something_on_the_edges_of_tags() -> None:
     texts = pd.Series(["#https://x a b", "@a@b c d", "x#y z w", "##a b c", "http://x#a b c", "a\x1fb\x1cc"])
     assert textsig.says_something(texts).tolist() == textsig._python_says_something(texts).tolist()
     assert textsig.says_something(texts).tolist() == [True, True, True, False, False, True]
+
+
+#: Pieces near the edges of the mention pattern: mentions right after others, dashes, dots, instances, u/ names.
+MENTION_EDGES = [*PIECES, "@a.b-", "-@c", "-u/d", "-/u/e", "@x.y", "@acme@mastodon.social", "@a@b.c", "@", "u/",
+                 "/u/", "//u/", "@u/x", "@/u/y", "a" * 41, ".example", "-", "_", "@A_B", "Ü@x"]
+mention_texts = st.lists(st.sampled_from(MENTION_EDGES), max_size=10).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(batch=st.lists(mention_texts, min_size=1, max_size=12))
+def test_mentions_found_by_the_engine_equal_python(batch: list[str]) -> None:
+    import pyarrow as pa
+
+    counts, flat = textsig._search_mentions(pa.array(batch, type=pa.large_string()))
+    expected = textsig._mention_lists(batch)
+    assert counts.tolist() == [len(handles) for handles in expected]
+    assert flat.tolist() == [h for handles in expected for h in handles]
+
+
+def test_mentions_after_a_dash_are_read_by_python() -> None:
+    from features import engine
+
+    import pyarrow as pa
+    counts, flat = textsig._search_mentions(pa.array(["@a.b-@c and @d", "@a.b-@c"]))
+    assert flat.tolist() == ["a.b-", "a", "c", "d", "a.b-", "a", "c"] and counts.tolist() == [4, 3]
+    fast_counts, fast = engine.ascii_mentions(pa.array(["@a.b-@c"]), textsig.MENTION_RE)
+    assert fast.tolist() == ["a.b-", "a"]  # why: the consumed character before @c is the dash of a.b-
