@@ -38,7 +38,7 @@ def conversational_reply_share(frames: OrgFrames) -> pd.Series:
     posts: missing."""
     posts = frames.org_posts
     talking = posts["category"] == "dialogue"  # the words are read only where they count
-    talking[talking] = textsig.says_something(posts.loc[talking, "text"]).to_numpy()
+    talking[talking] = frames.org_texts().read(textsig.says_something, talking).to_numpy()
     return frames.per_org(talking.groupby(posts["org"]).sum() / posts.groupby("org").size())
 
 
@@ -96,8 +96,9 @@ def personal_reply_share(frames: OrgFrames) -> pd.Series:
     (a sign-off such as ``^AB`` or ``-Maria``, ``features.text.signatures``) or addressing the person
     by name at the start (``Hi Jane,``, ``Thanks, Jane!``: a greeting, then a capitalised name, then
     punctuation; ``features.text.addressed_names``). No dialogue replies: missing."""
-    replies = frames.org_posts[frames.org_posts["category"] == "dialogue"]
-    personal = replies["signature"].notna() | textsig.addressed_names(replies["text"]).notna()
+    dialogue = frames.org_posts["category"] == "dialogue"
+    replies = frames.org_posts[dialogue]
+    personal = replies["signature"].notna() | frames.org_texts().read(textsig.addressed_names, dialogue).notna()
     return frames.per_org(personal.groupby(replies["org"]).mean())
 
 

@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,13 +87,17 @@ class OrgFrames:
          "conversation_key": pd.Series(dtype=np.int64), "posts": pd.Series(dtype=float)}))
 
     #: Values several features read (a text signal of the org posts), computed once: see :meth:`cached`.
-    memo: dict[str, pd.Series] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def cached(self, name: str, compute: Callable[[], pd.Series]) -> pd.Series:
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
         """``compute()``, computed the first time ``name`` is asked for and then remembered."""
         if name not in self.memo:
             self.memo[name] = compute()
         return self.memo[name]
+
+    def org_texts(self) -> textsig.DistinctTexts:
+        """The distinct texts of the org posts, coded once for every text signal read over them."""
+        return self.cached("org_texts", lambda: textsig.DistinctTexts.of(self.org_posts["text"]))
 
     def per_org(self, values: pd.Series, fill: float | None = None) -> pd.Series:
         """``values`` (indexed by org) re-indexed to every organization; absent ones get ``fill``."""

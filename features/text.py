@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from functools import cache, wraps
 from importlib import resources
 
@@ -67,6 +68,33 @@ def per_distinct(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Ser
         return pd.Series(values[codes], index=text.index, dtype=template.dtype, name=template.name)
 
     return distinct
+
+
+@dataclass(frozen=True)
+class DistinctTexts:
+    """The distinct texts of a Series, coded once, for several text signals (functions made by
+    :func:`per_distinct`) read over it or over some of its rows: each distinct text is read once per signal."""
+
+    index: pd.Index
+    codes: np.ndarray
+    uniques: pd.Series
+
+    @classmethod
+    def of(cls, text: pd.Series) -> DistinctTexts:
+        """The distinct texts of ``text`` (a missing text is the empty string, as :func:`per_distinct` reads it)."""
+        codes, uniques = pd.factorize(_strings(text))
+        return cls(text.index, codes, pd.Series(uniques))
+
+    def read(self, function: Callable[[pd.Series], pd.Series], rows: pd.Series | None = None) -> pd.Series:
+        """``function(text)``, or ``function(text[rows])`` for a boolean ``rows``: the same values, indexed alike."""
+        inner = function.__wrapped__  # the function behind per_distinct
+        template = inner(self.uniques.iloc[:0])
+        codes, index = (self.codes, self.index) if rows is None else (self.codes[rows.to_numpy()], self.index[rows])
+        if len(codes) == 0:
+            return template.set_axis(index)
+        used, back = np.unique(codes, return_inverse=True)
+        values = inner(self.uniques.iloc[used].reset_index(drop=True)).to_numpy()
+        return pd.Series(values[back], index=index, dtype=template.dtype, name=template.name)
 
 
 #: Whitespace as Python's ``\\s`` matches it in ASCII text, spelled for RE2 (whose ``\\s`` misses ``\\x0b`` and
@@ -190,7 +218,7 @@ def _search_mentions(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.
     counts[~python], counts[python] = fast_counts, [len(handles) for handles in listed]
     flat = np.empty(int(counts.sum()), dtype=object)
     starts = np.cumsum(counts) - counts
-    for rows, handles in ((~python, fast), (python, [h for handles in listed for h in handles])):
+    for rows, handles in ((~python, fast), (python, [h for found in listed for h in found])):
         per_text = counts[rows]
         within = np.arange(int(per_text.sum()), dtype=np.int64) - np.repeat(np.cumsum(per_text) - per_text, per_text)
         flat[np.repeat(starts[rows], per_text) + within] = np.asarray(handles, dtype=object)

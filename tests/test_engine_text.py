@@ -48,10 +48,22 @@ def test_mentions_found_by_the_engine_equal_python(batch: list[str]) -> None:
 
 
 def test_mentions_after_a_dash_are_read_by_python() -> None:
-    from features import engine
-
     import pyarrow as pa
+
+    from features import engine
     counts, flat = textsig._search_mentions(pa.array(["@a.b-@c and @d", "@a.b-@c"]))
     assert flat.tolist() == ["a.b-", "a", "c", "d", "a.b-", "a", "c"] and counts.tolist() == [4, 3]
-    fast_counts, fast = engine.ascii_mentions(pa.array(["@a.b-@c"]), textsig.MENTION_RE)
+    _fast_counts, fast = engine.ascii_mentions(pa.array(["@a.b-@c"]), textsig.MENTION_RE)
     assert fast.tolist() == ["a.b-", "a"]  # why: the consumed character before @c is the dash of a.b-
+
+
+def test_distinct_texts_read_as_the_signals_do() -> None:
+    series = pd.Series(["Hi Jane, thanks", None, "take our survey", "Hi Jane, thanks", "ok", ""],
+                       index=[5, 3, 9, 1, 0, 7])
+    distinct = textsig.DistinctTexts.of(series)
+    rows = pd.Series([True, False, True, True, False, True], index=series.index)
+    for function in (textsig.addressed_names, textsig.says_something, textsig.feedback_asks):
+        pd.testing.assert_series_equal(distinct.read(function), function(series))
+        pd.testing.assert_series_equal(distinct.read(function, rows), function(series[rows]))
+    pd.testing.assert_series_equal(distinct.read(textsig.feedback_asks, rows & False),
+                                   textsig.feedback_asks(series[rows & False]))
