@@ -70,6 +70,11 @@ def per_distinct(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Ser
     return distinct
 
 
+#: Fewer texts than this are read by Python's ``re`` alone: the same values, without the columnar engine's start-up
+#: (importing Polars takes about 0.2 s, more than reading a few thousand texts).
+ENGINE_TEXTS = 20_000
+
+
 @dataclass(frozen=True)
 class DistinctTexts:
     """The distinct texts of a Series, coded once, for several text signals (functions made by
@@ -208,6 +213,10 @@ def _search_mentions(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.
     """The mentions of each text (:func:`mentions`): how many, and all of them in order. ASCII texts are read by
     the columnar engine (``features.engine.ascii_mentions``), the others and those where a mention may follow
     another at once by Python's ``re``; the tests check both give the same."""
+    if len(texts) < ENGINE_TEXTS:
+        listed = _mention_lists(texts.to_pylist())
+        return (np.array([len(handles) for handles in listed], dtype=np.int64),
+                np.array([h for handles in listed for h in handles], dtype=object))
     from features import engine
 
     python = pc.or_(pc.invert(pc.string_is_ascii(texts)), pc.match_substring_regex(texts, engine.MENTION_EDGE))
@@ -270,6 +279,8 @@ def says_something(text: pd.Series) -> pd.Series:
 
     ASCII texts are read by the columnar engine (``features.engine.ascii_words``), the others by Python's ``re``;
     the tests check both give the same."""
+    if len(text) < ENGINE_TEXTS:
+        return _python_says_something(text)
     from features import engine
 
     strings = _strings(text)

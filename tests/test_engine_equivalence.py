@@ -8,15 +8,22 @@ import json
 
 import pytest
 
+from features import text as textsig
 from tests.engine_cases import FIXTURE, compute
 
 EXPECTED = json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def now() -> dict:
-    """What the code makes of the cases now (as JSON would hold it)."""
-    return json.loads(json.dumps(compute()))
+@pytest.fixture(scope="module", params=[0, None], ids=["engine for every text", "engine for many texts"])
+def now(request: pytest.FixtureRequest) -> dict:
+    """What the code makes of the cases now (as JSON would hold it), the text signals read by the engine from the
+    first text on, or only from ``ENGINE_TEXTS`` on (so here never)."""
+    default = textsig.ENGINE_TEXTS
+    textsig.ENGINE_TEXTS = default if request.param is None else request.param
+    try:
+        return json.loads(json.dumps(compute()))
+    finally:
+        textsig.ENGINE_TEXTS = default
 
 
 @pytest.mark.parametrize("variant", sorted(EXPECTED))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,12 @@ from tests.test_text_screens import PIECES
 EDGES = [*PIECES, "#", "#tag", "#_x", "_", "x#y", "##a", "@a@b", "@a#b", "https://x.co/#a", "http://", "#https",
          "://x", "0", "9a", "\x1f", "\x0c", "\x00", "質問", "ไทย", "word", "two words", "one two three"]
 texts = st.lists(st.sampled_from(EDGES), max_size=12).map("".join)
+
+
+@pytest.fixture(autouse=True)
+def engine_for_every_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine reads even a handful of texts (by default only many)."""
+    monkeypatch.setattr(textsig, "ENGINE_TEXTS", 0)
 
 
 @settings(max_examples=400, deadline=None)
@@ -67,3 +74,13 @@ def test_distinct_texts_read_as_the_signals_do() -> None:
         pd.testing.assert_series_equal(distinct.read(function, rows), function(series[rows]))
     pd.testing.assert_series_equal(distinct.read(textsig.feedback_asks, rows & False),
                                    textsig.feedback_asks(series[rows & False]))
+
+
+def test_few_texts_are_read_without_the_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setattr(textsig, "ENGINE_TEXTS", 3)
+    monkeypatch.delitem(sys.modules, "features.engine", raising=False)
+    assert textsig.says_something(pd.Series(["one two three", "one"])).tolist() == [True, False]
+    assert textsig.mention_rows(pd.Series(["@a hi", "@b.c"])).tolist() == ["a", "b.c", "b"]
+    assert "features.engine" not in sys.modules
