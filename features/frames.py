@@ -60,6 +60,7 @@ from features.post_keys import (
     first_of_each,
     join_rows,
     pair_keys,
+    positions,
     post_keys,
 )
 
@@ -241,10 +242,11 @@ def _id_strings(values: pd.Series) -> pd.Series:
 
 def _on_rows(function: Callable[[pd.Series], pd.Series], text: pd.Series, rows: pd.Series) -> pd.Series:
     """``function(text)`` where ``rows`` holds, missing elsewhere: a text pattern read only where it is used."""
-    values = pd.Series(np.nan, index=text.index, dtype=object)
-    if rows.any():
-        values[rows] = function(text[rows]).astype(object)
-    return values
+    values = np.full(len(text), np.nan, dtype=object)
+    chosen = rows.to_numpy(dtype=bool)
+    if chosen.any():
+        values[chosen] = function(text[rows]).to_numpy(dtype=object)
+    return pd.Series(values, index=text.index, dtype=object)
 
 
 def _conversations(data: pd.DataFrame, up: np.ndarray) -> pd.Series:
@@ -309,7 +311,7 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
 
     def coded(values: pd.Series, platform: np.ndarray) -> np.ndarray:
         """Handles as account keys (platform and handle), -1 for a handle that is no account's."""
-        found = handle_index.get_indexer(values.astype(object))
+        found = positions(values, handle_index)
         return np.where(found >= 0, found.astype(np.int64) * stride + platform, -1)
 
     author = coded(data["author_key"], post_platform)
@@ -395,7 +397,7 @@ def _utc(moment: datetime) -> pd.Timestamp:
 def in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``frame`` inside their org's window (both ends inclusive), with ``week``: the 7-day period
     of the window they fall in."""
-    at = windows.index.get_indexer(frame["org"].to_numpy())  # -1: an org without a window (no row is kept)
+    at = positions(frame["org"], windows.index)  # -1: an org without a window (no row is kept)
 
     def bound(column: str) -> pd.Series:
         return pd.Series(windows[column].array.take(at, allow_fill=True), index=frame.index)
@@ -403,7 +405,7 @@ def in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     start, end = bound("start"), bound("end")
     keep = (frame["created_at"] >= start) & (frame["created_at"] <= end)
     weeks = np.append(windows["weeks"].to_numpy(dtype=float), np.nan)[at][keep.to_numpy()]
-    frame = frame[keep].copy()
+    frame = frame[keep]  # a new frame (copy-on-write): adding the week leaves the given one unchanged
     offset = (frame["created_at"] - start[keep]).dt.total_seconds()
     frame["week"] = np.minimum(np.floor(offset / (7 * 86400.0)), weeks - 1)
     return frame
