@@ -260,13 +260,13 @@ def _conversations(data: pd.DataFrame, up: np.ndarray) -> pd.Series:
 
 def _conversation_sizes(data: pd.DataFrame) -> pd.DataFrame:
     """Loaded non-repost posts per (platform, conversation): reposts are not turns of a conversation."""
-    rows = np.flatnonzero(data["kind"].to_numpy(dtype=object) != "repost")
+    rows = np.flatnonzero((data["kind"] != "repost").to_numpy(dtype=bool))
     rows = rows[first_of_each(data["post_key"].to_numpy()[rows])]  # each post once
     keys = data["conversation_key"].to_numpy()[rows]
     rows, keys = rows[keys >= 0], keys[keys >= 0]
     conversations, first, posts = np.unique(keys, return_index=True, return_counts=True)
-    return pd.DataFrame({"platform": data["platform"].to_numpy(dtype=object)[rows[first]],
-                         "conversation": data["conversation"].to_numpy(dtype=object)[rows[first]],
+    return pd.DataFrame({"platform": data["platform"].iloc[rows[first]].to_numpy(dtype=object),
+                         "conversation": data["conversation"].iloc[rows[first]].to_numpy(dtype=object),
                          "conversation_key": conversations, "posts": posts.astype(float)})
 
 
@@ -320,9 +320,9 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
     member = coded(members["handle_key"], platforms[n:])
     orgs, org_names = pd.factorize(members["org"])
     post_key = data["post_key"].to_numpy()
-    kind = data["kind"].to_numpy(dtype=object)
+    is_reply, is_repost = ((data["kind"] == kind).to_numpy(dtype=bool) for kind in ("reply", "repost"))
 
-    replies = np.flatnonzero(kind == "reply")
+    replies = np.flatnonzero(is_reply)
     reply_rows, reply_members = join_rows(target[replies], member)
     parent_rows, parents = join_rows(data["reply_key"].to_numpy(), own["post_key"].to_numpy())
     mention_at, mention_members = join_rows(mention, member)
@@ -336,7 +336,7 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
     rows, org = rows[each], org[each]
     accounts = len(handle_index) * stride  # more than any account key
     is_own = np.isin(pair_keys(org, author[rows], accounts), pair_keys(orgs, member, accounts))
-    keep = ~is_own & (kind[rows] != "repost")
+    keep = ~is_own & ~is_repost[rows]
     rows, org = rows[keep], org[keep]
     columns = ["platform", "post_id", "post_key", "author_key", "created_at", "text", "kind", "sentiment"]
     inbound = data[columns].iloc[rows].reset_index(drop=True)

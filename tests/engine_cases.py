@@ -153,6 +153,8 @@ def compute() -> dict[str, object]:
                          for org, row in table.iterrows()},
             **{key: _table(getattr(frames, key), columns, index=key == "windows")
                for key, columns in FRAME_COLUMNS.items()},
+            "dtypes": {key: {str(c): str(d) for c, d in getattr(frames, key).dtypes.items()}
+                       for key in FRAME_COLUMNS},
         }
     return result
 

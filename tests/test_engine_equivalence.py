@@ -27,7 +27,8 @@ def now(request: pytest.FixtureRequest) -> dict:
 
 
 @pytest.mark.parametrize("variant", sorted(EXPECTED))
-@pytest.mark.parametrize("table", ["features", "org_posts", "inbound", "windows", "conversations", "accounts"])
+@pytest.mark.parametrize("table", ["features", "org_posts", "inbound", "windows", "conversations", "accounts",
+                                   "dtypes"])
 def test_engine_equals_the_code_before_it(now: dict, variant: str, table: str) -> None:
     assert now[variant][table] == EXPECTED[variant][table]
 
