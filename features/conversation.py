@@ -70,12 +70,12 @@ def response_rate(frames: OrgFrames) -> pd.Series:
 def question_response_rate(frames: OrgFrames) -> pd.Series:
     """Share of inbound posts containing a question mark (outside links) that were answered within 7
     days. No such inbound: missing."""
-    questions = frames.inbound[frames.inbound["is_question"]]
+    questions = frames.inbound[["org", "answered"]][frames.inbound["is_question"]]
     return frames.per_org(questions.groupby("org")["answered"].mean())
 
 
 def _answered_hours(frames: OrgFrames) -> pd.core.groupby.SeriesGroupBy:
-    answered = frames.inbound[frames.inbound["answered"]]
+    answered = frames.inbound[["org", "response_hours"]][frames.inbound["answered"]]
     return answered.groupby("org")["response_hours"]
 
 
@@ -97,7 +97,7 @@ def personal_reply_share(frames: OrgFrames) -> pd.Series:
     by name at the start (``Hi Jane,``, ``Thanks, Jane!``: a greeting, then a capitalised name, then
     punctuation; ``features.text.addressed_names``). No dialogue replies: missing."""
     dialogue = frames.org_posts["category"] == "dialogue"
-    replies = frames.org_posts[dialogue]
+    replies = frames.org_posts[["org", "signature"]][dialogue]
     personal = replies["signature"].notna() | frames.org_texts().read(textsig.addressed_names, dialogue).notna()
     return frames.per_org(personal.groupby(replies["org"]).mean())
 
@@ -109,15 +109,14 @@ def conversation_depth(frames: OrgFrames) -> pd.Series:
     conversation, any author, reposts excluded (a repost is not a turn); posts outside the window
     count, so a conversation is measured whole. A lone original post is a conversation of 1. No such
     conversation: missing."""
-    own = frames.org_posts[frames.org_posts["kind"] != "repost"]
-    taken = own[["org", "conversation_key"]].drop_duplicates()
+    taken = frames.org_posts[["org", "conversation_key"]][frames.org_posts["kind"] != "repost"].drop_duplicates()
     sizes = frames.conversations.set_index("conversation_key")["posts"]
     posts = sizes.reindex(taken["conversation_key"].to_numpy()).to_numpy()
     return frames.per_org(pd.Series(posts).groupby(taken["org"].to_numpy()).mean())
 
 
 def _sentiment_response_rate(frames: OrgFrames, label: str) -> pd.Series:
-    inbound = frames.inbound[frames.inbound["sentiment_class"] == label]
+    inbound = frames.inbound[["org", "answered"]][frames.inbound["sentiment_class"] == label]
     return frames.per_org(inbound.groupby("org")["answered"].mean())
 
 
