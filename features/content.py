@@ -18,11 +18,11 @@ def _tracked(frames: OrgFrames) -> pd.Series:
 
 
 def _asks(frames: OrgFrames) -> pd.Series:
-    return frames.cached("feedback_asks", lambda: textsig.feedback_asks(frames.org_posts["text"]))
+    return frames.cached("feedback_asks", lambda: frames.org_texts().read(textsig.feedback_asks))
 
 
 def _changes(frames: OrgFrames) -> pd.Series:
-    return frames.cached("feedback_changes", lambda: textsig.feedback_changes(frames.org_posts["text"]))
+    return frames.cached("feedback_changes", lambda: frames.org_texts().read(textsig.feedback_changes))
 
 
 def tracked_link_share(frames: OrgFrames) -> pd.Series:

@@ -37,7 +37,8 @@ def conversational_reply_share(frames: OrgFrames) -> pd.Series:
     greeting ("Congratulations!", "Happy Thanksgiving") is a reply in form, not yet conversation. No org
     posts: missing."""
     posts = frames.org_posts
-    talking = (posts["category"] == "dialogue") & textsig.says_something(posts["text"])
+    talking = posts["category"] == "dialogue"  # the words are read only where they count
+    talking[talking] = frames.org_texts().read(textsig.says_something, talking).to_numpy()
     return frames.per_org(talking.groupby(posts["org"]).sum() / posts.groupby("org").size())
 
 
@@ -69,12 +70,12 @@ def response_rate(frames: OrgFrames) -> pd.Series:
 def question_response_rate(frames: OrgFrames) -> pd.Series:
     """Share of inbound posts containing a question mark (outside links) that were answered within 7
     days. No such inbound: missing."""
-    questions = frames.inbound[frames.inbound["is_question"]]
+    questions = frames.inbound[["org", "answered"]][frames.inbound["is_question"]]
     return frames.per_org(questions.groupby("org")["answered"].mean())
 
 
 def _answered_hours(frames: OrgFrames) -> pd.core.groupby.SeriesGroupBy:
-    answered = frames.inbound[frames.inbound["answered"]]
+    answered = frames.inbound[["org", "response_hours"]][frames.inbound["answered"]]
     return answered.groupby("org")["response_hours"]
 
 
@@ -95,8 +96,9 @@ def personal_reply_share(frames: OrgFrames) -> pd.Series:
     (a sign-off such as ``^AB`` or ``-Maria``, ``features.text.signatures``) or addressing the person
     by name at the start (``Hi Jane,``, ``Thanks, Jane!``: a greeting, then a capitalised name, then
     punctuation; ``features.text.addressed_names``). No dialogue replies: missing."""
-    replies = frames.org_posts[frames.org_posts["category"] == "dialogue"]
-    personal = replies["signature"].notna() | textsig.addressed_names(replies["text"]).notna()
+    dialogue = frames.org_posts["category"] == "dialogue"
+    replies = frames.org_posts[["org", "signature"]][dialogue]
+    personal = replies["signature"].notna() | frames.org_texts().read(textsig.addressed_names, dialogue).notna()
     return frames.per_org(personal.groupby(replies["org"]).mean())
 
 
@@ -107,15 +109,14 @@ def conversation_depth(frames: OrgFrames) -> pd.Series:
     conversation, any author, reposts excluded (a repost is not a turn); posts outside the window
     count, so a conversation is measured whole. A lone original post is a conversation of 1. No such
     conversation: missing."""
-    own = frames.org_posts[frames.org_posts["kind"] != "repost"]
-    taken = own[["org", "conversation_key"]].drop_duplicates()
+    taken = frames.org_posts[["org", "conversation_key"]][frames.org_posts["kind"] != "repost"].drop_duplicates()
     sizes = frames.conversations.set_index("conversation_key")["posts"]
     posts = sizes.reindex(taken["conversation_key"].to_numpy()).to_numpy()
     return frames.per_org(pd.Series(posts).groupby(taken["org"].to_numpy()).mean())
 
 
 def _sentiment_response_rate(frames: OrgFrames, label: str) -> pd.Series:
-    inbound = frames.inbound[frames.inbound["sentiment_class"] == label]
+    inbound = frames.inbound[["org", "answered"]][frames.inbound["sentiment_class"] == label]
     return frames.per_org(inbound.groupby("org")["answered"].mean())
 
 

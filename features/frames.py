@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,7 @@ from features.post_keys import (
     first_of_each,
     join_rows,
     pair_keys,
+    positions,
     post_keys,
 )
 
@@ -86,13 +88,17 @@ class OrgFrames:
          "conversation_key": pd.Series(dtype=np.int64), "posts": pd.Series(dtype=float)}))
 
     #: Values several features read (a text signal of the org posts), computed once: see :meth:`cached`.
-    memo: dict[str, pd.Series] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    def cached(self, name: str, compute: Callable[[], pd.Series]) -> pd.Series:
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
         """``compute()``, computed the first time ``name`` is asked for and then remembered."""
         if name not in self.memo:
             self.memo[name] = compute()
         return self.memo[name]
+
+    def org_texts(self) -> textsig.DistinctTexts:
+        """The distinct texts of the org posts, coded once for every text signal read over them."""
+        return self.cached("org_texts", lambda: textsig.DistinctTexts.of(self.org_posts["text"]))
 
     def per_org(self, values: pd.Series, fill: float | None = None) -> pd.Series:
         """``values`` (indexed by org) re-indexed to every organization; absent ones get ``fill``."""
@@ -236,10 +242,11 @@ def _id_strings(values: pd.Series) -> pd.Series:
 
 def _on_rows(function: Callable[[pd.Series], pd.Series], text: pd.Series, rows: pd.Series) -> pd.Series:
     """``function(text)`` where ``rows`` holds, missing elsewhere: a text pattern read only where it is used."""
-    values = pd.Series(np.nan, index=text.index, dtype=object)
-    if rows.any():
-        values[rows] = function(text[rows]).astype(object)
-    return values
+    values = np.full(len(text), np.nan, dtype=object)
+    chosen = rows.to_numpy(dtype=bool)
+    if chosen.any():
+        values[chosen] = function(text[rows]).to_numpy(dtype=object)
+    return pd.Series(values, index=text.index, dtype=object)
 
 
 def _conversations(data: pd.DataFrame, up: np.ndarray) -> pd.Series:
@@ -253,13 +260,13 @@ def _conversations(data: pd.DataFrame, up: np.ndarray) -> pd.Series:
 
 def _conversation_sizes(data: pd.DataFrame) -> pd.DataFrame:
     """Loaded non-repost posts per (platform, conversation): reposts are not turns of a conversation."""
-    rows = np.flatnonzero(data["kind"].to_numpy(dtype=object) != "repost")
+    rows = np.flatnonzero((data["kind"] != "repost").to_numpy(dtype=bool))
     rows = rows[first_of_each(data["post_key"].to_numpy()[rows])]  # each post once
     keys = data["conversation_key"].to_numpy()[rows]
     rows, keys = rows[keys >= 0], keys[keys >= 0]
     conversations, first, posts = np.unique(keys, return_index=True, return_counts=True)
-    return pd.DataFrame({"platform": data["platform"].to_numpy(dtype=object)[rows[first]],
-                         "conversation": data["conversation"].to_numpy(dtype=object)[rows[first]],
+    return pd.DataFrame({"platform": data["platform"].iloc[rows[first]].to_numpy(dtype=object),
+                         "conversation": data["conversation"].iloc[rows[first]].to_numpy(dtype=object),
                          "conversation_key": conversations, "posts": posts.astype(float)})
 
 
@@ -304,7 +311,7 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
 
     def coded(values: pd.Series, platform: np.ndarray) -> np.ndarray:
         """Handles as account keys (platform and handle), -1 for a handle that is no account's."""
-        found = handle_index.get_indexer(values.astype(object))
+        found = positions(values, handle_index)
         return np.where(found >= 0, found.astype(np.int64) * stride + platform, -1)
 
     author = coded(data["author_key"], post_platform)
@@ -313,9 +320,9 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
     member = coded(members["handle_key"], platforms[n:])
     orgs, org_names = pd.factorize(members["org"])
     post_key = data["post_key"].to_numpy()
-    kind = data["kind"].to_numpy(dtype=object)
+    is_reply, is_repost = ((data["kind"] == kind).to_numpy(dtype=bool) for kind in ("reply", "repost"))
 
-    replies = np.flatnonzero(kind == "reply")
+    replies = np.flatnonzero(is_reply)
     reply_rows, reply_members = join_rows(target[replies], member)
     parent_rows, parents = join_rows(data["reply_key"].to_numpy(), own["post_key"].to_numpy())
     mention_at, mention_members = join_rows(mention, member)
@@ -329,7 +336,7 @@ def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) 
     rows, org = rows[each], org[each]
     accounts = len(handle_index) * stride  # more than any account key
     is_own = np.isin(pair_keys(org, author[rows], accounts), pair_keys(orgs, member, accounts))
-    keep = ~is_own & (kind[rows] != "repost")
+    keep = ~is_own & ~is_repost[rows]
     rows, org = rows[keep], org[keep]
     columns = ["platform", "post_id", "post_key", "author_key", "created_at", "text", "kind", "sentiment"]
     inbound = data[columns].iloc[rows].reset_index(drop=True)
@@ -390,7 +397,7 @@ def _utc(moment: datetime) -> pd.Timestamp:
 def in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``frame`` inside their org's window (both ends inclusive), with ``week``: the 7-day period
     of the window they fall in."""
-    at = windows.index.get_indexer(frame["org"].to_numpy())  # -1: an org without a window (no row is kept)
+    at = positions(frame["org"], windows.index)  # -1: an org without a window (no row is kept)
 
     def bound(column: str) -> pd.Series:
         return pd.Series(windows[column].array.take(at, allow_fill=True), index=frame.index)
@@ -398,7 +405,7 @@ def in_window(frame: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     start, end = bound("start"), bound("end")
     keep = (frame["created_at"] >= start) & (frame["created_at"] <= end)
     weeks = np.append(windows["weeks"].to_numpy(dtype=float), np.nan)[at][keep.to_numpy()]
-    frame = frame[keep].copy()
+    frame = frame[keep]  # a new frame (copy-on-write): adding the week leaves the given one unchanged
     offset = (frame["created_at"] - start[keep]).dt.total_seconds()
     frame["week"] = np.minimum(np.floor(offset / (7 * 86400.0)), weeks - 1)
     return frame

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 MISSING = -1
 NO_PARENT = -2
@@ -94,3 +96,14 @@ def join_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarr
     lefts = np.repeat(np.arange(len(left), dtype=np.int64), counts)
     within = np.arange(len(lefts), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     return lefts, order[np.repeat(start, counts) + within]
+
+
+def positions(values: pd.Series | np.ndarray, index: pd.Index) -> np.ndarray:
+    """For each value, its position in ``index`` (unique strings), -1 where absent or missing: as
+    ``index.get_indexer``, by one Arrow hash look-up when the values are Arrow strings (no Python objects)."""
+    array = getattr(values, "array", None)
+    if isinstance(array, pd.arrays.ArrowStringArray) and index.inferred_type in ("string", "empty"):
+        strings = pa.chunked_array(array.__arrow_array__())
+        found = pc.index_in(strings, value_set=pa.array(index.to_numpy(dtype=object), type=strings.type))
+        return found.fill_null(-1).to_numpy().astype(np.intp)
+    return index.get_indexer(values.astype(object) if isinstance(values, pd.Series) else values)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from functools import cache, wraps
 from importlib import resources
 
@@ -67,6 +68,38 @@ def per_distinct(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Ser
         return pd.Series(values[codes], index=text.index, dtype=template.dtype, name=template.name)
 
     return distinct
+
+
+#: Fewer texts than this are read by Python's ``re`` alone: the same values, without the columnar engine's start-up
+#: (importing Polars takes about 0.2 s, more than reading a few thousand texts).
+ENGINE_TEXTS = 20_000
+
+
+@dataclass(frozen=True)
+class DistinctTexts:
+    """The distinct texts of a Series, coded once, for several text signals (functions made by
+    :func:`per_distinct`) read over it or over some of its rows: each distinct text is read once per signal."""
+
+    index: pd.Index
+    codes: np.ndarray
+    uniques: pd.Series
+
+    @classmethod
+    def of(cls, text: pd.Series) -> DistinctTexts:
+        """The distinct texts of ``text`` (a missing text is the empty string, as :func:`per_distinct` reads it)."""
+        codes, uniques = pd.factorize(_strings(text))
+        return cls(text.index, codes, pd.Series(uniques))
+
+    def read(self, function: Callable[[pd.Series], pd.Series], rows: pd.Series | None = None) -> pd.Series:
+        """``function(text)``, or ``function(text[rows])`` for a boolean ``rows``: the same values, indexed alike."""
+        inner = function.__wrapped__  # the function behind per_distinct
+        template = inner(self.uniques.iloc[:0])
+        codes, index = (self.codes, self.index) if rows is None else (self.codes[rows.to_numpy()], self.index[rows])
+        if len(codes) == 0:
+            return template.set_axis(index)
+        used, back = np.unique(codes, return_inverse=True)
+        values = inner(self.uniques.iloc[used].reset_index(drop=True)).to_numpy()
+        return pd.Series(values[back], index=index, dtype=template.dtype, name=template.name)
 
 
 #: Whitespace as Python's ``\\s`` matches it in ASCII text, spelled for RE2 (whose ``\\s`` misses ``\\x0b`` and
@@ -165,17 +198,40 @@ def mention_rows(text: pd.Series, handles: Collection[str] | None = None) -> pd.
     else:
         maybe = pc.or_(pc.match_substring(distinct, "@"), pc.match_substring(distinct, "u/"))
     searched = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
-    found = _mention_lists(distinct.take(searched).to_pylist())
     counts = np.zeros(len(uniques), dtype=np.int64)  # mentions per distinct text
-    counts[searched] = [len(listed) for listed in found]
+    counts[searched], flat = _search_mentions(distinct.take(searched))
     starts = np.zeros_like(counts)
     starts[searched] = np.cumsum(counts[searched]) - counts[searched]
-    flat = np.array([h for listed in found for h in listed], dtype=object)
     per_row = counts[codes]
     rows = np.repeat(np.arange(len(codes), dtype=np.int64), per_row)
     within = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(per_row) - per_row, per_row)
     return pd.Series(flat[np.repeat(starts[codes], per_row) + within], index=rows, dtype=object,
                      name="handle_key")
+
+
+def _search_mentions(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """The mentions of each text (:func:`mentions`): how many, and all of them in order. ASCII texts are read by
+    the columnar engine (``features.engine.ascii_mentions``), the others and those where a mention may follow
+    another at once by Python's ``re``; the tests check both give the same."""
+    if len(texts) < ENGINE_TEXTS:
+        listed = _mention_lists(texts.to_pylist())
+        return (np.array([len(handles) for handles in listed], dtype=np.int64),
+                np.array([h for handles in listed for h in handles], dtype=object))
+    from features import engine
+
+    python = pc.or_(pc.invert(pc.string_is_ascii(texts)), pc.match_substring_regex(texts, engine.MENTION_EDGE))
+    python = python.to_numpy(zero_copy_only=False)
+    counts = np.zeros(len(texts), dtype=np.int64)
+    fast_counts, fast = engine.ascii_mentions(texts.filter(pa.array(~python)), MENTION_RE)
+    listed = _mention_lists(texts.filter(pa.array(python)).to_pylist())
+    counts[~python], counts[python] = fast_counts, [len(handles) for handles in listed]
+    flat = np.empty(int(counts.sum()), dtype=object)
+    starts = np.cumsum(counts) - counts
+    for rows, handles in ((~python, fast), (python, [h for found in listed for h in found])):
+        per_text = counts[rows]
+        within = np.arange(int(per_text.sum()), dtype=np.int64) - np.repeat(np.cumsum(per_text) - per_text, per_text)
+        flat[np.repeat(starts[rows], per_text) + within] = np.asarray(handles, dtype=object)
+    return counts, flat
 
 
 @per_distinct
@@ -219,7 +275,26 @@ _UNSPACED_RE = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0
 @per_distinct
 def says_something(text: pd.Series) -> pd.Series:
     """True where, with links, @handles and #hashtags removed, at least ``OWN_WORDS`` words remain (a word: a
-    run of letters or digits; two characters of a script written without spaces count as one word)."""
+    run of letters or digits; two characters of a script written without spaces count as one word).
+
+    ASCII texts are read by the columnar engine (``features.engine.ascii_words``), the others by Python's ``re``;
+    the tests check both give the same."""
+    if len(text) < ENGINE_TEXTS:
+        return _python_says_something(text)
+    from features import engine
+
+    strings = _strings(text)
+    arrow = _arrow(strings)
+    ascii_text = pc.string_is_ascii(arrow).to_numpy(zero_copy_only=False)
+    found = np.zeros(len(strings), dtype=bool)
+    found[ascii_text] = engine.ascii_words(arrow.filter(pa.array(ascii_text))) >= OWN_WORDS
+    if not ascii_text.all():
+        found[~ascii_text] = _python_says_something(strings[~ascii_text]).to_numpy()
+    return pd.Series(found, index=text.index, dtype=bool)
+
+
+def _python_says_something(text: pd.Series) -> pd.Series:
+    """:func:`says_something` by Python's ``re`` (any text)."""
     bare = _strings(text).str.replace(_TAGS_AND_LINKS_RE, " ", regex=True)
     unspaced = bare.str.count(_UNSPACED_RE)
     spaced = bare.str.replace(_UNSPACED_RE, " ", regex=True).str.count(r"[^\W_]+")

@@ -13,7 +13,7 @@ def distinct_signatures(frames: OrgFrames) -> pd.Series:
     ``^AB``, ``*AB``, ``-Name``, ``/AB``, ``~AB`` at the end of a post, before any link or page
     counter (see ``features.text.signatures``). Empty: 0."""
     def count() -> pd.Series:
-        signed = frames.org_posts.dropna(subset=["signature"])
+        signed = frames.org_posts[["org", "platform", "account", "signature"]].dropna(subset=["signature"])
         pairs = signed.drop_duplicates(["org", "platform", "account", "signature"])
         return frames.per_org(pairs.groupby("org").size(), fill=0.0)
 
@@ -47,5 +47,5 @@ def department_entropy(frames: OrgFrames) -> pd.Series:
 def engaging_departments(frames: OrgFrames) -> pd.Series:
     """Number of distinct departments with at least one dialogue reply (an org reply to a non-org
     author) in the window; a signed reply of a ``general`` account counts for ``support``. Empty: 0."""
-    replies = frames.org_posts[frames.org_posts["category"] == "dialogue"]
+    replies = frames.org_posts[["org", "department"]][frames.org_posts["category"] == "dialogue"]
     return frames.per_org(replies.groupby("org")["department"].nunique(), fill=0.0)

@@ -53,3 +53,14 @@ def test_conversation_roots_follow_chains_and_stop_in_cycles() -> None:
     roots = conversation_roots(parent)
     assert roots[:4].tolist() == [0, 0, 0, 0]
     assert set(roots[4:].tolist()) <= {4, 5}
+
+
+def test_positions_by_arrow_equal_get_indexer() -> None:
+    from features.post_keys import positions
+
+    index = pd.Index(["acme", "b", "ümlaut"])
+    values = pd.Series(["b", None, "acme", "ACME", "ümlaut", "", "b"], dtype="str")
+    assert positions(values, index).tolist() == index.get_indexer(values.astype(object)).tolist() == [
+        1, -1, 0, -1, 2, -1, 1]
+    assert positions(values.astype(object), index).tolist() == [1, -1, 0, -1, 2, -1, 1]
+    assert positions(values, pd.Index([], dtype=object)).tolist() == [-1] * 7
