@@ -48,8 +48,8 @@ def main() -> None:
             str(SCRIPT), "audit", "--posts", str(TWCS), "--org", "AmazonHelp"]
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
     for name, command in commands.items():
+        load = os.getloadavg()[0]  # before the runs, so that it is the load they met, not their own
         median, fastest = timed(command, args.runs)
-        load = os.getloadavg()[0]
         print(f"{name}: median {median:.3f} s, min {fastest:.3f} s (load {load:.1f})")
         append_row(HEADER, COLUMNS, f"| {stamp} | `{name}` | {args.runs} | {median:.3f} | {fastest:.3f} | {load:.1f} |")
 

@@ -14,6 +14,14 @@ no process holds more than a part; an interrupted run resumes with the parts tha
 holds all the definitions (name, stage, accounts with their departments), ``manifest.json`` (written last)
 the counts.
 
+**The 7-day answer cut-off.** The simulator answers every inbound post within five days, so a corpus straight
+from it never tests the rule that an answer counts only 0 to 7 days (inclusive) after the post. Each part is
+therefore post-processed (:func:`cut_off_answers`, the simulator is unchanged): among the organizations'
+replies to a non-org post that nothing replies to, reposts or quotes (so no later post is moved before its
+parent), those whose ``crc32(platform:post_id) % 1000`` falls in a bucket of ``CUT_OFF_BUCKETS`` are moved to
+their parent's time plus that bucket's delay: exactly 7 days (answered, 168 hours), 7 days and 1 second, 7 days
+and 1 second to 6 hours (not answered), or 7 days less 1 second (answered). About 10 % of such answers move.
+
 ``--enrich`` writes ``enriched/part-NNNNN.parquet``: the same rows with the per-post enrichment columns of
 ``features.enrichment`` (signature and message type of the organizations' posts, sentiment of the others),
 computed once per post as a store would when collected posts enter it (one part per process, every core;
@@ -28,27 +36,41 @@ import json
 import logging
 import os
 import time
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from collectors import simulated
 from collectors.records import OrgAccount, Organization
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-#: Bump when the layout or the way organizations are drawn changes.
-CORPUS_VERSION = 1
+#: Bump when the layout, the way organizations are drawn or the post-processing changes (2: the 7-day cut-off).
+CORPUS_VERSION = 2
 PART_ORGS = 100
 CACHE = Path(__file__).with_name(".cache")
+SEVEN_DAYS = timedelta(days=7)
+#: (first, last) of ``crc32 % 1000`` and the delay after the parent an answer in that bucket is moved to; a
+#: delay of ``None`` is 7 days plus 1 second to 6 hours, by ``crc32 % 21600``. (This module imports pandas,
+#: pyarrow and the simulator only where it uses them, so the benchmark's reference processes stay lean.)
+CUT_OFF_BUCKETS: tuple[tuple[int, int, timedelta | None], ...] = (
+    (0, 29, SEVEN_DAYS),
+    (30, 59, SEVEN_DAYS + timedelta(seconds=1)),
+    (60, 89, None),
+    (90, 99, SEVEN_DAYS - timedelta(seconds=1)),
+)
 
 
 def simulator_hash() -> str:
     """First 10 hex of the SHA-256 of the simulator's source files (a change there is a new corpus)."""
+    from collectors import simulated
+
     digest = hashlib.sha256()
     for name in ("simulated.py", "simulated_profiles.py", "simulated_text.py", "records.py"):
         digest.update((Path(simulated.__file__).with_name(name)).read_bytes())
@@ -105,9 +127,47 @@ class Corpus:
                                               for a in r["accounts"])) for r in rows]
 
 
+def cut_off_answers(posts: pd.DataFrame, handles: set[tuple[str, str]]) -> pd.DataFrame:
+    """``posts`` with a deterministic share of the organizations' answers moved to the 7-day cut-off (module
+    docstring); ``handles`` are the organizations' (platform, lower-case handle) pairs. Returns a copy."""
+    import numpy as np
+    import pandas as pd
+
+    posts = posts.copy()
+    platform = posts["platform"].astype(str).to_numpy(dtype=object) + ":"
+
+    def keyed(column: str, values: pd.Series | None = None) -> pd.Series:
+        """``platform:value`` of ``column`` (missing where the column is)."""
+        values = (posts[column] if values is None else values).fillna("").astype(str)
+        return pd.Series(platform + values.to_numpy(dtype=object), index=posts.index).where(posts[column].notna())
+
+    key = keyed("post_id")
+    is_org = keyed("author", posts["author"].astype(str).str.lstrip("@").str.lower()).isin(
+        {f"{p}:{h}" for p, h in handles}).to_numpy()
+    parent = pd.Index(key).get_indexer(keyed("in_reply_to_id"))
+    referenced = pd.concat([keyed(c) for c in ("in_reply_to_id", "repost_of_id", "quote_of_id")]).dropna()
+    leaf = ~key.isin(set(referenced)).to_numpy()
+    answer = is_org & leaf & (parent >= 0) & ~is_org[np.maximum(parent, 0)]
+    crc = np.array([zlib.crc32(k.encode()) for k in key.fillna("")], dtype=np.int64)
+    delay = pd.Series(pd.NaT, index=posts.index, dtype="timedelta64[us]")
+    for first, last, moved_by in CUT_OFF_BUCKETS:
+        rows = answer & (crc % 1000 >= first) & (crc % 1000 <= last)
+        delay[rows] = (pd.Timedelta(SEVEN_DAYS) + pd.to_timedelta(1 + crc[rows] % 21600, unit="s")
+                       if moved_by is None else pd.Timedelta(moved_by))
+    moved = delay.notna().to_numpy()
+    parent_at = posts["created_at"].array.take(parent[moved])
+    posts.loc[moved, "created_at"] = parent_at + pd.TimedeltaIndex(delay[moved])
+    return posts
+
+
 def _simulate_part(corpus: Corpus, part: int) -> list[dict]:
     """Write one part of posts and its organizations' definitions (each atomically, unless there); return the
     definitions."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from collectors import simulated
+
     path = corpus.part_path(corpus.posts_dir, part)
     defined = path.with_suffix(".orgs.json")
     if path.exists() and defined.exists():
@@ -115,7 +175,9 @@ def _simulate_part(corpus: Corpus, part: int) -> list[dict]:
     orgs = [simulated._simulate(i % 7, corpus.seed, i // 7, None, corpus.weeks, simulated.DEFAULT_START, None)
             for i in corpus.part_orgs(part)]
     if not path.exists():
-        table = pa.Table.from_pandas(simulated.posts_frame(orgs), preserve_index=False)
+        handles = {(a.platform, a.handle.lstrip("@").lower()) for o in orgs for a in o.organization.accounts}
+        frame = cut_off_answers(simulated.posts_frame(orgs), handles)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
         tmp = path.with_suffix(".tmp")
         pq.write_table(table, tmp, row_group_size=50_000)
         tmp.replace(path)
@@ -129,6 +191,8 @@ def _simulate_part(corpus: Corpus, part: int) -> list[dict]:
 
 def generate(corpus: Corpus, processes: int | None = None) -> Path:
     """Generate the corpus unless it is complete; returns its folder."""
+    import pyarrow.parquet as pq
+
     if corpus.manifest().get("posts"):
         logger.info("reusing %s", corpus.root)
         return corpus.root
@@ -149,6 +213,9 @@ def generate(corpus: Corpus, processes: int | None = None) -> Path:
 
 
 def _enrich_part(corpus: Corpus, part: int) -> tuple[int, float]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     from features.enrichment import enrich
 
     source, target = corpus.part_path(corpus.posts_dir, part), corpus.part_path(corpus.enriched_dir, part)
@@ -168,6 +235,8 @@ def _enrich_part(corpus: Corpus, part: int) -> tuple[int, float]:
 def enrich_corpus(corpus: Corpus, processes: int | None = None) -> dict:
     """Write the enriched copy of every part (one part per process, every core); time it in posts per second
     (wall time of the whole step, reading and writing the parts included, and the enrichment alone)."""
+    import pyarrow.parquet as pq
+
     manifest = corpus.manifest()
     if manifest.get("enriched_posts"):
         return manifest

@@ -1,25 +1,34 @@
-"""The DuckDB reference of bench/bench_scale.py: core aggregates per organization in SQL, over Parquet.
+"""The DuckDB reference of bench/bench_scale.py: the four core aggregates per organization in SQL, over Parquet.
 
-The definitions are design section 6's (and ``features.frames``'s), written independently of the pandas code:
+The definitions are design section 6's (and ``features.frames``'s), written independently of the project's code:
 
 * org post: authored by one of the organization's accounts (platform and handle, case-insensitive, ``@`` dropped);
 * target of a post: for a reply the ``in_reply_to_author``, else the author of the parent when it is loaded,
   else the handle the text opens with; for a repost ``repost_of_author``, else the reposted post's author, else
   the ``RT @name:`` prefix; for a quote ``quote_of_author``, else the quoted post's author;
-* broadcast: an org post that is neither a reply to a non-org target nor a repost/quote of a non-org target;
+* dialogue: an org post that is a reply whose target is not one of the organization's accounts (an unknown
+  target counts as non-org); ``dialogue_share`` is dialogue posts over org posts;
 * inbound: a non-org post, not a repost, that is a reply whose target is an org account, or replies to an org
   post, or mentions an org handle (``@name`` not after a letter, digit, ``_``, ``@`` or ``/``; ``u/name``);
-* answered: an org reply to it 0 to 7 days (inclusive) after it; the response time is to the first one;
-* distinct signatures: distinct (platform, account, signature) among org posts, from the enriched ``signature``
-  column (``""`` is no signature).
+* answered: an org reply to it **0 to 7 days, both inclusive** (0 to 604,800,000,000 microseconds: a fixed
+  168 hours, never a calendar interval, which DuckDB would shift across a daylight-saving change) after it;
+  ``response_rate`` is answered over inbound; the response time is to the first such reply, in hours
+  (microseconds / 1e6 / 3600, as the project's ``total_seconds() / 3600``), and
+  ``response_time_median_hours`` is the median over the answered posts (the mean of the two middle values).
 
 No ``--since``/``--until``: every org post and inbound post is inside its organization's window (the window
-is their first to last moment), so no window filter is needed. RE2 (DuckDB's regex engine) has no
-lookbehind, so the character before a mention is matched instead (it cannot belong to an earlier mention,
-which ends in a word character).
+is their first to last moment), so no window filter is needed. Answers are looked for among all org posts.
+RE2 (DuckDB's regex engine) has no look-behind, so the character before a mention is matched instead (it cannot
+belong to an earlier mention, which ends in a word character). The mention form is the Twitter and Reddit one
+(``@name``, ``u/name``): the project also reads ``@name.domain`` and ``@name@domain`` (Bluesky, Mastodon), which
+the simulated corpus, on Twitter only, does not hold. ``$files`` is the list of Parquet files; ``members`` a
+table (org, platform, handle_key) of the organizations' accounts, normalized as ``OrgAccount.key``.
 """
 
 from __future__ import annotations
+
+#: The 7-day answer cut-off in microseconds (inclusive).
+SEVEN_DAYS_US = 7 * 86_400 * 1_000_000
 
 SQL = r"""
 WITH posts AS (
@@ -27,15 +36,14 @@ WITH posts AS (
         CASE WHEN lower(trim(platform)) = 'x' THEN 'twitter' ELSE lower(trim(platform)) END AS platform,
         CAST(post_id AS VARCHAR) AS post_id,
         lower(ltrim(CAST(author AS VARCHAR), '@')) AS author_key,
-        created_at,
+        epoch_us(created_at) AS created_us,
         coalesce(text, '') AS text,
         CAST(in_reply_to_id AS VARCHAR) AS in_reply_to_id,
         lower(ltrim(in_reply_to_author, '@')) AS in_reply_to_author,
         CAST(repost_of_id AS VARCHAR) AS repost_of_id,
         lower(ltrim(repost_of_author, '@')) AS repost_of_author,
         CAST(quote_of_id AS VARCHAR) AS quote_of_id,
-        lower(ltrim(quote_of_author, '@')) AS quote_of_author,
-        nullif(signature, '') AS signature
+        lower(ltrim(quote_of_author, '@')) AS quote_of_author
     FROM read_parquet($files)
 ),
 authors AS (
@@ -61,10 +69,8 @@ kinds AS (
     LEFT JOIN authors qa ON qa.platform = p.platform AND qa.post_id = p.quote_of_id
 ),
 own AS (
-    SELECT m.org, k.*,
-        CASE WHEN k.kind = 'reply' AND t.handle_key IS NULL THEN 'dialogue'
-             WHEN k.kind IN ('repost', 'quote') AND t.handle_key IS NULL THEN 'amplification'
-             ELSE 'broadcast' END AS category
+    SELECT m.org, k.platform, k.post_id, k.kind, k.in_reply_to_id, k.created_us,
+        k.kind = 'reply' AND t.handle_key IS NULL AS dialogue
     FROM kinds k
     JOIN members m ON m.platform = k.platform AND m.handle_key = k.author_key
     LEFT JOIN members t ON t.org = m.org AND t.platform = k.platform AND t.handle_key = k.target
@@ -89,28 +95,26 @@ candidates AS (
     JOIN members m ON m.platform = x.platform AND m.handle_key = x.handle_key
 ),
 inbound AS (
-    SELECT c.org, k.platform, k.post_id, k.created_at
+    SELECT c.org, k.platform, k.post_id, k.created_us
     FROM candidates c
     JOIN kinds k ON k.platform = c.platform AND k.post_id = c.post_id
     LEFT JOIN members a ON a.org = c.org AND a.platform = k.platform AND a.handle_key = k.author_key
     WHERE a.handle_key IS NULL AND k.kind <> 'repost'
 ),
 first_reply AS (
-    SELECT i.org, i.platform, i.post_id, min(o.created_at) AS reply_at
+    SELECT i.org, i.platform, i.post_id, min(o.created_us) AS reply_us
     FROM inbound i
     JOIN own o ON o.org = i.org AND o.platform = i.platform AND o.in_reply_to_id = i.post_id AND o.kind = 'reply'
-    WHERE o.created_at >= i.created_at AND o.created_at <= i.created_at + INTERVAL 7 DAY
+    WHERE o.created_us - i.created_us BETWEEN 0 AND $seven_days_us
     GROUP BY i.org, i.platform, i.post_id
 ),
 answers AS (
-    SELECT i.org, f.reply_at IS NOT NULL AS answered,
-        (epoch_us(f.reply_at) - epoch_us(i.created_at)) / 3600e6 AS response_hours
+    SELECT i.org, f.reply_us IS NOT NULL AS answered,
+        CAST(f.reply_us - i.created_us AS DOUBLE) / 1e6 / 3600 AS response_hours
     FROM inbound i LEFT JOIN first_reply f USING (org, platform, post_id)
 ),
 own_stats AS (
-    SELECT org, count(*) AS org_posts, count(*) FILTER (WHERE category = 'broadcast') AS broadcast,
-        count(DISTINCT (platform, author_key, signature)) FILTER (WHERE signature IS NOT NULL) AS distinct_signatures
-    FROM own GROUP BY org
+    SELECT org, count(*) AS org_posts, count(*) FILTER (WHERE dialogue) AS dialogue FROM own GROUP BY org
 ),
 inbound_stats AS (
     SELECT org, count(*) AS inbound, count(*) FILTER (WHERE answered) AS answered,
@@ -119,11 +123,12 @@ inbound_stats AS (
 )
 SELECT m.org,
     coalesce(s.org_posts, 0) AS org_posts,
-    s.broadcast / s.org_posts AS broadcast_share,
+    coalesce(s.dialogue, 0) AS dialogue,
+    s.dialogue / s.org_posts AS dialogue_share,
     coalesce(i.inbound, 0) AS inbound,
+    coalesce(i.answered, 0) AS answered,
     i.answered / i.inbound AS response_rate,
-    i.response_time_median_hours,
-    coalesce(s.distinct_signatures, 0) AS distinct_signatures
+    i.response_time_median_hours
 FROM (SELECT DISTINCT org FROM members) m
 LEFT JOIN own_stats s USING (org)
 LEFT JOIN inbound_stats i USING (org)
