@@ -53,7 +53,7 @@ class ScoreProgress(WaitCountdown):
         )
         self._task: TaskID | None = None
         self._wait_bars = self._bar
-        self.problems = self.resumed = 0
+        self.problems = 0
 
     def __enter__(self) -> ScoreProgress:
         self._bar.start()
@@ -68,7 +68,6 @@ class ScoreProgress(WaitCountdown):
 
     def row(self, row: Mapping[str, Any], resumed: bool) -> None:
         """Advance the bar by one finished row."""
-        self.resumed += resumed
         self.problems += row.get("status") != "ok"
         if self._task is not None:
             problems = f"{self.problems} not ok" if self.problems else ""
