@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -15,6 +16,7 @@ from socialstage.cli import cli
 from store.database import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+COMMAND_NAMES = cli.list_commands(click.Context(cli))
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def runner() -> CliRunner:
 
 def test_every_command_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in cli.commands:
+    for name in COMMAND_NAMES:
         assert f"### `socialstage {name}`" in readme, f"README has no section for `socialstage {name}`"
         assert re.search(rf"^socialstage {name}\b", readme, re.MULTILINE), f"README shows no example of {name}"
 
@@ -35,7 +37,7 @@ def test_readme_opens_with_the_two_quick_start_commands() -> None:
     assert "make demo" in quick and "make test" in quick
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+@pytest.mark.parametrize("name", COMMAND_NAMES)
 def test_every_command_has_help_with_an_example(runner: CliRunner, name: str) -> None:
     result = runner.invoke(cli, [name, "--help"])
     assert result.exit_code == 0

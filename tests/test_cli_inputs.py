@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from collectors.files import ImportFormatError
-from socialstage.cli.options import setup_logging
+from socialstage.cli.group import setup_logging
 from socialstage.errors import SocialstageError
 from store.database import Store
 

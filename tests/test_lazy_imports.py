@@ -42,3 +42,30 @@ def test_version_help_and_the_command_modules_load_neither_pandas_nor_numpy() ->
         ("pandas", "numpy", "pyarrow", "sklearn", "polars", "duckdb", *HEAVY),
     )
     assert not any(loaded.values()), f"imported: {[m for m, on in loaded.items() if on]}"
+
+
+def test_version_imports_no_command_module_and_no_rich() -> None:
+    # start-up: the group serves its commands by name (socialstage.cli.group.COMMANDS) and imports one only when used
+    from socialstage.cli.group import COMMANDS
+
+    modules = tuple(sorted({target.split(":")[0] for target in COMMANDS.values()})) + ("rich", "store", "collectors")
+    loaded = _loaded_after(
+        "from click.testing import CliRunner\nfrom socialstage.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['--version']).exit_code == 0", modules)
+    assert not any(loaded.values()), f"imported: {[m for m, on in loaded.items() if on]}"
+    used = _loaded_after(
+        "from click.testing import CliRunner\nfrom socialstage.cli import cli\n"
+        "assert CliRunner().invoke(cli, ['posts', '--help']).exit_code == 0", modules)
+    assert used["socialstage.cli.posts"] and not used["socialstage.cli.score"], used
+
+
+def test_every_registered_command_is_the_command_of_its_name() -> None:
+    import click
+
+    from socialstage.cli import cli
+    from socialstage.cli.group import COMMANDS, load_command
+
+    assert cli.list_commands(click.Context(cli)) == sorted(COMMANDS)
+    for name in COMMANDS:
+        assert load_command(name).name == name
+    assert cli.get_command(click.Context(cli), "no-such-command") is None

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from collectors.records import OrgAccount, Organization
 from socialstage.audit.inputs import open_store
 from socialstage.cli import cli
-from socialstage.cli.options import SocialstageGroup
+from socialstage.cli.group import SocialstageGroup
 from socialstage.errors import SocialstageError
 from store.database import ReadOnlyStoreError, Store, is_read_only_error, read_only_uri
 

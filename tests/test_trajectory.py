@@ -8,6 +8,7 @@ from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 
+import click
 import pandas as pd
 import pytest
 from click.testing import Result
@@ -200,7 +201,7 @@ def test_calendar_period_bounds_are_utc_and_know_leap_years() -> None:
 def test_the_cli_offers_exactly_the_library_periods() -> None:
     from socialstage.cli import cli
 
-    by = next(p for p in cli.commands["audit"].params if p.name == "by")
+    by = next(p for p in cli.get_command(click.Context(cli), "audit").params if p.name == "by")
     assert tuple(by.type.choices) == PERIODS == tuple(FREQUENCIES)  # type: ignore[attr-defined]
 
 

@@ -1,7 +1,8 @@
-"""The ``socialstage`` command line: the click group, which registers one module per command family.
+"""The ``socialstage`` command line: the click group, which serves one module per command family.
 
 Commands parse their options, call one function of the layer below (``socialstage.audit``, ``socialstage.batch``,
-``store``) and render what it returns. Nothing but this group imports a command module.
+``store``) and render what it returns. Nothing but this group imports a command module, and it imports one only
+when the command is used (``socialstage.cli.group.COMMANDS``): ``--version`` loads none.
 """
 
 from __future__ import annotations
@@ -9,19 +10,10 @@ from __future__ import annotations
 import click
 
 from socialstage import __version__
-from socialstage.cli.audit import audit, features
-from socialstage.cli.collect import collect
-from socialstage.cli.dataset import dataset
-from socialstage.cli.demo import demo
-from socialstage.cli.imports import import_
-from socialstage.cli.model import evaluate, label, train
-from socialstage.cli.options import CONTEXT, SocialstageGroup, setup_logging
-from socialstage.cli.posts import posts
-from socialstage.cli.score import score
-from socialstage.cli.store import store
+from socialstage.cli.group import CONTEXT, LazyCommandGroup, setup_logging
 
 
-@click.group(cls=SocialstageGroup, context_settings=CONTEXT)
+@click.group(cls=LazyCommandGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", prog_name="socialstage")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.option("-v", "--verbose", count=True, help="Log progress details to stderr.")
@@ -38,10 +30,6 @@ def cli(ctx: click.Context, debug: bool, verbose: int, db: str | None) -> None:
     """
     ctx.meta["socialstage.debug"] = debug
     setup_logging(verbose, debug)
-
-
-for _command in (audit, features, posts, demo, import_, collect, score, dataset, store, label, train, evaluate):
-    cli.add_command(_command)
 
 
 def main() -> None:

@@ -1,10 +1,8 @@
-"""Option decorators shared by the commands, and the error handling of the command group."""
+"""Option decorators and parameter types shared by the commands."""
 
 from __future__ import annotations
 
 import functools
-import logging
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -12,15 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from collectors.import_errors import BadRowError, ImportFormatError
-from collectors.safe_write import OutputError
 from socialstage.display.terminal import SafeConsole
-from socialstage.errors import SocialstageError
 
 F = TypeVar("F", bound=Callable[..., Any])
-USER_ERRORS = (SocialstageError, ImportFormatError, BadRowError, OutputError)
-EXIT_ERROR = 1
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class Moment(click.ParamType):
@@ -44,47 +36,6 @@ class Moment(click.ParamType):
         if self.end_of_day and len(text) == 10:
             parsed = parsed + timedelta(days=1) - timedelta(microseconds=1)
         return parsed
-
-
-class SocialstageGroup(click.Group):
-    """Turns user errors into one line on stderr and exit code 1 (a traceback only with --debug)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except USER_ERRORS as exc:
-            self._fail(ctx, str(exc), getattr(exc, "exit_code", EXIT_ERROR))
-        except sqlite3.Error as exc:
-            from store.database import is_read_only_error
-
-            if is_read_only_error(exc):
-                self._fail(ctx, f"the store is read-only ({exc}); this command changes it: make it writable, "
-                                "or copy it and pass --db COPY")
-            self._fail(ctx, f"the store could not be used: {exc}")
-        except OSError as exc:
-            self._fail(ctx, f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
-        except KeyboardInterrupt:
-            click.echo("Interrupted; everything already written is kept.", err=True)
-            ctx.exit(130)
-
-    def _fail(self, ctx: click.Context, message: str, code: int = EXIT_ERROR) -> None:
-        if ctx.meta.get("socialstage.debug"):
-            raise
-        from socialstage.display.terminal import clean
-
-        click.echo(f"Error: {clean(message)}", err=True)
-        ctx.exit(code)
-
-
-def setup_logging(verbose: int, debug: bool) -> None:
-    """Log warnings (``-v`` info, ``--debug`` everything) to stderr through rich."""
-    from rich.logging import RichHandler
-
-    from socialstage.display.terminal import SafeConsole
-
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    handler = RichHandler(console=SafeConsole(stderr=True), show_path=debug)  # stdout is for results (JSON)
-    logging.basicConfig(level=level, format="%(message)s", handlers=[handler], force=True)
 
 
 def _global_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from socialstage.cli.options import CONTEXT, Moment, db_option, format_option, org_options, yes_option
+from socialstage.cli.group import CONTEXT
+from socialstage.cli.options import Moment, db_option, format_option, org_options, yes_option
 from socialstage.display.terminal import SafeConsole, clean
 from socialstage.errors import SocialstageError
 
