@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from features.frames import OrgFrames
+from features.grouping import counts
 
 
 def org_posts(frames: OrgFrames) -> pd.Series:
     """Number of posts authored by the organization's accounts in the window. Empty: 0."""
-    return frames.per_org(frames.org_posts.groupby("org").size(), fill=0.0)
+    return counts(frames, "org_posts")
 
 
 def posts_per_week(frames: OrgFrames) -> pd.Series:

@@ -6,15 +6,19 @@ import pandas as pd
 
 from features import text as textsig
 from features.frames import OrgFrames
+from features.grouping import share
 
 
 def _share(frames: OrgFrames, flags: pd.Series) -> pd.Series:
-    return frames.per_org(flags.groupby(frames.org_posts["org"]).mean())
+    return share(frames, "org_posts", flags)
 
 
 def _tracked(frames: OrgFrames) -> pd.Series:
-    posts = frames.org_posts
-    return frames.cached("tracked_links", lambda: textsig.tracked_links(posts["urls"], posts["text"]))
+    def tracked() -> pd.Series:  # textsig.tracked_links, the texts read through their distinct values coded once
+        in_text = frames.org_texts().read(textsig.has_tracked_link)
+        return textsig.has_tracked_link(frames.org_posts["urls"]) | in_text
+
+    return frames.cached("tracked_links", tracked)
 
 
 def _asks(frames: OrgFrames) -> pd.Series:

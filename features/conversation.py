@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from features import text as textsig
 from features.frames import OrgFrames
+from features.grouping import counts, org_codes, share
 
 
 def _category_share(frames: OrgFrames, category: str) -> pd.Series:
-    posts = frames.org_posts
-    counts = (posts["category"] == category).groupby(posts["org"]).sum()
-    totals = posts.groupby("org").size()
-    return frames.per_org(counts / totals)
+    return share(frames, "org_posts", frames.org_posts["category"] == category)
 
 
 def broadcast_share(frames: OrgFrames) -> pd.Series:
@@ -36,10 +35,9 @@ def conversational_reply_share(frames: OrgFrames) -> pd.Series:
     such characters count as three words. A reply that is only a hashtag, a tag of other accounts or a
     greeting ("Congratulations!", "Happy Thanksgiving") is a reply in form, not yet conversation. No org
     posts: missing."""
-    posts = frames.org_posts
-    talking = posts["category"] == "dialogue"  # the words are read only where they count
+    talking = frames.org_posts["category"] == "dialogue"  # the words are read only where they count
     talking[talking] = frames.org_texts().read(textsig.says_something, talking).to_numpy()
-    return frames.per_org(talking.groupby(posts["org"]).sum() / posts.groupby("org").size())
+    return share(frames, "org_posts", talking)
 
 
 def amplification_share(frames: OrgFrames) -> pd.Series:
@@ -50,28 +48,26 @@ def amplification_share(frames: OrgFrames) -> pd.Series:
 def posts_to_replies_ratio(frames: OrgFrames) -> pd.Series:
     """Broadcast posts per dialogue reply (``broadcast`` count / ``dialogue`` count). No dialogue
     replies: missing (the ratio is undefined, not zero)."""
-    posts = frames.org_posts
-    broadcast = (posts["category"] == "broadcast").groupby(posts["org"]).sum()
-    dialogue = (posts["category"] == "dialogue").groupby(posts["org"]).sum()
-    return frames.per_org(broadcast / dialogue.where(dialogue > 0))
+    category = frames.org_posts["category"]
+    dialogue = counts(frames, "org_posts", category == "dialogue")
+    return counts(frames, "org_posts", category == "broadcast") / dialogue.where(dialogue > 0)
 
 
 def inbound(frames: OrgFrames) -> pd.Series:
     """Number of inbound posts in the window: non-org posts that reply to an org post, reply to an
     org account, or mention an org handle. Empty: 0."""
-    return frames.per_org(frames.inbound.groupby("org").size(), fill=0.0)
+    return counts(frames, "inbound")
 
 
 def response_rate(frames: OrgFrames) -> pd.Series:
     """Share of inbound posts answered by an org reply within 7 days. No inbound: missing."""
-    return frames.per_org(frames.inbound.groupby("org")["answered"].mean())
+    return share(frames, "inbound", frames.inbound["answered"])
 
 
 def question_response_rate(frames: OrgFrames) -> pd.Series:
     """Share of inbound posts containing a question mark (outside links) that were answered within 7
     days. No such inbound: missing."""
-    questions = frames.inbound[["org", "answered"]][frames.inbound["is_question"]]
-    return frames.per_org(questions.groupby("org")["answered"].mean())
+    return share(frames, "inbound", frames.inbound["answered"], among=frames.inbound["is_question"])
 
 
 def _answered_hours(frames: OrgFrames) -> pd.core.groupby.SeriesGroupBy:
@@ -96,10 +92,12 @@ def personal_reply_share(frames: OrgFrames) -> pd.Series:
     (a sign-off such as ``^AB`` or ``-Maria``, ``features.text.signatures``) or addressing the person
     by name at the start (``Hi Jane,``, ``Thanks, Jane!``: a greeting, then a capitalised name, then
     punctuation; ``features.text.addressed_names``). No dialogue replies: missing."""
-    dialogue = frames.org_posts["category"] == "dialogue"
-    replies = frames.org_posts[["org", "signature"]][dialogue]
-    personal = replies["signature"].notna() | frames.org_texts().read(textsig.addressed_names, dialogue).notna()
-    return frames.per_org(personal.groupby(replies["org"]).mean())
+    replies = frames.org_posts["category"] == "dialogue"
+    dialogue = replies.to_numpy()
+    personal = frames.org_posts["signature"].notna().to_numpy() & dialogue
+    named = frames.org_texts().read(textsig.addressed_names, replies).notna().to_numpy()
+    personal[dialogue] |= named  # names are read only where they count
+    return share(frames, "org_posts", personal, among=dialogue)
 
 
 def conversation_depth(frames: OrgFrames) -> pd.Series:
@@ -109,15 +107,21 @@ def conversation_depth(frames: OrgFrames) -> pd.Series:
     conversation, any author, reposts excluded (a repost is not a turn); posts outside the window
     count, so a conversation is measured whole. A lone original post is a conversation of 1. No such
     conversation: missing."""
-    taken = frames.org_posts[["org", "conversation_key"]][frames.org_posts["kind"] != "repost"].drop_duplicates()
-    sizes = frames.conversations.set_index("conversation_key")["posts"]
-    posts = sizes.reindex(taken["conversation_key"].to_numpy()).to_numpy()
-    return frames.per_org(pd.Series(posts).groupby(taken["org"].to_numpy()).mean())
+    turns = (frames.org_posts["kind"] != "repost").to_numpy()
+    orgs = org_codes(frames, "org_posts")[turns]
+    keys = frames.org_posts["conversation_key"].to_numpy()[turns]
+    known = keys >= 0  # a post without a conversation key is in no loaded conversation
+    _, first = np.unique(orgs[known] * (int(keys.max(initial=0)) + 1) + keys[known], return_index=True)
+    orgs, keys = orgs[known][first], keys[known][first]  # each (organization, conversation) once
+    at = pd.Index(frames.conversations["conversation_key"].to_numpy()).get_indexer(keys)
+    orgs, posts = orgs[at >= 0], frames.conversations["posts"].to_numpy(dtype=float)[at[at >= 0]]
+    taken = np.bincount(orgs, minlength=len(frames.orgs)).astype(float)
+    total = np.bincount(orgs, weights=posts, minlength=len(frames.orgs))  # whole numbers: exact in any order
+    return pd.Series(total, index=frames.orgs) / pd.Series(taken, index=frames.orgs).where(taken > 0)
 
 
 def _sentiment_response_rate(frames: OrgFrames, label: str) -> pd.Series:
-    inbound = frames.inbound[["org", "answered"]][frames.inbound["sentiment_class"] == label]
-    return frames.per_org(inbound.groupby("org")["answered"].mean())
+    return share(frames, "inbound", frames.inbound["answered"], among=frames.inbound["sentiment_class"] == label)
 
 
 def negative_inbound_response_rate(frames: OrgFrames) -> pd.Series:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import pandas as pd
 
 from features.frames import OrgFrames
+from features.grouping import share
 
 
 def _type_share(frames: OrgFrames, message_type: str) -> pd.Series:
-    posts = frames.org_posts
-    return frames.per_org((posts["message_type"] == message_type).groupby(posts["org"]).mean())
+    return share(frames, "org_posts", frames.org_posts["message_type"] == message_type)
 
 
 def information_share(frames: OrgFrames) -> pd.Series:

@@ -324,8 +324,7 @@ def tracked_links(urls: pd.Series, text: pd.Series) -> pd.Series:
     parameter from ``data/tracking_parameters.txt`` (``utm_source=`` ...) or its host is in
     ``data/link_shorteners.txt`` (bit.ly ...). Both lists are data: extend them without code.
     """
-    links = _strings(urls) + " " + _strings(text)
-    return _has_tracked_link(links)
+    return has_tracked_link(urls) | has_tracked_link(text)
 
 
 def _tracked_link_regex(not_space: str = r"\S") -> str:
@@ -336,7 +335,10 @@ def _tracked_link_regex(not_space: str = r"\S") -> str:
 
 @per_distinct
 @screened(lambda: _tracked_link_regex(not_space=f"[^{_ASCII_SPACE_CHARS}]"))
-def _has_tracked_link(links: pd.Series) -> pd.Series:
+def has_tracked_link(links: pd.Series) -> pd.Series:
+    """True where the text holds a tracked link (:func:`tracked_links`). A link is a run of non-space characters
+    (the pattern matches no space), so a text made of two texts joined by a space holds one exactly when either
+    does: the ``urls`` field and the text are read apart."""
     return links.str.contains(f"(?i){_tracked_link_regex()}", regex=True)
 
 

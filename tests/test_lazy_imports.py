@@ -48,7 +48,7 @@ def test_version_imports_no_command_module_and_no_rich() -> None:
     # start-up: the group serves its commands by name (socialstage.cli.group.COMMANDS) and imports one only when used
     from socialstage.cli.group import COMMANDS
 
-    modules = tuple(sorted({target.split(":")[0] for target in COMMANDS.values()})) + ("rich", "store", "collectors")
+    modules = (*sorted({target.split(":")[0] for target in COMMANDS.values()}), "rich", "store", "collectors")
     loaded = _loaded_after(
         "from click.testing import CliRunner\nfrom socialstage.cli import cli\n"
         "assert CliRunner().invoke(cli, ['--version']).exit_code == 0", modules)

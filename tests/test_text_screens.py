@@ -22,7 +22,7 @@ PIECES = [
     "É", "é", "ſ", "K", "s", "ed", "ing", "x",
 ]
 texts = st.lists(st.sampled_from(PIECES), max_size=10).map("".join)
-SCREENED = [textsig.feedback_asks, textsig.feedback_changes, textsig.has_question, textsig._has_tracked_link]
+SCREENED = [textsig.feedback_asks, textsig.feedback_changes, textsig.has_question, textsig.has_tracked_link]
 
 
 def _unscreened(function):
@@ -60,7 +60,7 @@ def test_addressed_name_after_whitespace_re2_reads_differently() -> None:
     (textsig.feedback_asks, "Please take our survey today", True),
     (textsig.feedback_changes, "You asked. We listened!", True),
     (textsig.has_question, "Any news?", True),
-    (textsig._has_tracked_link, "see https://example.com/a\x1c?utm_source=x", False),
+    (textsig.has_tracked_link, "see https://example.com/a\x1c?utm_source=x", False),
 ])
 def test_screen_passes_what_the_function_finds(function, text: str, found) -> None:
     """Texts that hold a match (or whitespace RE2 reads differently) reach the function."""
@@ -96,3 +96,19 @@ def test_mention_rows_of_some_handles_list_every_mention_of_them(batch: list[str
     wanted = every[every.isin(handles)]
     kept = some[some.isin(handles)]
     assert list(zip(kept.index, kept, strict=True)) == list(zip(wanted.index, wanted, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(pairs=st.lists(st.tuples(st.one_of(texts, st.none()), st.one_of(texts, st.none())), min_size=1, max_size=12))
+def test_tracked_links_read_apart_equal_the_link_field_and_text_read_together(pairs) -> None:
+    # tracked_links reads the urls field and the text apart; a link never spans the space that would join them
+    urls = pd.Series([u for u, _ in pairs], dtype=object)
+    text = pd.Series([t for _, t in pairs], dtype=object)
+    together = _unscreened(textsig.has_tracked_link)(urls.fillna("") + " " + text.fillna(""))
+    assert textsig.tracked_links(urls, text).tolist() == together.tolist()
+
+
+def test_a_tracked_link_in_either_field_is_found() -> None:
+    urls = pd.Series(["https://bit.ly/x", None, "https://example.com/a"], dtype=object)
+    text = pd.Series(["hello", "see https://example.com/p?utm_source=mail", "nothing"], dtype=object)
+    assert textsig.tracked_links(urls, text).tolist() == [True, True, False]
