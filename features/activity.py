@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from features.frames import OrgFrames
-from features.grouping import counts
+from features.grouping import counts, distinct
 
 
 def org_posts(frames: OrgFrames) -> pd.Series:
@@ -23,8 +23,7 @@ def posts_per_week(frames: OrgFrames) -> pd.Series:
 def active_weeks_share(frames: OrgFrames) -> pd.Series:
     """Share of the window's 7-day periods (counted from the window's start; a last partial period
     counts as one) that hold at least one org post. Empty: 0; no window at all: missing."""
-    active = frames.org_posts.groupby("org")["week"].nunique()
-    return frames.per_org(active, fill=0.0) / frames.windows["weeks"].reindex(frames.orgs)
+    return distinct(frames, "org_posts", ["week"]) / frames.windows["weeks"].reindex(frames.orgs)
 
 
 def accounts(frames: OrgFrames) -> pd.Series:
@@ -35,4 +34,4 @@ def accounts(frames: OrgFrames) -> pd.Series:
 
 def platforms(frames: OrgFrames) -> pd.Series:
     """Number of distinct platforms on which the organization posted in the window. Empty: 0."""
-    return frames.per_org(frames.org_posts.groupby("org")["platform"].nunique(), fill=0.0)
+    return distinct(frames, "org_posts", ["platform"])

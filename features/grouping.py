@@ -51,3 +51,21 @@ def share(frames: OrgFrames, table: Table, flags: pd.Series | np.ndarray,
         flags = flags & np.asarray(among, dtype=bool)
     total = counts(frames, table, among)
     return counts(frames, table, flags) / total.where(total > 0)
+
+
+def distinct(frames: OrgFrames, table: Table, columns: list[str], rows: pd.Series | np.ndarray | None = None
+             ) -> pd.Series:
+    """Distinct value combinations of ``columns`` per organization among the rows of ``frames.<table>`` (those
+    where ``rows`` holds, else all), as floats indexed by ``frames.orgs``; a row missing any of the values is not
+    counted (as pandas' ``nunique`` and ``dropna`` leave it out); an organization without rows counts 0."""
+    data = getattr(frames, table)
+    keep = np.ones(len(data), dtype=bool) if rows is None else np.asarray(rows, dtype=bool).copy()
+    orgs = org_codes(frames, table)
+    key = np.zeros(len(data), dtype=np.int64)  # the combination of the columns' values, as one integer
+    for column in columns:
+        codes, uniques = pd.factorize(data[column])
+        keep &= codes >= 0
+        _, key = np.unique(key * (len(uniques) + 1) + codes, return_inverse=True)  # re-coded: never overflows
+    pairs = np.unique(orgs[keep].astype(np.int64) * (int(key.max(initial=0)) + 1) + key[keep])
+    counted = np.bincount(pairs // (int(key.max(initial=0)) + 1), minlength=len(frames.orgs)).astype(float)
+    return pd.Series(counted, index=frames.orgs)
