@@ -58,14 +58,27 @@ def distinct(frames: OrgFrames, table: Table, columns: list[str], rows: pd.Serie
     """Distinct value combinations of ``columns`` per organization among the rows of ``frames.<table>`` (those
     where ``rows`` holds, else all), as floats indexed by ``frames.orgs``; a row missing any of the values is not
     counted (as pandas' ``nunique`` and ``dropna`` leave it out); an organization without rows counts 0."""
-    data = getattr(frames, table)
-    keep = np.ones(len(data), dtype=bool) if rows is None else np.asarray(rows, dtype=bool).copy()
+    keep = np.ones(len(getattr(frames, table)), dtype=bool) if rows is None else np.asarray(rows, dtype=bool).copy()
     orgs = org_codes(frames, table)
-    key = np.zeros(len(data), dtype=np.int64)  # the combination of the columns' values, as one integer
+    key, size = orgs.astype(np.int64), len(frames.orgs)  # the organization and the values, as one integer
     for column in columns:
-        codes, uniques = pd.factorize(data[column])
+        codes, count = value_codes(frames, table, column)
         keep &= codes >= 0
-        _, key = np.unique(key * (len(uniques) + 1) + codes, return_inverse=True)  # re-coded: never overflows
-    pairs = np.unique(orgs[keep].astype(np.int64) * (int(key.max(initial=0)) + 1) + key[keep])
-    counted = np.bincount(pairs // (int(key.max(initial=0)) + 1), minlength=len(frames.orgs)).astype(float)
+        if size * count >= 2**62:  # re-coded before the key could overflow
+            _, key = np.unique(key, return_inverse=True)
+            size = int(key.max(initial=0)) + 1
+        key, size = key * count + codes, size * count
+    _, first = np.unique(key[keep], return_index=True)  # the first row of each combination
+    counted = np.bincount(orgs[keep][first], minlength=len(frames.orgs)).astype(float)
     return pd.Series(counted, index=frames.orgs)
+
+
+def value_codes(frames: OrgFrames, table: Table, column: str) -> tuple[np.ndarray, int]:
+    """The values of ``frames.<table>[column]`` coded (-1 for a missing value) and how many there are (computed
+    once)."""
+
+    def code() -> tuple[np.ndarray, int]:
+        codes, uniques = pd.factorize(getattr(frames, table)[column])
+        return codes.astype(np.int64), len(uniques)
+
+    return frames.cached(f"value_codes:{table}:{column}", code)
