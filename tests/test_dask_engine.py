@@ -126,6 +126,18 @@ def test_a_partition_holds_what_its_features_need(
         assert result.features["org_posts"] or org.name == "demo-unaware"
 
 
+def test_a_partition_hands_the_engine_arrow_strings(
+    corpus: tuple[pd.DataFrame, list[Organization], pd.DataFrame], dataset_dir: Path
+) -> None:
+    # both engines read partitions with pyarrow: texts and ids reach features.prepare as Arrow strings, which
+    # the columnar engine reads without a copy (features.text._arrow, features.post_keys.positions)
+    _, orgs, _ = corpus
+    part, _ = read_partition(dataset_dir, orgs[3].name)
+    for column in ("text", "post_id", "author", "in_reply_to_id", "conversation_id"):
+        assert isinstance(part[column].array, pd.arrays.ArrowStringArray), column
+    assert str(part["created_at"].dtype).startswith("datetime64") and part["created_at"].dt.tz is not None
+
+
 def test_hostile_organization_names_stay_inside_the_dataset(tmp_path: Path) -> None:
     names = [HOSTILE_NAME, "..", ".", "a/b", "org=x/../../y", "a/../../../etc", "C:\\evil", "~x", "%7Ex",
              "Ünïcode ✓", "x" * 300, "é" * 200]
