@@ -53,21 +53,11 @@ from features import message_types
 from features import sentiment as sentiments
 from features import text as textsig
 from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
-from features.post_keys import (
-    NO_PARENT,
-    conversation_keys,
-    conversation_roots,
-    first_of_each,
-    join_rows,
-    pair_keys,
-    positions,
-    post_keys,
-)
+from features.post_keys import NO_PARENT, first_of_each, join_rows, pair_keys, positions
+from features.targets import ENRICHMENT_COLUMNS as ENRICHMENT_COLUMNS  # where batch.dataset reads it
+from features.targets import resolve_targets
 
 ANSWER_WINDOW = pd.Timedelta(days=7)
-#: Optional columns of a posts DataFrame that carry values computed earlier (stored with the posts).
-#: ``features.enrichment`` says what each holds; a missing cell is computed here.
-ENRICHMENT_COLUMNS: tuple[str, ...] = ("sentiment", "message_type", "message_type_addressed", "signature")
 ACCOUNT_COLUMNS = ["org", "platform", "handle", "handle_key", "department", "department_source", "department_match",
                    "department_reason"]
 
@@ -161,7 +151,7 @@ def prepare(
     ``sentiment=False`` skips scoring inbound posts that carry no stored score."""
     names = pd.Index([o.name for o in orgs], name="org")
     accounts = accounts_frame(orgs, profiles)
-    data = _resolve_targets(posts)
+    data = resolve_targets(posts)
     members = accounts[["org", "platform", "handle_key", "department"]]
     own = data.merge(members, left_on=["platform", "author_key"], right_on=["platform", "handle_key"])
     own = own.drop(columns="handle_key").rename(columns={"author_key": "account"})
@@ -185,77 +175,6 @@ def empty_posts() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in POST_COLUMNS})
     frame["created_at"] = pd.Series(dtype="datetime64[ns, UTC]")
     return frame
-
-
-def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
-    data = posts.reindex(columns=list(POST_COLUMNS) + list(ENRICHMENT_COLUMNS))  # copy-on-write: posts unchanged
-    data["sentiment"] = pd.to_numeric(data["sentiment"], errors="coerce").astype(float)
-    codes, platforms = pd.factorize(data["platform"].astype(str))
-    data["platform"] = np.array([normalize_platform(name) for name in platforms], dtype=object)[codes]
-    data["created_at"] = pd.to_datetime(data["created_at"], utc=True)
-    data["text"] = data["text"].fillna("").astype(str)
-    data["author_key"] = data["author"].astype(str).str.lstrip("@").str.lower()
-    keys = post_keys(data)
-    for column in ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id"):
-        data[column] = _id_strings(data[column])
-    authors = np.append(data["author_key"].to_numpy(dtype=object), np.nan)  # row -1: not loaded
-
-    def loaded_author(id_column: str) -> pd.Series:
-        return pd.Series(authors[keys.loaded_row(id_column)], index=data.index, dtype=object)
-
-    def given(column: str) -> pd.Series:
-        return data[column].astype("str").str.lstrip("@").str.lower().astype(object)  # as author_key
-
-    is_reply = data["in_reply_to_id"].notna() | data["in_reply_to_author"].notna()
-    reply_target = given("in_reply_to_author").fillna(loaded_author("in_reply_to_id"))
-    reply_target = reply_target.fillna(_on_rows(textsig.leading_mention, data["text"], is_reply & reply_target.isna()))
-    reposts = data["repost_of_id"].notna()
-    rt_prefix = _on_rows(lambda text: text.str.extract(r"^RT @([A-Za-z0-9_]{1,40}):", expand=False).str.lower(),
-                         data["text"], reposts)
-    repost_target = given("repost_of_author").fillna(loaded_author("repost_of_id")).fillna(rt_prefix)
-    quote_target = given("quote_of_author").fillna(loaded_author("quote_of_id"))
-    kind = np.where(is_reply.to_numpy(), "reply", "original").astype(object)
-    kind[data["quote_of_id"].notna().to_numpy()] = "quote"
-    kind[data["repost_of_id"].notna().to_numpy()] = "repost"  # the first that holds: repost, quote, reply
-    data["kind"] = kind
-    data["target"] = np.select(
-        [data["kind"] == "repost", data["kind"] == "quote", data["kind"] == "reply"],
-        [repost_target, quote_target, reply_target],
-        None,
-    )
-    data["target"] = data["target"].where(pd.notna(data["target"]), None)
-    root = conversation_roots(keys.loaded_row("in_reply_to_id"))
-    data["conversation"] = _conversations(data, root)
-    data["post_key"] = keys.keys["post_id"]
-    data["reply_key"] = np.where(keys.keys["in_reply_to_id"] < 0, NO_PARENT, keys.keys["in_reply_to_id"])
-    data["conversation_key"] = conversation_keys(keys, root)
-    return data
-
-
-def _id_strings(values: pd.Series) -> pd.Series:
-    """Ids as Python strings (object dtype), a missing one as None."""
-    if isinstance(values.dtype, pd.StringDtype):  # already strings: no conversion per value
-        return values.astype(object).where(values.notna(), None)
-    values = values.astype(object).where(values.notna(), None)
-    return values.map(lambda v: None if v is None else str(v))
-
-
-def _on_rows(function: Callable[[pd.Series], pd.Series], text: pd.Series, rows: pd.Series) -> pd.Series:
-    """``function(text)`` where ``rows`` holds, missing elsewhere: a text pattern read only where it is used."""
-    values = np.full(len(text), np.nan, dtype=object)
-    chosen = rows.to_numpy(dtype=bool)
-    if chosen.any():
-        values[chosen] = function(text[rows]).to_numpy(dtype=object)
-    return pd.Series(values, index=text.index, dtype=object)
-
-
-def _conversations(data: pd.DataFrame, up: np.ndarray) -> pd.Series:
-    """The conversation of each post (module docstring), ``up`` the row of the first post of its reply chain."""
-
-    key = data["conversation_id"].to_numpy(dtype=object)
-    for column in ("conversation_id", "in_reply_to_id", "post_id"):  # the first of these the chain has
-        key = np.where(pd.isna(key), data[column].to_numpy(dtype=object)[up], key)
-    return pd.Series(key, index=data.index, dtype=object)
 
 
 def _conversation_sizes(data: pd.DataFrame) -> pd.DataFrame:
