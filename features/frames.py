@@ -53,11 +53,12 @@ from features import message_types
 from features import sentiment as sentiments
 from features import text as textsig
 from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
-from features.post_keys import NO_PARENT, first_of_each, join_rows, pair_keys, positions
+from features.inbound import ANSWER_WINDOW as ANSWER_WINDOW  # where it was defined first
+from features.inbound import AccountCodes, answer, find_inbound, org_posts
+from features.post_keys import first_of_each, positions
 from features.targets import ENRICHMENT_COLUMNS as ENRICHMENT_COLUMNS  # where batch.dataset reads it
 from features.targets import resolve_targets
 
-ANSWER_WINDOW = pd.Timedelta(days=7)
 ACCOUNT_COLUMNS = ["org", "platform", "handle", "handle_key", "department", "department_source", "department_match",
                    "department_reason"]
 
@@ -153,11 +154,13 @@ def prepare(
     accounts = accounts_frame(orgs, profiles)
     data = resolve_targets(posts)
     members = accounts[["org", "platform", "handle_key", "department"]]
-    own = data.merge(members, left_on=["platform", "author_key"], right_on=["platform", "handle_key"])
-    own = own.drop(columns="handle_key").rename(columns={"author_key": "account"})
-    own = _classify_org_posts(own, members)
-    inbound = _find_inbound(data, own, members)
-    inbound = _answer(inbound, own)
+    codes = AccountCodes.of(data, members)
+    author = codes.coded(data["author_key"], codes.post_platform)
+    target = codes.coded(data["target"], codes.post_platform)
+    own, own_rows, own_org = org_posts(data, members, codes, author)
+    own = _classify_org_posts(own, codes.is_own(own_org, target[own_rows]))
+    inbound, inbound_org = find_inbound(data, own, own_org, codes, author, target)
+    inbound = answer(inbound, inbound_org, own, own_org)
     windows = _windows(names, own, inbound, since, until)
     own = in_window(own, windows)
     own["message_type"] = message_types.org_post_types(own)
@@ -189,11 +192,10 @@ def _conversation_sizes(data: pd.DataFrame) -> pd.DataFrame:
                          "conversation_key": conversations, "posts": posts.astype(float)})
 
 
-def _classify_org_posts(own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    keys = members.assign(target_is_org=True).rename(columns={"handle_key": "target"})
-    own = own.merge(keys[["org", "platform", "target", "target_is_org"]], how="left",
-                    on=["org", "platform", "target"])
-    own["target_is_org"] = own["target_is_org"].fillna(False).astype(bool)
+def _classify_org_posts(own: pd.DataFrame, target_is_org: np.ndarray) -> pd.DataFrame:
+    """Category, signature and department of the org posts; ``target_is_org``: whether each targets an account
+    of its own organization."""
+    own["target_is_org"] = target_is_org
     outward = ~own["target_is_org"]
     own["category"] = np.select(
         [(own["kind"] == "reply") & outward, own["kind"].isin(["repost", "quote"]) & outward],
@@ -216,70 +218,6 @@ def _signatures(own: pd.DataFrame) -> pd.Series:
     if todo.any():
         stored[todo] = textsig.signatures(own.loc[todo, "text"]).astype(object)
     return stored.where(stored != "", np.nan)
-
-
-def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """The inbound posts of each organization (module docstring), joined on integer keys: accounts are coded
-    by platform and handle, posts by ``post_key``. Rows come in the order of the joins they are found by."""
-    handles = textsig.mention_rows(data["text"], set(members["handle_key"]))
-    mention_rows = handles.index.to_numpy(dtype=np.int64)
-    platforms, _ = pd.factorize(pd.concat([data["platform"], members["platform"]], ignore_index=True))
-    n, stride = len(data), int(platforms.max(initial=0)) + 1
-    post_platform = platforms[:n]
-    handle_index = pd.Index(members["handle_key"].unique())  # only the accounts' handles can join
-
-    def coded(values: pd.Series, platform: np.ndarray) -> np.ndarray:
-        """Handles as account keys (platform and handle), -1 for a handle that is no account's."""
-        found = positions(values, handle_index)
-        return np.where(found >= 0, found.astype(np.int64) * stride + platform, -1)
-
-    author = coded(data["author_key"], post_platform)
-    target = coded(data["target"], post_platform)
-    mention = coded(handles, post_platform[mention_rows])
-    member = coded(members["handle_key"], platforms[n:])
-    orgs, org_names = pd.factorize(members["org"])
-    post_key = data["post_key"].to_numpy()
-    is_reply, is_repost = ((data["kind"] == kind).to_numpy(dtype=bool) for kind in ("reply", "repost"))
-
-    replies = np.flatnonzero(is_reply)
-    reply_rows, reply_members = join_rows(target[replies], member)
-    parent_rows, parents = join_rows(data["reply_key"].to_numpy(), own["post_key"].to_numpy())
-    mention_at, mention_members = join_rows(mention, member)
-    mention_posts, mentioned = join_rows(post_key, post_key[mention_rows[mention_at]])
-    rows = np.concatenate([replies[reply_rows], parent_rows, mention_posts])
-    org = np.concatenate([orgs[reply_members], org_names.get_indexer(own["org"].to_numpy()[parents]),
-                          orgs[mention_members[mentioned]]]).astype(np.int64)
-    # each (org, post) once, its first row kept (a post without an id is one post: its key shifted to 0); then
-    # not the org's own posts, and never a repost
-    each = first_of_each(pair_keys(org, post_key[rows] + 1))
-    rows, org = rows[each], org[each]
-    accounts = len(handle_index) * stride  # more than any account key
-    is_own = np.isin(pair_keys(org, author[rows], accounts), pair_keys(orgs, member, accounts))
-    keep = ~is_own & ~is_repost[rows]
-    rows, org = rows[keep], org[keep]
-    columns = ["platform", "post_id", "post_key", "author_key", "created_at", "text", "kind", "sentiment"]
-    inbound = data[columns].iloc[rows].reset_index(drop=True)
-    inbound.insert(0, "org", org_names.to_numpy(dtype=object)[org])
-    return inbound.assign(is_question=textsig.has_question(inbound["text"]))
-
-
-def _answer(inbound: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
-    replies = own.loc[own["kind"] == "reply", ["org", "reply_key", "created_at"]]
-    org_codes, _ = pd.factorize(np.concatenate([inbound["org"].to_numpy(dtype=object),
-                                                replies["org"].to_numpy(dtype=object)]))
-    posts = np.concatenate([inbound["post_key"].to_numpy(), replies["reply_key"].to_numpy()])
-    keys = pair_keys(org_codes, posts)  # org and post as one key
-    asked, answering = keys[:len(inbound)], keys[len(inbound):]
-    answering = np.where(answering < 0, NO_PARENT, answering)  # a missing key answers nothing
-    pairs = pd.DataFrame({"asked": asked, "created_at": inbound["created_at"].array}).merge(
-        pd.DataFrame({"asked": answering, "reply_at": replies["created_at"].array}), on="asked")
-    delay = pairs["reply_at"] - pairs["created_at"]
-    pairs = pairs[(delay >= pd.Timedelta(0)) & (delay <= ANSWER_WINDOW)]
-    first = pairs.groupby("asked")["reply_at"].min()
-    inbound = inbound.assign(reply_at=first.reindex(asked).array)
-    inbound["answered"] = inbound["reply_at"].notna()
-    inbound["response_hours"] = (inbound["reply_at"] - inbound["created_at"]).dt.total_seconds() / 3600.0
-    return inbound
 
 
 def _windows(

@@ -84,8 +84,8 @@ def resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
         conversation[pd.isna(conversation)] = np.nan
     columns |= {
         "author_key": author_key,
-        "kind": pd.Series(_strings(pa.array(KINDS, pa.large_string()).take(pa.array(kind))), index=index),
-        "target": pd.Series(_strings(target), index=index),
+        "kind": _inferred(pa.array(KINDS, pa.large_string()).take(pa.array(kind)), index),
+        "target": _inferred(target, index),
         "conversation": pd.Series(conversation, index=index, dtype=object),
         "post_key": pd.Series(keys.keys["post_id"], index=index),
         "reply_key": pd.Series(np.where(keys.keys["in_reply_to_id"] < 0, NO_PARENT, keys.keys["in_reply_to_id"]),
@@ -98,8 +98,8 @@ def resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
 def _platforms(platform: pd.Series) -> pd.Series:
     """Each platform's normalized name, computed once per distinct name (a missing one takes the last name)."""
     codes, platforms = pd.factorize(platform.astype(str))
-    if len(platforms) == 0:
-        return platform.astype(str)
+    if len(platforms) == 0:  # no post
+        return pd.Series(np.array([], dtype=object)[codes], index=platform.index, dtype=object)
     names = pa.array([normalize_platform(name) for name in platforms], pa.large_string())
     return pd.Series(_strings(names.take(pa.array(np.where(codes < 0, len(platforms) - 1, codes)))),
                      index=platform.index)
@@ -134,6 +134,15 @@ def _rows(rows: np.ndarray) -> pa.Array:
 def _strings(values: pa.Array | pa.ChunkedArray) -> pd.arrays.ArrowStringArray:
     return pd.arrays.ArrowStringArray(pa.chunked_array(values) if isinstance(values, pa.Array) else values,
                                       dtype=STR)
+
+
+def _inferred(values: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """Strings as pandas infers the column of an object array of them: ``str`` when one is given, else object
+    (``None`` for a missing one)."""
+    if values.null_count < len(values):
+        return pd.Series(_strings(values), index=index)
+    return pd.Series(_objects(pa.chunked_array(values) if isinstance(values, pa.Array) else values), index=index,
+                     dtype=object)
 
 
 def _objects(values: pa.ChunkedArray) -> np.ndarray:
