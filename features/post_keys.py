@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.codes import factorize
+
 MISSING = -1
 NO_PARENT = -2
 ID_COLUMNS = ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id")
@@ -39,29 +41,14 @@ def post_keys(data: pd.DataFrame) -> PostKeys:
     """Code the ids of ``data`` (a posts table with normalized platforms; an id is read as its string)."""
     platforms, _ = pd.factorize(data["platform"])
     stride = int(platforms.max()) + 1 if len(platforms) else 1
-    codes, distinct = _codes([data[c].astype("str") for c in ID_COLUMNS])
+    codes, uniques = factorize([data[c].astype("str") for c in ID_COLUMNS])
+    distinct = len(uniques)
     coded = np.where(codes >= 0, codes.astype(np.int64) * stride + np.tile(platforms, len(ID_COLUMNS)), MISSING)
     keys = dict(zip(ID_COLUMNS, coded.reshape(len(ID_COLUMNS), len(data)), strict=True))
     first = np.full(distinct * stride + 1, MISSING, dtype=np.int64)
     rows = np.flatnonzero(keys["post_id"] >= 0)[::-1]
     first[keys["post_id"][rows]] = rows  # written last to first: the first row of each id stays
     return PostKeys(keys, first)
-
-
-def _codes(columns: list[pd.Series]) -> tuple[np.ndarray, int]:
-    """The values of ``columns`` (strings) read one after the other, coded in order of first appearance (-1 for a
-    missing one) as ``pd.factorize`` codes them, and how many distinct values there are: Arrow strings by one
-    dictionary encoding of their chunks (no copy into one column)."""
-    arrays = [column.array for column in columns]
-    if not arrays or not all(isinstance(array, pd.arrays.ArrowStringArray) for array in arrays):
-        codes, uniques = pd.factorize(pd.concat(columns, ignore_index=True))
-        return codes, len(uniques)
-    chunks = [chunk.cast(pa.large_string()) for array in arrays for chunk in array.__arrow_array__().chunks]
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
-    if encoded.num_chunks == 0:
-        return np.zeros(0, dtype=np.intp), 0
-    indices = pa.chunked_array([chunk.indices for chunk in encoded.chunks])
-    return indices.fill_null(-1).to_numpy().astype(np.intp), len(encoded.chunks[-1].dictionary)
 
 
 def conversation_roots(parent: np.ndarray) -> np.ndarray:
