@@ -20,7 +20,7 @@ def factorize(columns: list[pd.Series]) -> tuple[np.ndarray, pd.Series]:
     """The values of ``columns`` (strings) read one after the other: the code of each (-1 for a missing one) and
     the distinct values, as ``pd.factorize(pd.concat(columns))`` gives them (the distinct values as a Series)."""
     arrays = [column.array for column in columns]
-    if not arrays or not all(isinstance(array, pd.arrays.ArrowStringArray) for array in arrays):
+    if not all(isinstance(array, pd.arrays.ArrowStringArray) for array in arrays):
         codes, uniques = pd.factorize(pd.concat(columns, ignore_index=True))
         return codes, pd.Series(uniques)
     chunks = [chunk.cast(pa.large_string()) for array in arrays for chunk in array.__arrow_array__().chunks]

@@ -64,3 +64,18 @@ def test_positions_by_arrow_equal_get_indexer() -> None:
         1, -1, 0, -1, 2, -1, 1]
     assert positions(values.astype(object), index).tolist() == [1, -1, 0, -1, 2, -1, 1]
     assert positions(values, pd.Index([], dtype=object)).tolist() == [-1] * 7
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "", "é", "a "])), max_size=6),
+                      max_size=4))
+def test_factorize_codes_chunked_strings_as_pandas_does(parts: list[list[str | None]]) -> None:
+    from features.codes import factorize
+
+    columns = [pd.concat([pd.Series(p, dtype="str"), pd.Series(p[::-1], dtype="str")], ignore_index=True)
+               for p in parts]  # columns of two chunks each
+    codes, uniques = factorize(columns)
+    expected_codes, expected = pd.factorize(pd.concat(columns, ignore_index=True)) if columns else ([], [])
+    assert codes.tolist() == list(expected_codes)
+    assert uniques.tolist() == list(expected)
+    assert uniques.dtype == "str"
