@@ -41,23 +41,26 @@ Definitions (design section 6):
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from collectors.records import POST_COLUMNS, Organization, normalize_handle, normalize_platform
 from features import message_types
 from features import sentiment as sentiments
 from features import text as textsig
+from features.codes import STR
 from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
 from features.inbound import ANSWER_WINDOW as ANSWER_WINDOW  # where it was defined first
-from features.inbound import AccountCodes, answer, find_inbound, org_posts
+from features.inbound import PARALLEL_POSTS, AccountCodes, answer, find_inbound, mentions_of, org_posts
 from features.post_keys import first_of_each, positions
 from features.targets import ENRICHMENT_COLUMNS as ENRICHMENT_COLUMNS  # where batch.dataset reads it
-from features.targets import resolve_targets
+from features.targets import python_strings, resolve_targets
 
 ACCOUNT_COLUMNS = ["org", "platform", "handle", "handle_key", "department", "department_source", "department_match",
                    "department_reason"]
@@ -152,14 +155,19 @@ def prepare(
     ``sentiment=False`` skips scoring inbound posts that carry no stored score."""
     names = pd.Index([o.name for o in orgs], name="org")
     accounts = accounts_frame(orgs, profiles)
-    data = resolve_targets(posts)
     members = accounts[["org", "platform", "handle_key", "department"]]
+    with ThreadPoolExecutor(1) as pool:  # the mentions are searched while the targets are resolved
+        found = pool.submit(mentions_of, posts, members) if len(posts) >= PARALLEL_POSTS else None
+        data, python = resolve_targets(posts)
+        mentions = mentions_of(posts, members) if found is None else found.result()
     codes = AccountCodes.of(data, members)
     author = codes.coded(data["author_key"], codes.post_platform)
     target = codes.coded(data["target"], codes.post_platform)
     own, own_rows, own_org = org_posts(data, members, codes, author)
+    own = python_strings(own, python)
     own = _classify_org_posts(own, codes.is_own(own_org, target[own_rows]))
-    inbound, inbound_org = find_inbound(data, own, own_org, codes, author, target)
+    inbound, inbound_org = find_inbound(data, own, own_org, codes, author, target, mentions)
+    inbound = python_strings(inbound, python)
     inbound = answer(inbound, inbound_org, own, own_org)
     windows = _windows(names, own, inbound, since, until)
     own = in_window(own, windows)
@@ -187,26 +195,43 @@ def _conversation_sizes(data: pd.DataFrame) -> pd.DataFrame:
     keys = data["conversation_key"].to_numpy()[rows]
     rows, keys = rows[keys >= 0], keys[keys >= 0]
     conversations, first, posts = np.unique(keys, return_index=True, return_counts=True)
-    return pd.DataFrame({"platform": data["platform"].iloc[rows[first]].to_numpy(dtype=object),
-                         "conversation": data["conversation"].iloc[rows[first]].to_numpy(dtype=object),
+    return pd.DataFrame({"platform": _taken(data["platform"], rows[first]),
+                         "conversation": _taken(data["conversation"], rows[first]),
                          "conversation_key": conversations, "posts": posts.astype(float)})
+
+
+def _taken(values: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """The values of ``rows`` for a new column, typed as pandas types an object array of them."""
+    taken = values.iloc[rows]
+    return taken.array if len(taken) and isinstance(taken.dtype, pd.StringDtype) else taken.to_numpy(dtype=object)
 
 
 def _classify_org_posts(own: pd.DataFrame, target_is_org: np.ndarray) -> pd.DataFrame:
     """Category, signature and department of the org posts; ``target_is_org``: whether each targets an account
     of its own organization."""
     own["target_is_org"] = target_is_org
-    outward = ~own["target_is_org"]
-    own["category"] = np.select(
-        [(own["kind"] == "reply") & outward, own["kind"].isin(["repost", "quote"]) & outward],
-        ["dialogue", "amplification"],
-        "broadcast",
-    )
+    outward = ~target_is_org
+    reply = (own["kind"] == "reply").to_numpy(dtype=bool)
+    shared = own["kind"].isin(["repost", "quote"]).to_numpy(dtype=bool)
+    category = np.where(reply & outward, 1, np.where(shared & outward, 2, 0))
+    own["category"] = _named(category, CATEGORIES, own.index)
     own["signature"] = _signatures(own)
     own["account_department"] = own["department"]
     signed_general = own["signature"].notna() & (own["department"] == DEFAULT_DEPARTMENT)
     own["department"] = own["department"].where(~signed_general, "support")
     return own
+
+
+#: The categories of org posts, by code: to others' posts a reply is dialogue, a repost or quote amplification.
+CATEGORIES = ("broadcast", "dialogue", "amplification")
+
+
+def _named(codes: np.ndarray, names: tuple[str, ...], index: pd.Index) -> pd.Series:
+    """The name of each code, as a ``str`` Series (a Series with no row: ``str`` as numpy's strings give it)."""
+    if len(codes) == 0:
+        return pd.Series(np.array([], dtype=f"<U{max(map(len, names))}"), index=index)
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.array(names, pa.large_string()).take(codes)]),
+                                                dtype=STR), index=index)
 
 
 def _signatures(own: pd.DataFrame) -> pd.Series:

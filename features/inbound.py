@@ -20,6 +20,9 @@ from features import text as textsig
 from features.post_keys import NO_PARENT, first_of_each, join_rows, pair_keys, positions
 
 ANSWER_WINDOW = pd.Timedelta(days=7)
+#: From this many posts on, :func:`mentions_of` runs beside the resolution of targets (Arrow and Polars release
+#: the GIL); fewer are prepared in one thread.
+PARALLEL_POSTS = 20_000
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,18 @@ def org_posts(data: pd.DataFrame, members: pd.DataFrame, codes: AccountCodes, au
     return own, rows, codes.orgs[member]
 
 
+def mentions_of(posts: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
+    """The mentions in the texts of ``posts`` (``features.text.mention_rows``, by position), sure to hold every
+    mention of a handle of ``members``."""
+    text = posts["text"] if "text" in posts.columns else pd.Series("", index=posts.index)
+    return textsig.mention_rows(text, set(members["handle_key"]))
+
+
 def find_inbound(data: pd.DataFrame, own: pd.DataFrame, own_org: np.ndarray, codes: AccountCodes,
-                 author: np.ndarray, target: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+                 author: np.ndarray, target: np.ndarray, handles: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
     """The inbound posts of each organization, with the org code of each row; ``author`` and ``target`` are the
-    account keys of ``data``'s authors and targets. Rows come in the order of the joins they are found by."""
-    handles = textsig.mention_rows(data["text"], set(codes.handles))
+    account keys of ``data``'s authors and targets, ``handles`` the mentions of its texts (:func:`mentions_of`).
+    Rows come in the order of the joins they are found by."""
     mention_rows = handles.index.to_numpy(dtype=np.int64)
     mention = codes.coded(handles, codes.post_platform[mention_rows])
     post_key = data["post_key"].to_numpy()

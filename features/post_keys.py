@@ -43,7 +43,10 @@ def post_keys(data: pd.DataFrame) -> PostKeys:
     stride = int(platforms.max()) + 1 if len(platforms) else 1
     codes, uniques = factorize([data[c].astype("str") for c in ID_COLUMNS])
     distinct = len(uniques)
-    coded = np.where(codes >= 0, codes.astype(np.int64) * stride + np.tile(platforms, len(ID_COLUMNS)), MISSING)
+    if stride == 1:  # one platform: the codes are the keys (a missing id is already -1, MISSING)
+        coded = codes.astype(np.int64)
+    else:
+        coded = np.where(codes >= 0, codes.astype(np.int64) * stride + np.tile(platforms, len(ID_COLUMNS)), MISSING)
     keys = dict(zip(ID_COLUMNS, coded.reshape(len(ID_COLUMNS), len(data)), strict=True))
     first = np.full(distinct * stride + 1, MISSING, dtype=np.int64)
     rows = np.flatnonzero(keys["post_id"] >= 0)[::-1]

@@ -24,22 +24,23 @@ import pyarrow.compute as pc
 
 from collectors.records import POST_COLUMNS, normalize_platform
 from features import text as textsig
+from features.codes import STR
 from features.post_keys import ID_COLUMNS, NO_PARENT, conversation_keys, conversation_roots, post_keys
 
 #: Optional columns of a posts DataFrame that carry values computed earlier (stored with the posts).
 #: ``features.enrichment`` says what each holds; a missing cell is computed here.
 ENRICHMENT_COLUMNS: tuple[str, ...] = ("sentiment", "message_type", "message_type_addressed", "signature")
-#: pandas' default string dtype (Arrow strings, a missing value is NaN).
-STR = pd.StringDtype("pyarrow", na_value=np.nan)
 #: The kinds of post, by code (:func:`_kinds`).
 KINDS = ("original", "reply", "quote", "repost")
 _RT_PREFIX = r"^RT @([A-Za-z0-9_]{1,40}):"
 
 
-def resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
+def resolve_targets(posts: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
     """``posts`` (``POST_COLUMNS``, optionally ``ENRICHMENT_COLUMNS``; left unchanged) with normalized platforms,
-    UTC times, texts (``""`` for none), ids as Python strings (``None`` for none), and the columns author_key,
-    kind, target, conversation, post_key, reply_key and conversation_key (``features.post_keys``)."""
+    UTC times, texts (``""`` for none), ids as strings, and the columns author_key, kind, target, conversation,
+    post_key, reply_key and conversation_key (``features.post_keys``); and the columns that
+    :func:`python_strings` turns into Python strings where rows of the table are kept (ids that were given as
+    strings and the conversation), with the value of a missing one."""
     data = posts.reindex(columns=list(POST_COLUMNS) + list(ENRICHMENT_COLUMNS))  # copy-on-write: posts unchanged
     data["sentiment"] = pd.to_numeric(data["sentiment"], errors="coerce").astype(float)
     data["platform"] = _platforms(data["platform"])
@@ -75,24 +76,35 @@ def resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
     conversation = pc.coalesce(ids["conversation_id"], *(ids[c].take(at_root) for c in
                                                          ("conversation_id", "in_reply_to_id", "post_id")))
     columns = {column: data[column] for column in data.columns}
-    for column in ID_COLUMNS:  # strings given: as Python strings; others: as str of each (a str Series)
-        given_strings = isinstance(data[column].dtype, pd.StringDtype)
-        columns[column] = pd.Series(_objects(ids[column]), index=index, dtype=object) if given_strings \
-            else id_strings[column]
-    conversation = _objects(conversation)
-    if not isinstance(data["post_id"].dtype, pd.StringDtype):  # no conversation: the root's missing post_id
-        conversation[pd.isna(conversation)] = np.nan
+    # ids given as strings become Python strings (``python_strings``, only on the rows kept); others are str of
+    # each id (a str Series); a conversation is missing as the root's post_id is
+    python = {column: None for column in ID_COLUMNS if isinstance(data[column].dtype, pd.StringDtype)}
+    python["conversation"] = None if "post_id" in python else np.nan
+    for column in ID_COLUMNS:
+        columns[column] = pd.Series(_strings(ids[column]), index=index) if column in python else id_strings[column]
     columns |= {
         "author_key": author_key,
         "kind": _inferred(pa.array(KINDS, pa.large_string()).take(pa.array(kind)), index),
         "target": _inferred(target, index),
-        "conversation": pd.Series(conversation, index=index, dtype=object),
+        "conversation": pd.Series(_strings(conversation), index=index),
         "post_key": pd.Series(keys.keys["post_id"], index=index),
         "reply_key": pd.Series(np.where(keys.keys["in_reply_to_id"] < 0, NO_PARENT, keys.keys["in_reply_to_id"]),
                                index=index),
         "conversation_key": pd.Series(conversation_keys(keys, root), index=index),
     }
-    return pd.DataFrame(columns, copy=False)
+    return pd.DataFrame(columns, copy=False), python
+
+
+def python_strings(frame: pd.DataFrame, missing: dict[str, object]) -> pd.DataFrame:
+    """``frame`` (rows of :func:`resolve_targets`' table) with the columns of ``missing`` (Arrow strings) as Python
+    strings (object dtype), a missing value as ``missing`` says for its column."""
+    for column, marker in missing.items():
+        if column in frame.columns:
+            values = _objects(_arrow(frame[column]))
+            if marker is not None:
+                values[pd.isna(values)] = marker
+            frame[column] = pd.Series(values, index=frame.index, dtype=object)
+    return frame
 
 
 def _platforms(platform: pd.Series) -> pd.Series:
