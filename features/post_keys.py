@@ -95,10 +95,17 @@ def join_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """Every pair of positions ``(i, j)`` with ``left[i] == right[j]`` (an inner join of two key arrays; negative
     keys never join), ordered by ``i`` then ``j``."""
     order = np.argsort(right, kind="stable")
-    ordered = right[order]
-    start = np.searchsorted(ordered, left, side="left")
-    stop = np.searchsorted(ordered, left, side="right")
-    counts = np.where(left >= 0, stop - start, 0)
+    top = int(max(left.max(initial=-1), right.max(initial=-1))) + 1
+    if top <= 4 * (len(left) + len(right)) + 1024:  # dense keys: where each key starts, by counting
+        taken = right[right >= 0]
+        per_key = np.bincount(taken, minlength=max(top, 1))
+        first = np.cumsum(per_key) - per_key + (len(right) - len(taken))  # the negative keys sort first
+        known = np.where(left >= 0, left, 0)
+        start, counts = first[known], np.where(left >= 0, per_key[known], 0)
+    else:
+        ordered = right[order]
+        start = np.searchsorted(ordered, left, side="left")
+        counts = np.where(left >= 0, np.searchsorted(ordered, left, side="right") - start, 0)
     lefts = np.repeat(np.arange(len(left), dtype=np.int64), counts)
     within = np.arange(len(lefts), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     return lefts, order[np.repeat(start, counts) + within]

@@ -13,8 +13,10 @@ small_keys = st.lists(st.integers(min_value=-2, max_value=5), max_size=15).map(l
 
 
 @settings(max_examples=200, deadline=None)
-@given(left=small_keys, right=small_keys)
-def test_join_rows_is_the_inner_join_in_left_then_right_order(left: np.ndarray, right: np.ndarray) -> None:
+@given(left=small_keys, right=small_keys, spread=st.sampled_from([1, 10**9]))
+def test_join_rows_is_the_inner_join_in_left_then_right_order(left: np.ndarray, right: np.ndarray,
+                                                              spread: int) -> None:
+    left, right = (np.where(keys >= 0, keys * spread, keys) for keys in (left, right))  # dense keys, and sparse
     expected = [(i, j) for i in range(len(left)) for j in range(len(right)) if left[i] >= 0 and left[i] == right[j]]
     lefts, rights = join_rows(left, right)
     assert list(zip(lefts.tolist(), rights.tolist(), strict=True)) == expected
