@@ -58,7 +58,7 @@ from features.codes import STR
 from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
 from features.inbound import ANSWER_WINDOW as ANSWER_WINDOW  # where it was defined first
 from features.inbound import PARALLEL_POSTS, AccountCodes, answer, find_inbound, mentions_of, org_posts
-from features.post_keys import first_of_each, positions
+from features.post_keys import distinct_keys, first_of_each, positions
 from features.targets import ENRICHMENT_COLUMNS as ENRICHMENT_COLUMNS  # where batch.dataset reads it
 from features.targets import python_strings, resolve_targets
 
@@ -194,7 +194,7 @@ def _conversation_sizes(data: pd.DataFrame) -> pd.DataFrame:
     rows = rows[first_of_each(data["post_key"].to_numpy()[rows])]  # each post once
     keys = data["conversation_key"].to_numpy()[rows]
     rows, keys = rows[keys >= 0], keys[keys >= 0]
-    conversations, first, posts = np.unique(keys, return_index=True, return_counts=True)
+    conversations, first, posts = distinct_keys(keys)
     return pd.DataFrame({"platform": _taken(data["platform"], rows[first]),
                          "conversation": _taken(data["conversation"], rows[first]),
                          "conversation_key": conversations, "posts": posts.astype(float)})

@@ -87,8 +87,28 @@ def pair_keys(first: np.ndarray, second: np.ndarray, size: int | None = None) ->
 
 def first_of_each(keys: np.ndarray) -> np.ndarray:
     """Positions of the first occurrence of each distinct key, in order of position."""
+    low, top = (int(keys.min()), int(keys.max()) + 1) if len(keys) else (0, 0)
+    if top - low <= 4 * len(keys) + 1024:  # dense keys: the first position of each, written last to first
+        first = np.full(top - low, len(keys), dtype=np.int64)
+        first[keys[::-1] - low] = np.arange(len(keys) - 1, -1, -1, dtype=np.int64)
+        chosen = np.zeros(len(keys), dtype=bool)
+        chosen[first[first < len(keys)]] = True
+        return np.flatnonzero(chosen)
     _, first = np.unique(keys, return_index=True)
     return np.sort(first)
+
+
+def distinct_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As ``np.unique(keys, return_index=True, return_counts=True)`` for non-negative keys: the distinct keys in
+    order, the first position of each and how many times each occurs (by counting, for dense keys)."""
+    top = int(keys.max()) + 1 if len(keys) else 0
+    if top > 4 * len(keys) + 1024:
+        return np.unique(keys, return_index=True, return_counts=True)
+    counts = np.bincount(keys, minlength=top)
+    first = np.zeros(top, dtype=np.int64)
+    first[keys[::-1]] = np.arange(len(keys) - 1, -1, -1, dtype=np.int64)  # written last to first
+    distinct = np.flatnonzero(counts)
+    return distinct, first[distinct], counts[distinct]
 
 
 def join_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,15 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from features.post_keys import MISSING, conversation_roots, first_of_each, join_rows, pair_keys, post_keys
+from features.post_keys import (
+    MISSING,
+    conversation_roots,
+    distinct_keys,
+    first_of_each,
+    join_rows,
+    pair_keys,
+    post_keys,
+)
 
 small_keys = st.lists(st.integers(min_value=-2, max_value=5), max_size=15).map(lambda v: np.array(v, dtype=np.int64))
 
@@ -23,8 +31,9 @@ def test_join_rows_is_the_inner_join_in_left_then_right_order(left: np.ndarray, 
 
 
 @settings(max_examples=200, deadline=None)
-@given(keys=small_keys)
-def test_first_of_each_keeps_first_occurrences_in_order(keys: np.ndarray) -> None:
+@given(keys=small_keys, spread=st.sampled_from([1, 10**9]))
+def test_first_of_each_keeps_first_occurrences_in_order(keys: np.ndarray, spread: int) -> None:
+    keys = keys * spread  # dense keys, and sparse
     assert first_of_each(keys).tolist() == sorted({k: i for i, k in reversed(list(enumerate(keys)))}.values())
 
 
@@ -81,3 +90,12 @@ def test_factorize_codes_chunked_strings_as_pandas_does(parts: list[list[str | N
     assert codes.tolist() == list(expected_codes)
     assert uniques.tolist() == list(expected)
     assert uniques.dtype == "str"
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=small_keys, spread=st.sampled_from([1, 10**9]))
+def test_distinct_keys_are_numpys_unique_with_first_positions_and_counts(keys: np.ndarray, spread: int) -> None:
+    keys = np.abs(keys) * spread  # non-negative, dense and sparse
+    for got, expected in zip(distinct_keys(keys), np.unique(keys, return_index=True, return_counts=True),
+                             strict=True):
+        assert got.tolist() == expected.tolist()
