@@ -57,7 +57,15 @@ from features import text as textsig
 from features.codes import STR
 from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
 from features.inbound import ANSWER_WINDOW as ANSWER_WINDOW  # where it was defined first
-from features.inbound import PARALLEL_POSTS, AccountCodes, answer, find_inbound, mentions_of, org_posts
+from features.inbound import (
+    PARALLEL_POSTS,
+    AccountCodes,
+    answer,
+    find_inbound,
+    mentions_of,
+    org_post_rows,
+    org_posts,
+)
 from features.post_keys import distinct_keys, first_of_each, positions
 from features.targets import ENRICHMENT_COLUMNS as ENRICHMENT_COLUMNS  # where batch.dataset reads it
 from features.targets import python_strings, resolve_targets
@@ -156,18 +164,27 @@ def prepare(
     names = pd.Index([o.name for o in orgs], name="org")
     accounts = accounts_frame(orgs, profiles)
     members = accounts[["org", "platform", "handle_key", "department"]]
-    with ThreadPoolExecutor(1) as pool:  # the mentions are searched while the targets are resolved
-        found = pool.submit(mentions_of, posts, members) if len(posts) >= PARALLEL_POSTS else None
-        data, python = resolve_targets(posts)
+    parallel = len(posts) >= PARALLEL_POSTS
+    with ThreadPoolExecutor(1) as pool:  # Arrow, Polars and numpy release the GIL: two steps at a time
+        found = pool.submit(mentions_of, posts, members) if parallel else None
+        data, python = resolve_targets(posts)  # while the mentions are searched
         mentions = mentions_of(posts, members) if found is None else found.result()
-    codes = AccountCodes.of(data, members)
-    author = codes.coded(data["author_key"], codes.post_platform)
-    target = codes.coded(data["target"], codes.post_platform)
-    own, own_rows, own_org = org_posts(data, members, codes, author)
-    own = python_strings(own, python)
-    own = _classify_org_posts(own, codes.is_own(own_org, target[own_rows]))
-    inbound, inbound_org = find_inbound(data, own, own_org, codes, author, target, mentions)
-    inbound = python_strings(inbound, python)
+        codes = AccountCodes.of(data, members)
+        author = codes.coded(data["author_key"], codes.post_platform)
+        target = codes.coded(data["target"], codes.post_platform)
+        own_rows, own_member = org_post_rows(codes, author)
+        own_org = codes.orgs[own_member]
+        target_is_org = codes.is_own(own_org, target[own_rows])
+
+        def own_posts() -> pd.DataFrame:
+            own = python_strings(org_posts(data, members, own_rows, own_member), python)
+            return _classify_org_posts(own, target_is_org)
+
+        building = pool.submit(own_posts) if parallel else None
+        inbound, inbound_org = find_inbound(data, own_rows, own_org, codes, author, target, mentions)
+        inbound = python_strings(inbound, python)  # while the org posts are taken
+        sizes = _conversation_sizes(data)
+        own = own_posts() if building is None else building.result()
     inbound = answer(inbound, inbound_org, own, own_org)
     windows = _windows(names, own, inbound, since, until)
     own = in_window(own, windows)
@@ -177,8 +194,7 @@ def prepare(
         inbound["sentiment"] = sentiments.fill_missing(inbound["text"], inbound["sentiment"])
     inbound["sentiment_class"] = sentiments.sentiment_class(inbound["sentiment"])
     accounts = posted_accounts(accounts, own)
-    return OrgFrames(names, accounts, own.reset_index(drop=True), inbound.reset_index(drop=True), windows,
-                     _conversation_sizes(data))
+    return OrgFrames(names, accounts, own.reset_index(drop=True), inbound.reset_index(drop=True), windows, sizes)
 
 
 def empty_posts() -> pd.DataFrame:

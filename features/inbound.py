@@ -20,8 +20,9 @@ from features import text as textsig
 from features.post_keys import NO_PARENT, first_of_each, join_rows, pair_keys, positions
 
 ANSWER_WINDOW = pd.Timedelta(days=7)
-#: From this many posts on, :func:`mentions_of` runs beside the resolution of targets (Arrow and Polars release
-#: the GIL); fewer are prepared in one thread.
+#: From this many posts on, ``features.frames.prepare`` runs two steps at a time (:func:`mentions_of` beside the
+#: resolution of targets, :func:`org_posts` beside :func:`find_inbound`: Arrow, Polars and numpy release the GIL);
+#: fewer posts are prepared in one thread.
 PARALLEL_POSTS = 20_000
 
 
@@ -65,16 +66,20 @@ class AccountCodes:
         return np.isin(pair_keys(org, account, self.size), pair_keys(self.orgs, self.member, self.size))
 
 
-def org_posts(data: pd.DataFrame, members: pd.DataFrame, codes: AccountCodes, author: np.ndarray,
-              ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """The posts of ``data`` authored by an account of ``members``, one row per post and org of the account, in
-    the order of the posts (as an inner merge on platform and author): ``data``'s columns (``author_key`` named
-    ``account``), then org and department; with the row of ``data`` and the org code of each."""
-    rows, member = join_rows(author, codes.member)
+def org_post_rows(codes: AccountCodes, author: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The org posts among posts whose authors have the account keys ``author``: one pair per post and org of its
+    account, in the order of the posts (as an inner merge on platform and author), the row of the post and the row
+    of the account among the members."""
+    return join_rows(author, codes.member)
+
+
+def org_posts(data: pd.DataFrame, members: pd.DataFrame, rows: np.ndarray, member: np.ndarray) -> pd.DataFrame:
+    """The org posts of :func:`org_post_rows`: ``data``'s columns (``author_key`` named ``account``), then org and
+    department."""
     own = data.iloc[rows].reset_index(drop=True).rename(columns={"author_key": "account"})
     for column in ("org", "department"):
         own[column] = pd.Series(members[column].array.take(member), dtype=members[column].dtype)
-    return own, rows, codes.orgs[member]
+    return own
 
 
 def mentions_of(posts: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
@@ -84,10 +89,11 @@ def mentions_of(posts: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
     return textsig.mention_rows(text, set(members["handle_key"]))
 
 
-def find_inbound(data: pd.DataFrame, own: pd.DataFrame, own_org: np.ndarray, codes: AccountCodes,
+def find_inbound(data: pd.DataFrame, own_rows: np.ndarray, own_org: np.ndarray, codes: AccountCodes,
                  author: np.ndarray, target: np.ndarray, handles: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
     """The inbound posts of each organization, with the org code of each row; ``author`` and ``target`` are the
-    account keys of ``data``'s authors and targets, ``handles`` the mentions of its texts (:func:`mentions_of`).
+    account keys of ``data``'s authors and targets, ``handles`` the mentions of its texts (:func:`mentions_of`);
+    ``own_rows`` the rows of the org posts and ``own_org`` their org codes.
     Rows come in the order of the joins they are found by."""
     mention_rows = handles.index.to_numpy(dtype=np.int64)
     mention = codes.coded(handles, codes.post_platform[mention_rows])
@@ -96,7 +102,7 @@ def find_inbound(data: pd.DataFrame, own: pd.DataFrame, own_org: np.ndarray, cod
 
     replies = np.flatnonzero(is_reply)
     reply_rows, reply_members = join_rows(target[replies], codes.member)
-    parent_rows, parents = join_rows(data["reply_key"].to_numpy(), own["post_key"].to_numpy())
+    parent_rows, parents = join_rows(data["reply_key"].to_numpy(), post_key[own_rows])
     mention_at, mention_members = join_rows(mention, codes.member)
     mention_posts, mentioned = join_rows(post_key, post_key[mention_rows[mention_at]])
     rows = np.concatenate([replies[reply_rows], parent_rows, mention_posts])
