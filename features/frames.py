@@ -58,7 +58,6 @@ from features.codes import STR
 from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
 from features.inbound import ANSWER_WINDOW as ANSWER_WINDOW  # where it was defined first
 from features.inbound import (
-    PARALLEL_POSTS,
     AccountCodes,
     answer,
     find_inbound,
@@ -70,6 +69,10 @@ from features.post_keys import distinct_keys, first_of_each, positions
 from features.targets import ENRICHMENT_COLUMNS as ENRICHMENT_COLUMNS  # where batch.dataset reads it
 from features.targets import python_strings, resolve_targets
 
+#: From this many posts on, :func:`prepare` runs two steps at a time (``mentions_of`` beside the
+#: resolution of targets, ``org_posts`` beside ``find_inbound``: Arrow, Polars and numpy release the GIL);
+#: fewer posts are prepared in one thread.
+PARALLEL_POSTS = 20_000
 ACCOUNT_COLUMNS = ["org", "platform", "handle", "handle_key", "department", "department_source", "department_match",
                    "department_reason"]
 

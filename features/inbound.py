@@ -20,10 +20,6 @@ from features import text as textsig
 from features.post_keys import NO_PARENT, first_of_each, join_rows, pair_keys, positions
 
 ANSWER_WINDOW = pd.Timedelta(days=7)
-#: From this many posts on, ``features.frames.prepare`` runs two steps at a time (:func:`mentions_of` beside the
-#: resolution of targets, :func:`org_posts` beside :func:`find_inbound`: Arrow, Polars and numpy release the GIL);
-#: fewer posts are prepared in one thread.
-PARALLEL_POSTS = 20_000
 
 
 @dataclass(frozen=True)
