@@ -170,7 +170,7 @@ def prepare(
     parallel = len(posts) >= PARALLEL_POSTS
     with ThreadPoolExecutor(1) as pool:  # Arrow, Polars and numpy release the GIL: two steps at a time
         found = pool.submit(mentions_of, posts, members) if parallel else None
-        data, python = resolve_targets(posts)  # while the mentions are searched
+        data, python = resolve_targets(posts, parallel)  # while the mentions are searched
         mentions = mentions_of(posts, members) if found is None else found.result()
         codes = AccountCodes.of(data, members)
         author = codes.coded(data["author_key"], codes.post_platform)

@@ -16,6 +16,7 @@ author's: without a leading ``@``, lowercase); ``tests/test_engine_equivalence.p
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -35,38 +36,41 @@ KINDS = ("original", "reply", "quote", "repost")
 _RT_PREFIX = r"^RT @([A-Za-z0-9_]{1,40}):"
 
 
-def resolve_targets(posts: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
+def resolve_targets(posts: pd.DataFrame, parallel: bool = False) -> tuple[pd.DataFrame, dict[str, object]]:
     """``posts`` (``POST_COLUMNS``, optionally ``ENRICHMENT_COLUMNS``; left unchanged) with normalized platforms,
     UTC times, texts (``""`` for none), ids as strings, and the columns author_key, kind, target, conversation,
     post_key, reply_key and conversation_key (``features.post_keys``); and the columns that
     :func:`python_strings` turns into Python strings where rows of the table are kept (ids that were given as
-    strings and the conversation), with the value of a missing one."""
+    strings and the conversation), with the value of a missing one. ``parallel``: code the ids in a thread of
+    their own (Arrow releases the GIL) while the handles are read."""
     data = posts.reindex(columns=list(POST_COLUMNS) + list(ENRICHMENT_COLUMNS))  # copy-on-write: posts unchanged
     data["sentiment"] = pd.to_numeric(data["sentiment"], errors="coerce").astype(float)
     data["platform"] = _platforms(data["platform"])
     data["created_at"] = pd.to_datetime(data["created_at"], utc=True)
     data["text"] = data["text"].fillna("").astype(str)
-    author_key = data["author"].astype(str).str.lstrip("@").str.lower()
-    keys = post_keys(data)
-    index = data.index
-    id_strings = {column: _id_strings(data[column]) for column in ID_COLUMNS}
-    ids = {column: _arrow(values) for column, values in id_strings.items()}
-    authors = _arrow(author_key)
+    with ThreadPoolExecutor(1) as pool:  # the ids are coded while the handles are read
+        coding = pool.submit(post_keys, data) if parallel else None
+        author_key = data["author"].astype(str).str.lstrip("@").str.lower()
+        index = data.index
+        id_strings = {column: _id_strings(data[column]) for column in ID_COLUMNS}
+        ids = {column: _arrow(values) for column, values in id_strings.items()}
+        authors = _arrow(author_key)
+        kind = _kinds(ids, _arrow(data["in_reply_to_author"].astype("str")))
+        is_reply, is_repost = kind == 1, kind == 3
+        handles = {column: _given(data[column]) for column in ("in_reply_to_author", "repost_of_author",
+                                                               "quote_of_author")}
+        rt_prefix = _on_rows(lambda text: text.str.extract(_RT_PREFIX, expand=False).str.lower(), data["text"],
+                             is_repost)
+        keys = post_keys(data) if coding is None else coding.result()
 
     def loaded_author(id_column: str) -> pa.ChunkedArray:
         return authors.take(_rows(keys.loaded_row(id_column)))
 
-    def given(column: str) -> pa.ChunkedArray:  # a handle as author_key is
-        return pc.utf8_lower(pc.utf8_ltrim(_arrow(data[column].astype("str")), "@"))
-
-    kind = _kinds(ids, _arrow(data["in_reply_to_author"].astype("str")))
-    is_reply, is_repost = kind == 1, kind == 3
-    reply_target = pc.coalesce(given("in_reply_to_author"), loaded_author("in_reply_to_id"))
+    reply_target = pc.coalesce(handles["in_reply_to_author"], loaded_author("in_reply_to_id"))
     opening = is_reply & pc.is_null(reply_target).to_numpy(zero_copy_only=False)
     reply_target = pc.coalesce(reply_target, _on_rows(textsig.leading_mention, data["text"], opening))
-    rt_prefix = _on_rows(lambda text: text.str.extract(_RT_PREFIX, expand=False).str.lower(), data["text"], is_repost)
-    repost_target = pc.coalesce(given("repost_of_author"), loaded_author("repost_of_id"), rt_prefix)
-    quote_target = pc.coalesce(given("quote_of_author"), loaded_author("quote_of_id"))
+    repost_target = pc.coalesce(handles["repost_of_author"], loaded_author("repost_of_id"), rt_prefix)
+    quote_target = pc.coalesce(handles["quote_of_author"], loaded_author("quote_of_id"))
     chosen = {1: reply_target, 2: quote_target, 3: repost_target}
     target = pa.nulls(len(data), pa.large_string())
     for code, values in chosen.items():
@@ -105,6 +109,11 @@ def python_strings(frame: pd.DataFrame, missing: dict[str, object]) -> pd.DataFr
                 values[pd.isna(values)] = marker
             frame[column] = pd.Series(values, index=frame.index, dtype=object)
     return frame
+
+
+def _given(handles: pd.Series) -> pa.ChunkedArray:
+    """Given handles as ``author_key`` is read: without a leading ``@``, lowercase."""
+    return pc.utf8_lower(pc.utf8_ltrim(_arrow(handles.astype("str")), "@"))
 
 
 def _platforms(platform: pd.Series) -> pd.Series:
