@@ -41,33 +41,38 @@ Definitions (design section 6):
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from collectors.records import POST_COLUMNS, Organization, normalize_handle, normalize_platform
 from features import message_types
 from features import sentiment as sentiments
 from features import text as textsig
+from features.codes import STR
 from features.departments import DEFAULT_DEPARTMENT, explain, infer_departments
-from features.post_keys import (
-    NO_PARENT,
-    conversation_keys,
-    conversation_roots,
-    first_of_each,
-    join_rows,
-    pair_keys,
-    positions,
-    post_keys,
+from features.inbound import ANSWER_WINDOW as ANSWER_WINDOW  # where it was defined first
+from features.inbound import (
+    AccountCodes,
+    answer,
+    find_inbound,
+    mentions_of,
+    org_post_rows,
+    org_posts,
 )
+from features.post_keys import distinct_keys, first_of_each, positions
+from features.targets import ENRICHMENT_COLUMNS as ENRICHMENT_COLUMNS  # where batch.dataset reads it
+from features.targets import python_strings, resolve_targets
 
-ANSWER_WINDOW = pd.Timedelta(days=7)
-#: Optional columns of a posts DataFrame that carry values computed earlier (stored with the posts).
-#: ``features.enrichment`` says what each holds; a missing cell is computed here.
-ENRICHMENT_COLUMNS: tuple[str, ...] = ("sentiment", "message_type", "message_type_addressed", "signature")
+#: From this many posts on, :func:`prepare` runs two steps at a time (``mentions_of`` beside the
+#: resolution of targets, ``org_posts`` beside ``find_inbound``: Arrow, Polars and numpy release the GIL);
+#: fewer posts are prepared in one thread.
+PARALLEL_POSTS = 20_000
 ACCOUNT_COLUMNS = ["org", "platform", "handle", "handle_key", "department", "department_source", "department_match",
                    "department_reason"]
 
@@ -161,13 +166,29 @@ def prepare(
     ``sentiment=False`` skips scoring inbound posts that carry no stored score."""
     names = pd.Index([o.name for o in orgs], name="org")
     accounts = accounts_frame(orgs, profiles)
-    data = _resolve_targets(posts)
     members = accounts[["org", "platform", "handle_key", "department"]]
-    own = data.merge(members, left_on=["platform", "author_key"], right_on=["platform", "handle_key"])
-    own = own.drop(columns="handle_key").rename(columns={"author_key": "account"})
-    own = _classify_org_posts(own, members)
-    inbound = _find_inbound(data, own, members)
-    inbound = _answer(inbound, own)
+    parallel = len(posts) >= PARALLEL_POSTS
+    with ThreadPoolExecutor(1) as pool:  # Arrow, Polars and numpy release the GIL: two steps at a time
+        found = pool.submit(mentions_of, posts, members) if parallel else None
+        data, python = resolve_targets(posts, parallel)  # while the mentions are searched
+        mentions = mentions_of(posts, members) if found is None else found.result()
+        codes = AccountCodes.of(data, members)
+        author = codes.coded(data["author_key"], codes.post_platform)
+        target = codes.coded(data["target"], codes.post_platform)
+        own_rows, own_member = org_post_rows(codes, author)
+        own_org = codes.orgs[own_member]
+        target_is_org = codes.is_own(own_org, target[own_rows])
+
+        def own_posts() -> pd.DataFrame:
+            own = python_strings(org_posts(data, members, own_rows, own_member), python)
+            return _classify_org_posts(own, target_is_org)
+
+        building = pool.submit(own_posts) if parallel else None
+        inbound, inbound_org = find_inbound(data, own_rows, own_org, codes, author, target, mentions)
+        inbound = python_strings(inbound, python)  # while the org posts are taken
+        sizes = _conversation_sizes(data)
+        own = own_posts() if building is None else building.result()
+    inbound = answer(inbound, inbound_org, own, own_org)
     windows = _windows(names, own, inbound, since, until)
     own = in_window(own, windows)
     own["message_type"] = message_types.org_post_types(own)
@@ -176,8 +197,7 @@ def prepare(
         inbound["sentiment"] = sentiments.fill_missing(inbound["text"], inbound["sentiment"])
     inbound["sentiment_class"] = sentiments.sentiment_class(inbound["sentiment"])
     accounts = posted_accounts(accounts, own)
-    return OrgFrames(names, accounts, own.reset_index(drop=True), inbound.reset_index(drop=True), windows,
-                     _conversation_sizes(data))
+    return OrgFrames(names, accounts, own.reset_index(drop=True), inbound.reset_index(drop=True), windows, sizes)
 
 
 def empty_posts() -> pd.DataFrame:
@@ -187,105 +207,50 @@ def empty_posts() -> pd.DataFrame:
     return frame
 
 
-def _resolve_targets(posts: pd.DataFrame) -> pd.DataFrame:
-    data = posts.reindex(columns=list(POST_COLUMNS) + list(ENRICHMENT_COLUMNS))  # copy-on-write: posts unchanged
-    data["sentiment"] = pd.to_numeric(data["sentiment"], errors="coerce").astype(float)
-    codes, platforms = pd.factorize(data["platform"].astype(str))
-    data["platform"] = np.array([normalize_platform(name) for name in platforms], dtype=object)[codes]
-    data["created_at"] = pd.to_datetime(data["created_at"], utc=True)
-    data["text"] = data["text"].fillna("").astype(str)
-    data["author_key"] = data["author"].astype(str).str.lstrip("@").str.lower()
-    keys = post_keys(data)
-    for column in ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id"):
-        data[column] = _id_strings(data[column])
-    authors = np.append(data["author_key"].to_numpy(dtype=object), np.nan)  # row -1: not loaded
-
-    def loaded_author(id_column: str) -> pd.Series:
-        return pd.Series(authors[keys.loaded_row(id_column)], index=data.index, dtype=object)
-
-    def given(column: str) -> pd.Series:
-        return data[column].astype("str").str.lstrip("@").str.lower().astype(object)  # as author_key
-
-    is_reply = data["in_reply_to_id"].notna() | data["in_reply_to_author"].notna()
-    reply_target = given("in_reply_to_author").fillna(loaded_author("in_reply_to_id"))
-    reply_target = reply_target.fillna(_on_rows(textsig.leading_mention, data["text"], is_reply & reply_target.isna()))
-    reposts = data["repost_of_id"].notna()
-    rt_prefix = _on_rows(lambda text: text.str.extract(r"^RT @([A-Za-z0-9_]{1,40}):", expand=False).str.lower(),
-                         data["text"], reposts)
-    repost_target = given("repost_of_author").fillna(loaded_author("repost_of_id")).fillna(rt_prefix)
-    quote_target = given("quote_of_author").fillna(loaded_author("quote_of_id"))
-    kind = np.where(is_reply.to_numpy(), "reply", "original").astype(object)
-    kind[data["quote_of_id"].notna().to_numpy()] = "quote"
-    kind[data["repost_of_id"].notna().to_numpy()] = "repost"  # the first that holds: repost, quote, reply
-    data["kind"] = kind
-    data["target"] = np.select(
-        [data["kind"] == "repost", data["kind"] == "quote", data["kind"] == "reply"],
-        [repost_target, quote_target, reply_target],
-        None,
-    )
-    data["target"] = data["target"].where(pd.notna(data["target"]), None)
-    root = conversation_roots(keys.loaded_row("in_reply_to_id"))
-    data["conversation"] = _conversations(data, root)
-    data["post_key"] = keys.keys["post_id"]
-    data["reply_key"] = np.where(keys.keys["in_reply_to_id"] < 0, NO_PARENT, keys.keys["in_reply_to_id"])
-    data["conversation_key"] = conversation_keys(keys, root)
-    return data
-
-
-def _id_strings(values: pd.Series) -> pd.Series:
-    """Ids as Python strings (object dtype), a missing one as None."""
-    if isinstance(values.dtype, pd.StringDtype):  # already strings: no conversion per value
-        return values.astype(object).where(values.notna(), None)
-    values = values.astype(object).where(values.notna(), None)
-    return values.map(lambda v: None if v is None else str(v))
-
-
-def _on_rows(function: Callable[[pd.Series], pd.Series], text: pd.Series, rows: pd.Series) -> pd.Series:
-    """``function(text)`` where ``rows`` holds, missing elsewhere: a text pattern read only where it is used."""
-    values = np.full(len(text), np.nan, dtype=object)
-    chosen = rows.to_numpy(dtype=bool)
-    if chosen.any():
-        values[chosen] = function(text[rows]).to_numpy(dtype=object)
-    return pd.Series(values, index=text.index, dtype=object)
-
-
-def _conversations(data: pd.DataFrame, up: np.ndarray) -> pd.Series:
-    """The conversation of each post (module docstring), ``up`` the row of the first post of its reply chain."""
-
-    key = data["conversation_id"].to_numpy(dtype=object)
-    for column in ("conversation_id", "in_reply_to_id", "post_id"):  # the first of these the chain has
-        key = np.where(pd.isna(key), data[column].to_numpy(dtype=object)[up], key)
-    return pd.Series(key, index=data.index, dtype=object)
-
-
 def _conversation_sizes(data: pd.DataFrame) -> pd.DataFrame:
     """Loaded non-repost posts per (platform, conversation): reposts are not turns of a conversation."""
     rows = np.flatnonzero((data["kind"] != "repost").to_numpy(dtype=bool))
     rows = rows[first_of_each(data["post_key"].to_numpy()[rows])]  # each post once
     keys = data["conversation_key"].to_numpy()[rows]
     rows, keys = rows[keys >= 0], keys[keys >= 0]
-    conversations, first, posts = np.unique(keys, return_index=True, return_counts=True)
-    return pd.DataFrame({"platform": data["platform"].iloc[rows[first]].to_numpy(dtype=object),
-                         "conversation": data["conversation"].iloc[rows[first]].to_numpy(dtype=object),
+    conversations, first, posts = distinct_keys(keys)
+    return pd.DataFrame({"platform": _taken(data["platform"], rows[first]),
+                         "conversation": _taken(data["conversation"], rows[first]),
                          "conversation_key": conversations, "posts": posts.astype(float)})
 
 
-def _classify_org_posts(own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    keys = members.assign(target_is_org=True).rename(columns={"handle_key": "target"})
-    own = own.merge(keys[["org", "platform", "target", "target_is_org"]], how="left",
-                    on=["org", "platform", "target"])
-    own["target_is_org"] = own["target_is_org"].fillna(False).astype(bool)
-    outward = ~own["target_is_org"]
-    own["category"] = np.select(
-        [(own["kind"] == "reply") & outward, own["kind"].isin(["repost", "quote"]) & outward],
-        ["dialogue", "amplification"],
-        "broadcast",
-    )
+def _taken(values: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """The values of ``rows`` for a new column, typed as pandas types an object array of them."""
+    taken = values.iloc[rows]
+    return taken.array if len(taken) and isinstance(taken.dtype, pd.StringDtype) else taken.to_numpy(dtype=object)
+
+
+def _classify_org_posts(own: pd.DataFrame, target_is_org: np.ndarray) -> pd.DataFrame:
+    """Category, signature and department of the org posts; ``target_is_org``: whether each targets an account
+    of its own organization."""
+    own["target_is_org"] = target_is_org
+    outward = ~target_is_org
+    reply = (own["kind"] == "reply").to_numpy(dtype=bool)
+    shared = own["kind"].isin(["repost", "quote"]).to_numpy(dtype=bool)
+    category = np.where(reply & outward, 1, np.where(shared & outward, 2, 0))
+    own["category"] = _named(category, CATEGORIES, own.index)
     own["signature"] = _signatures(own)
     own["account_department"] = own["department"]
     signed_general = own["signature"].notna() & (own["department"] == DEFAULT_DEPARTMENT)
     own["department"] = own["department"].where(~signed_general, "support")
     return own
+
+
+#: The categories of org posts, by code: to others' posts a reply is dialogue, a repost or quote amplification.
+CATEGORIES = ("broadcast", "dialogue", "amplification")
+
+
+def _named(codes: np.ndarray, names: tuple[str, ...], index: pd.Index) -> pd.Series:
+    """The name of each code, as a ``str`` Series (a Series with no row: ``str`` as numpy's strings give it)."""
+    if len(codes) == 0:
+        return pd.Series(np.array([], dtype=f"<U{max(map(len, names))}"), index=index)
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.array(names, pa.large_string()).take(codes)]),
+                                                dtype=STR), index=index)
 
 
 def _signatures(own: pd.DataFrame) -> pd.Series:
@@ -297,70 +262,6 @@ def _signatures(own: pd.DataFrame) -> pd.Series:
     if todo.any():
         stored[todo] = textsig.signatures(own.loc[todo, "text"]).astype(object)
     return stored.where(stored != "", np.nan)
-
-
-def _find_inbound(data: pd.DataFrame, own: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """The inbound posts of each organization (module docstring), joined on integer keys: accounts are coded
-    by platform and handle, posts by ``post_key``. Rows come in the order of the joins they are found by."""
-    handles = textsig.mention_rows(data["text"], set(members["handle_key"]))
-    mention_rows = handles.index.to_numpy(dtype=np.int64)
-    platforms, _ = pd.factorize(pd.concat([data["platform"], members["platform"]], ignore_index=True))
-    n, stride = len(data), int(platforms.max(initial=0)) + 1
-    post_platform = platforms[:n]
-    handle_index = pd.Index(members["handle_key"].unique())  # only the accounts' handles can join
-
-    def coded(values: pd.Series, platform: np.ndarray) -> np.ndarray:
-        """Handles as account keys (platform and handle), -1 for a handle that is no account's."""
-        found = positions(values, handle_index)
-        return np.where(found >= 0, found.astype(np.int64) * stride + platform, -1)
-
-    author = coded(data["author_key"], post_platform)
-    target = coded(data["target"], post_platform)
-    mention = coded(handles, post_platform[mention_rows])
-    member = coded(members["handle_key"], platforms[n:])
-    orgs, org_names = pd.factorize(members["org"])
-    post_key = data["post_key"].to_numpy()
-    is_reply, is_repost = ((data["kind"] == kind).to_numpy(dtype=bool) for kind in ("reply", "repost"))
-
-    replies = np.flatnonzero(is_reply)
-    reply_rows, reply_members = join_rows(target[replies], member)
-    parent_rows, parents = join_rows(data["reply_key"].to_numpy(), own["post_key"].to_numpy())
-    mention_at, mention_members = join_rows(mention, member)
-    mention_posts, mentioned = join_rows(post_key, post_key[mention_rows[mention_at]])
-    rows = np.concatenate([replies[reply_rows], parent_rows, mention_posts])
-    org = np.concatenate([orgs[reply_members], org_names.get_indexer(own["org"].to_numpy()[parents]),
-                          orgs[mention_members[mentioned]]]).astype(np.int64)
-    # each (org, post) once, its first row kept (a post without an id is one post: its key shifted to 0); then
-    # not the org's own posts, and never a repost
-    each = first_of_each(pair_keys(org, post_key[rows] + 1))
-    rows, org = rows[each], org[each]
-    accounts = len(handle_index) * stride  # more than any account key
-    is_own = np.isin(pair_keys(org, author[rows], accounts), pair_keys(orgs, member, accounts))
-    keep = ~is_own & ~is_repost[rows]
-    rows, org = rows[keep], org[keep]
-    columns = ["platform", "post_id", "post_key", "author_key", "created_at", "text", "kind", "sentiment"]
-    inbound = data[columns].iloc[rows].reset_index(drop=True)
-    inbound.insert(0, "org", org_names.to_numpy(dtype=object)[org])
-    return inbound.assign(is_question=textsig.has_question(inbound["text"]))
-
-
-def _answer(inbound: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
-    replies = own.loc[own["kind"] == "reply", ["org", "reply_key", "created_at"]]
-    org_codes, _ = pd.factorize(np.concatenate([inbound["org"].to_numpy(dtype=object),
-                                                replies["org"].to_numpy(dtype=object)]))
-    posts = np.concatenate([inbound["post_key"].to_numpy(), replies["reply_key"].to_numpy()])
-    keys = pair_keys(org_codes, posts)  # org and post as one key
-    asked, answering = keys[:len(inbound)], keys[len(inbound):]
-    answering = np.where(answering < 0, NO_PARENT, answering)  # a missing key answers nothing
-    pairs = pd.DataFrame({"asked": asked, "created_at": inbound["created_at"].array}).merge(
-        pd.DataFrame({"asked": answering, "reply_at": replies["created_at"].array}), on="asked")
-    delay = pairs["reply_at"] - pairs["created_at"]
-    pairs = pairs[(delay >= pd.Timedelta(0)) & (delay <= ANSWER_WINDOW)]
-    first = pairs.groupby("asked")["reply_at"].min()
-    inbound = inbound.assign(reply_at=first.reindex(asked).array)
-    inbound["answered"] = inbound["reply_at"].notna()
-    inbound["response_hours"] = (inbound["reply_at"] - inbound["created_at"]).dt.total_seconds() / 3600.0
-    return inbound
 
 
 def _windows(

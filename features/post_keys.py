@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.codes import factorize
+
 MISSING = -1
 NO_PARENT = -2
 ID_COLUMNS = ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conversation_id")
@@ -39,10 +41,14 @@ def post_keys(data: pd.DataFrame) -> PostKeys:
     """Code the ids of ``data`` (a posts table with normalized platforms; an id is read as its string)."""
     platforms, _ = pd.factorize(data["platform"])
     stride = int(platforms.max()) + 1 if len(platforms) else 1
-    codes, uniques = pd.factorize(pd.concat([data[c].astype("str") for c in ID_COLUMNS], ignore_index=True))
-    coded = np.where(codes >= 0, codes.astype(np.int64) * stride + np.tile(platforms, len(ID_COLUMNS)), MISSING)
+    codes, uniques = factorize([data[c].astype("str") for c in ID_COLUMNS])
+    distinct = len(uniques)
+    if stride == 1:  # one platform: the codes are the keys (a missing id is already -1, MISSING)
+        coded = codes.astype(np.int64)
+    else:
+        coded = np.where(codes >= 0, codes.astype(np.int64) * stride + np.tile(platforms, len(ID_COLUMNS)), MISSING)
     keys = dict(zip(ID_COLUMNS, coded.reshape(len(ID_COLUMNS), len(data)), strict=True))
-    first = np.full(len(uniques) * stride + 1, MISSING, dtype=np.int64)
+    first = np.full(distinct * stride + 1, MISSING, dtype=np.int64)
     rows = np.flatnonzero(keys["post_id"] >= 0)[::-1]
     first[keys["post_id"][rows]] = rows  # written last to first: the first row of each id stays
     return PostKeys(keys, first)
@@ -81,18 +87,45 @@ def pair_keys(first: np.ndarray, second: np.ndarray, size: int | None = None) ->
 
 def first_of_each(keys: np.ndarray) -> np.ndarray:
     """Positions of the first occurrence of each distinct key, in order of position."""
+    low, top = (int(keys.min()), int(keys.max()) + 1) if len(keys) else (0, 0)
+    if top - low <= 4 * len(keys) + 1024:  # dense keys: the first position of each, written last to first
+        first = np.full(top - low, len(keys), dtype=np.int64)
+        first[keys[::-1] - low] = np.arange(len(keys) - 1, -1, -1, dtype=np.int64)
+        chosen = np.zeros(len(keys), dtype=bool)
+        chosen[first[first < len(keys)]] = True
+        return np.flatnonzero(chosen)
     _, first = np.unique(keys, return_index=True)
     return np.sort(first)
+
+
+def distinct_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As ``np.unique(keys, return_index=True, return_counts=True)`` for non-negative keys: the distinct keys in
+    order, the first position of each and how many times each occurs (by counting, for dense keys)."""
+    top = int(keys.max()) + 1 if len(keys) else 0
+    if top > 4 * len(keys) + 1024:
+        return np.unique(keys, return_index=True, return_counts=True)
+    counts = np.bincount(keys, minlength=top)
+    first = np.zeros(top, dtype=np.int64)
+    first[keys[::-1]] = np.arange(len(keys) - 1, -1, -1, dtype=np.int64)  # written last to first
+    distinct = np.flatnonzero(counts)
+    return distinct, first[distinct], counts[distinct]
 
 
 def join_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every pair of positions ``(i, j)`` with ``left[i] == right[j]`` (an inner join of two key arrays; negative
     keys never join), ordered by ``i`` then ``j``."""
     order = np.argsort(right, kind="stable")
-    ordered = right[order]
-    start = np.searchsorted(ordered, left, side="left")
-    stop = np.searchsorted(ordered, left, side="right")
-    counts = np.where(left >= 0, stop - start, 0)
+    top = int(max(left.max(initial=-1), right.max(initial=-1))) + 1
+    if top <= 4 * (len(left) + len(right)) + 1024:  # dense keys: where each key starts, by counting
+        taken = right[right >= 0]
+        per_key = np.bincount(taken, minlength=max(top, 1))
+        first = np.cumsum(per_key) - per_key + (len(right) - len(taken))  # the negative keys sort first
+        known = np.where(left >= 0, left, 0)
+        start, counts = first[known], np.where(left >= 0, per_key[known], 0)
+    else:
+        ordered = right[order]
+        start = np.searchsorted(ordered, left, side="left")
+        counts = np.where(left >= 0, np.searchsorted(ordered, left, side="right") - start, 0)
     lefts = np.repeat(np.arange(len(left), dtype=np.int64), counts)
     within = np.arange(len(lefts), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     return lefts, order[np.repeat(start, counts) + within]

@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.codes import factorize
+
 #: @handle mentions (X handles: letters, digits, underscore; a Bluesky handle goes on with its domain,
 #: ``@acme.example.com``; a Mastodon one with its instance, ``@acme@mastodon.social``) and u/name mentions (Reddit
 #: names may also hold hyphens); a mention is not part of an e-mail address or a URL path. The @handle group holds
@@ -63,8 +65,8 @@ def per_distinct(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Ser
         template = function(text.iloc[:0])
         if text.empty:
             return template
-        codes, uniques = pd.factorize(_strings(text))
-        values = function(pd.Series(uniques)).to_numpy()
+        codes, uniques = factorize([_strings(text)])
+        values = function(uniques).to_numpy()
         return pd.Series(values[codes], index=text.index, dtype=template.dtype, name=template.name)
 
     return distinct
@@ -87,8 +89,8 @@ class DistinctTexts:
     @classmethod
     def of(cls, text: pd.Series) -> DistinctTexts:
         """The distinct texts of ``text`` (a missing text is the empty string, as :func:`per_distinct` reads it)."""
-        codes, uniques = pd.factorize(_strings(text))
-        return cls(text.index, codes, pd.Series(uniques))
+        codes, uniques = factorize([_strings(text)])
+        return cls(text.index, codes, uniques)
 
     def read(self, function: Callable[[pd.Series], pd.Series], rows: pd.Series | None = None) -> pd.Series:
         """``function(text)``, or ``function(text[rows])`` for a boolean ``rows``: the same values, indexed alike."""
@@ -188,8 +190,8 @@ def mention_rows(text: pd.Series, handles: Collection[str] | None = None) -> pd.
 
     With ``handles`` (lowercase), only mentions of those are sure to be listed: texts are searched only where a
     fast RE2 pass finds ``@`` or ``u/`` before one of them, case-insensitively (and in every non-ASCII text)."""
-    codes, uniques = pd.factorize(_strings(text))
-    distinct = _arrow(pd.Series(uniques))
+    codes, uniques = factorize([_strings(text)])
+    distinct = _arrow(uniques)
     if handles is not None and len(handles) <= SCREENED_HANDLES:
         names = "|".join(sorted(re.escape(h) for h in handles if h))
         maybe = pc.invert(pc.string_is_ascii(distinct))

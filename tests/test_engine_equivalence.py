@@ -8,22 +8,27 @@ import json
 
 import pytest
 
+from features import frames
 from features import text as textsig
 from tests.engine_cases import FIXTURE, compute
 
 EXPECTED = json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module", params=[0, None], ids=["engine for every text", "engine for many texts"])
+@pytest.fixture(scope="module", params=[(0, None), (None, None), (None, 0)],
+                ids=["engine for every text", "engine for many texts", "preparation in two threads"])
 def now(request: pytest.FixtureRequest) -> dict:
     """What the code makes of the cases now (as JSON would hold it), the text signals read by the engine from the
-    first text on, or only from ``ENGINE_TEXTS`` on (so here never)."""
-    default = textsig.ENGINE_TEXTS
-    textsig.ENGINE_TEXTS = default if request.param is None else request.param
+    first text on, or only from ``ENGINE_TEXTS`` on (so here never); prepared in two threads from the first post on
+    (``features.frames.PARALLEL_POSTS``), or in one (as so few posts are)."""
+    texts, posts = request.param
+    default_texts, default_posts = textsig.ENGINE_TEXTS, frames.PARALLEL_POSTS
+    textsig.ENGINE_TEXTS = default_texts if texts is None else texts
+    frames.PARALLEL_POSTS = default_posts if posts is None else posts
     try:
         return json.loads(json.dumps(compute()))
     finally:
-        textsig.ENGINE_TEXTS = default
+        textsig.ENGINE_TEXTS, frames.PARALLEL_POSTS = default_texts, default_posts
 
 
 @pytest.mark.parametrize("variant", sorted(EXPECTED))

@@ -7,22 +7,33 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from features.post_keys import MISSING, conversation_roots, first_of_each, join_rows, pair_keys, post_keys
+from features.post_keys import (
+    MISSING,
+    conversation_roots,
+    distinct_keys,
+    first_of_each,
+    join_rows,
+    pair_keys,
+    post_keys,
+)
 
 small_keys = st.lists(st.integers(min_value=-2, max_value=5), max_size=15).map(lambda v: np.array(v, dtype=np.int64))
 
 
 @settings(max_examples=200, deadline=None)
-@given(left=small_keys, right=small_keys)
-def test_join_rows_is_the_inner_join_in_left_then_right_order(left: np.ndarray, right: np.ndarray) -> None:
+@given(left=small_keys, right=small_keys, spread=st.sampled_from([1, 10**9]))
+def test_join_rows_is_the_inner_join_in_left_then_right_order(left: np.ndarray, right: np.ndarray,
+                                                              spread: int) -> None:
+    left, right = (np.where(keys >= 0, keys * spread, keys) for keys in (left, right))  # dense keys, and sparse
     expected = [(i, j) for i in range(len(left)) for j in range(len(right)) if left[i] >= 0 and left[i] == right[j]]
     lefts, rights = join_rows(left, right)
     assert list(zip(lefts.tolist(), rights.tolist(), strict=True)) == expected
 
 
 @settings(max_examples=200, deadline=None)
-@given(keys=small_keys)
-def test_first_of_each_keeps_first_occurrences_in_order(keys: np.ndarray) -> None:
+@given(keys=small_keys, spread=st.sampled_from([1, 10**9]))
+def test_first_of_each_keeps_first_occurrences_in_order(keys: np.ndarray, spread: int) -> None:
+    keys = keys * spread  # dense keys, and sparse
     assert first_of_each(keys).tolist() == sorted({k: i for i, k in reversed(list(enumerate(keys)))}.values())
 
 
@@ -64,3 +75,27 @@ def test_positions_by_arrow_equal_get_indexer() -> None:
         1, -1, 0, -1, 2, -1, 1]
     assert positions(values.astype(object), index).tolist() == [1, -1, 0, -1, 2, -1, 1]
     assert positions(values, pd.Index([], dtype=object)).tolist() == [-1] * 7
+
+
+@settings(max_examples=200, deadline=None)
+@given(parts=st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "", "é", "a "])), max_size=6),
+                      max_size=4))
+def test_factorize_codes_chunked_strings_as_pandas_does(parts: list[list[str | None]]) -> None:
+    from features.codes import factorize
+
+    columns = [pd.concat([pd.Series(p, dtype="str"), pd.Series(p[::-1], dtype="str")], ignore_index=True)
+               for p in parts]  # columns of two chunks each
+    codes, uniques = factorize(columns)
+    expected_codes, expected = pd.factorize(pd.concat(columns, ignore_index=True)) if columns else ([], [])
+    assert codes.tolist() == list(expected_codes)
+    assert uniques.tolist() == list(expected)
+    assert uniques.dtype == "str"
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=small_keys, spread=st.sampled_from([1, 10**9]))
+def test_distinct_keys_are_numpys_unique_with_first_positions_and_counts(keys: np.ndarray, spread: int) -> None:
+    keys = np.abs(keys) * spread  # non-negative, dense and sparse
+    for got, expected in zip(distinct_keys(keys), np.unique(keys, return_index=True, return_counts=True),
+                             strict=True):
+        assert got.tolist() == expected.tolist()
