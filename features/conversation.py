@@ -8,6 +8,7 @@ import pandas as pd
 from features import text as textsig
 from features.frames import OrgFrames
 from features.grouping import counts, org_codes, share
+from features.post_keys import pair_keys
 
 
 def _category_share(frames: OrgFrames, category: str) -> pd.Series:
@@ -111,7 +112,7 @@ def conversation_depth(frames: OrgFrames) -> pd.Series:
     orgs = org_codes(frames, "org_posts")[turns]
     keys = frames.org_posts["conversation_key"].to_numpy()[turns]
     known = keys >= 0  # a post without a conversation key is in no loaded conversation
-    _, first = np.unique(orgs[known] * (int(keys.max(initial=0)) + 1) + keys[known], return_index=True)
+    _, first = np.unique(pair_keys(orgs[known], keys[known]), return_index=True)
     orgs, keys = orgs[known][first], keys[known][first]  # each (organization, conversation) once
     at = pd.Index(frames.conversations["conversation_key"].to_numpy()).get_indexer(keys)
     orgs, posts = orgs[at >= 0], frames.conversations["posts"].to_numpy(dtype=float)[at[at >= 0]]
