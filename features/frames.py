@@ -67,7 +67,7 @@ from features.inbound import (
 )
 from features.post_keys import distinct_keys, first_of_each, positions
 from features.targets import ENRICHMENT_COLUMNS as ENRICHMENT_COLUMNS  # where batch.dataset reads it
-from features.targets import python_strings, resolve_targets
+from features.targets import resolve_targets
 
 #: From this many posts on, :func:`prepare` runs two steps at a time (``mentions_of`` beside the
 #: resolution of targets, ``org_posts`` beside ``find_inbound``: Arrow, Polars and numpy release the GIL);
@@ -170,7 +170,7 @@ def prepare(
     parallel = len(posts) >= PARALLEL_POSTS
     with ThreadPoolExecutor(1) as pool:  # Arrow, Polars and numpy release the GIL: two steps at a time
         found = pool.submit(mentions_of, posts, members) if parallel else None
-        data, python = resolve_targets(posts, parallel)  # while the mentions are searched
+        data = resolve_targets(posts, parallel)  # while the mentions are searched
         mentions = mentions_of(posts, members) if found is None else found.result()
         codes = AccountCodes.of(data, members)
         author = codes.coded(data["author_key"], codes.post_platform)
@@ -180,12 +180,10 @@ def prepare(
         target_is_org = codes.is_own(own_org, target[own_rows])
 
         def own_posts() -> pd.DataFrame:
-            own = python_strings(org_posts(data, members, own_rows, own_member), python)
-            return _classify_org_posts(own, target_is_org)
+            return _classify_org_posts(org_posts(data, members, own_rows, own_member), target_is_org)
 
         building = pool.submit(own_posts) if parallel else None
         inbound, inbound_org = find_inbound(data, own_rows, own_org, codes, author, target, mentions)
-        inbound = python_strings(inbound, python)  # while the org posts are taken
         sizes = _conversation_sizes(data)
         own = own_posts() if building is None else building.result()
     inbound = answer(inbound, inbound_org, own, own_org)

@@ -36,13 +36,13 @@ KINDS = ("original", "reply", "quote", "repost")
 _RT_PREFIX = r"^RT @([A-Za-z0-9_]{1,40}):"
 
 
-def resolve_targets(posts: pd.DataFrame, parallel: bool = False) -> tuple[pd.DataFrame, dict[str, object]]:
+def resolve_targets(posts: pd.DataFrame, parallel: bool = False) -> pd.DataFrame:
     """``posts`` (``POST_COLUMNS``, optionally ``ENRICHMENT_COLUMNS``; left unchanged) with normalized platforms,
     UTC times, texts (``""`` for none), ids as strings, and the columns author_key, kind, target, conversation,
-    post_key, reply_key and conversation_key (``features.post_keys``); and the columns that
-    :func:`python_strings` turns into Python strings where rows of the table are kept (ids that were given as
-    strings and the conversation), with the value of a missing one. ``parallel``: code the ids in a thread of
-    their own (Arrow releases the GIL) while the handles are read."""
+    post_key, reply_key and conversation_key (``features.post_keys``). Ids given as strings and the conversation
+    stay Arrow strings (pandas' ``str``; a missing one is NaN): the rows kept for the frames are taken without
+    turning them into Python objects. ``parallel``: code the ids in a thread of their own (Arrow releases the GIL)
+    while the handles are read."""
     data = posts.reindex(columns=list(POST_COLUMNS) + list(ENRICHMENT_COLUMNS))  # copy-on-write: posts unchanged
     data["sentiment"] = pd.to_numeric(data["sentiment"], errors="coerce").astype(float)
     data["platform"] = _platforms(data["platform"])
@@ -80,12 +80,10 @@ def resolve_targets(posts: pd.DataFrame, parallel: bool = False) -> tuple[pd.Dat
     conversation = pc.coalesce(ids["conversation_id"], *(ids[c].take(at_root) for c in
                                                          ("conversation_id", "in_reply_to_id", "post_id")))
     columns = {column: data[column] for column in data.columns}
-    # ids given as strings become Python strings (``python_strings``, only on the rows kept); others are str of
-    # each id (a str Series); a conversation is missing as the root's post_id is
-    python = {column: None for column in ID_COLUMNS if isinstance(data[column].dtype, pd.StringDtype)}
-    python["conversation"] = None if "post_id" in python else np.nan
+    # ids given as strings stay Arrow strings; others are str of each id
     for column in ID_COLUMNS:
-        columns[column] = pd.Series(_strings(ids[column]), index=index) if column in python else id_strings[column]
+        given = isinstance(data[column].dtype, pd.StringDtype)
+        columns[column] = pd.Series(_strings(ids[column]), index=index) if given else id_strings[column]
     columns |= {
         "author_key": author_key,
         "kind": _inferred(pa.array(KINDS, pa.large_string()).take(pa.array(kind)), index),
@@ -96,19 +94,7 @@ def resolve_targets(posts: pd.DataFrame, parallel: bool = False) -> tuple[pd.Dat
                                index=index),
         "conversation_key": pd.Series(conversation_keys(keys, root), index=index),
     }
-    return pd.DataFrame(columns, copy=False), python
-
-
-def python_strings(frame: pd.DataFrame, missing: dict[str, object]) -> pd.DataFrame:
-    """``frame`` (rows of :func:`resolve_targets`' table) with the columns of ``missing`` (Arrow strings) as Python
-    strings (object dtype), a missing value as ``missing`` says for its column."""
-    for column, marker in missing.items():
-        if column in frame.columns:
-            values = _objects(_arrow(frame[column]))
-            if marker is not None:
-                values[pd.isna(values)] = marker
-            frame[column] = pd.Series(values, index=frame.index, dtype=object)
-    return frame
+    return pd.DataFrame(columns, copy=False)
 
 
 def _given(handles: pd.Series) -> pa.ChunkedArray:

@@ -1,6 +1,8 @@
 """The columnar engine (issue 14) prepares and computes as the code before it did: every feature of every
 organization and every prepared table of a corpus of edge cases (``tests/engine_cases.py``) equal, bit for bit,
-to what the pandas code before the engine made of them (``tests/fixtures/engine_cases.json``)."""
+to what the pandas code before the engine made of them (``tests/fixtures/engine_cases.json``). The column types
+are pinned too; the one intended change since: ids given as strings, and the conversation, stay Arrow strings
+(``str``) in the org posts and inbound tables where they were Python strings (``object``)."""
 
 from __future__ import annotations
 
