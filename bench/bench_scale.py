@@ -40,6 +40,8 @@ from corpus import Corpus
 from results_table import append_row
 from scale_runs import CORE, LAYOUTS, VARIANTS, measure
 
+from features.arrow_memory import prefer_returning_allocator
+
 HEADER = "## Like for like: features against columnar references (bench/bench_scale.py)"
 COLUMNS = ("| date | machine | code | orgs | posts | layout | workload | wall s min / median | CPU s min / median "
            "| peak RSS GiB (median) | load 1 min (min-max) |\n|---|---|---|---|---|---|---|---|---|---|---|")
@@ -123,9 +125,12 @@ def run_child(corpus: Corpus, variant: str, layout: str, profile: str | None = N
                "--out", str(result_path(corpus, variant, layout))]
     if profile:
         command += ["--profile", profile]
+    environment = os.environ.copy()
+    if variant.startswith("project"):
+        prefer_returning_allocator(environment)  # as the command line starts: features.arrow_memory
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True, env=environment)
     if done.returncode:
         sys.stderr.write(done.stderr)
         sys.exit(f"{variant} ({layout}, {corpus.orgs} orgs) failed with exit status {done.returncode}")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import resource
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -115,7 +116,9 @@ def measure(root: Path, variant: str, layout: str, out: Path) -> dict:
     wall, cpu_used = time.perf_counter() - started, cpu_s() - cpu
     peak = peak_rss_gib()
     write_results(variant, results, out)
+    allocator = sys.modules["pyarrow"].default_memory_pool().backend_name if "pyarrow" in sys.modules else None
     return {"variant": variant, "layout": layout, "wall_s": wall, "cpu_s": cpu_used, "peak_rss_gib": peak,
+            "arrow_allocator": allocator,
             "rss_after_imports_gib": after_imports, "imports_s": imports_s, "batches": len(results)}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from features.arrow_memory import prefer_returning_allocator
 from socialstage import __version__
 from socialstage.cli.group import CONTEXT, LazyCommandGroup, setup_logging
 
@@ -34,4 +35,5 @@ def cli(ctx: click.Context, debug: bool, verbose: int, db: str | None) -> None:
 
 def main() -> None:
     """Entry point of the ``socialstage`` console script."""
+    prefer_returning_allocator()  # before pyarrow is imported (features.arrow_memory)
     cli(prog_name="socialstage")
