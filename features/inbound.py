@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from features import text as textsig
-from features.post_keys import NO_PARENT, first_of_each, join_rows, pair_keys, positions
+from features.post_keys import first_of_each, join_rows, pair_keys, positions
 
 ANSWER_WINDOW = pd.Timedelta(days=7)
+#: A missing moment (NaT) as an integer.
+NAT = np.iinfo(np.int64).min
 
 
 @dataclass(frozen=True)
@@ -122,15 +124,21 @@ def answer(inbound: pd.DataFrame, inbound_org: np.ndarray, own: pd.DataFrame, ow
     replying = (own["kind"] == "reply").to_numpy(dtype=bool)
     asked_posts, answered_posts = inbound["post_key"].to_numpy(), own["reply_key"].to_numpy()[replying]
     size = int(max(asked_posts.max(initial=0), answered_posts.max(initial=0))) + 1  # more than any post key
-    asked = pair_keys(inbound_org, asked_posts, size)  # org and post as one key
+    asked = pair_keys(inbound_org, asked_posts, size)  # org and post as one key; a missing one joins nothing
     answering = pair_keys(own_org[replying], answered_posts, size)
-    answering = np.where(answering < 0, NO_PARENT, answering)  # a missing key answers nothing
-    pairs = pd.DataFrame({"asked": asked, "created_at": inbound["created_at"].array}).merge(
-        pd.DataFrame({"asked": answering, "reply_at": own["created_at"].array[replying]}), on="asked")
-    delay = pairs["reply_at"] - pairs["created_at"]
-    pairs = pairs[(delay >= pd.Timedelta(0)) & (delay <= ANSWER_WINDOW)]
-    first = pairs.groupby("asked")["reply_at"].min()
-    inbound = inbound.assign(reply_at=first.reindex(asked).array)
+    replies = own["created_at"].array[replying]
+    unit = replies.unit
+    asked_at, reply_at = inbound["created_at"].array.as_unit(unit).asi8, replies.asi8
+    rows, by = join_rows(asked, answering)  # ordered by inbound row
+    delay = reply_at[by] - asked_at[rows]
+    known = (reply_at[by] != NAT) & (asked_at[rows] != NAT)
+    within = known & (delay >= 0) & (delay <= ANSWER_WINDOW // pd.Timedelta(1, unit=unit))
+    rows, at = rows[within], reply_at[by][within]
+    first = np.full(len(inbound), NAT, dtype=np.int64)
+    if len(rows):
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        first[rows[starts]] = np.minimum.reduceat(at, starts)  # the first answer of each inbound post
+    inbound = inbound.assign(reply_at=pd.DatetimeIndex(first.view(f"M8[{unit}]")).tz_localize(replies.tz).array)
     inbound["answered"] = inbound["reply_at"].notna()
     inbound["response_hours"] = (inbound["reply_at"] - inbound["created_at"]).dt.total_seconds() / 3600.0
     return inbound
