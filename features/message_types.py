@@ -15,7 +15,7 @@ Two classifiers, both vectorized over a text Series:
 * the shipped text model (``features/models/message_type.skops``, a scikit-learn pipeline read with skops
   and an explicit list of trusted types, so loading never executes code), described by its model card
   ``features/models/message_type.json``. It is used through its array export beside it
-  (``message_type.arrays.json``, :mod:`features.message_type_arrays`: same predictions with NumPy only, read
+  (``message_type.arrays.npz``, :mod:`features.message_type_arrays`: same predictions with NumPy only, read
   only when made from that very model file), so that typing posts imports neither skops nor scikit-learn.
 
 :func:`classify_messages` is the public entry point; its default method, ``"shipped"``, is whichever of the two
