@@ -103,9 +103,11 @@ def read_posts(path: str | Path, *, strict: bool = False, progress: ReadProgress
 
 
 def _read(path: Path, strict: bool, progress: ReadProgress | None = None) -> ImportResult:
-    from collectors.streams import sniff
+    layout = None
+    if _may_be_stream(path):
+        from collectors.streams import sniff
 
-    layout = sniff(path)
+        layout = sniff(path)
     if layout is not None:  # twarc2 output or a Reddit dump, told from its content
         return _read_stream(path, layout, strict)
     if _starts_zstd(path):
@@ -138,6 +140,18 @@ def _reporting(rows: Iterator[tuple[int, dict[str, str] | str]], progress: ReadP
             progress(min(done, total) if total else done, total, count)
         yield line, raw
     progress(total or done, total or done, count)
+
+
+def _may_be_stream(path: Path) -> bool:
+    """False when ``collectors.streams.sniff`` would surely find no stream: the file is not compressed and its
+    first character that is not whitespace (as ``str.strip`` sees it, after a UTF-8 BOM) is not ``{`` (the first
+    non-blank line of a twarc2 file or a Reddit dump is a JSON object), so a CSV file needs no stream reader."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head[:2] == b"\x1f\x8b" or head[:4] == b"\x28\xb5\x2f\xfd":
+        return True
+    text = head.decode("utf-8-sig", errors="surrogateescape").lstrip()
+    return len(text) < 4 or text[0] == "{"  # a whitespace run to the end of the head: let sniff read on
 
 
 def _starts_zstd(path: Path) -> bool:
