@@ -24,7 +24,7 @@ the grid after a first run without it (model 0.635, rules 0.614), which RESULTS.
 The shipped classifier is whichever of rules and model has the higher pooled out-of-fold macro F1. If the
 model wins it is refitted on all rows (its parameters chosen by the same leave-one-account-out over all six
 accounts) and written to ``features/models/message_type.skops``, with its array export
-``message_type.arrays.json`` beside it (``features.message_type_arrays``: the same predictions with NumPy only,
+``message_type.arrays.npz`` beside it (``features.message_type_arrays``: the same predictions with NumPy only,
 checked against the pipeline on every row); the model card ``features/models/message_type.json`` is written either
 way, and a section is appended to ``RESULTS.md``.
 """

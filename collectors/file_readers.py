@@ -70,10 +70,11 @@ def csv_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str] 
                     yield start, f"unreadable CSV: {reason}"
                     start = reader.line_num + 1
                     continue
-                if any(v.strip() for v in values):  # blank lines are skipped
+                if "".join(values).strip():  # blank lines (every field blank) are skipped
                     too_many = len(values) > len(header)
                     yield start, (f"has {len(values)} fields, the header has {len(header)}" if too_many
-                                  else dict(zip(header, map(unguard, values), strict=False)))
+                                  else dict(zip(header, values if unguard is str else map(unguard, values),
+                                                strict=False)))
                 start = reader.line_num + 1
 
     return header, rows(), "line"

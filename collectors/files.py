@@ -42,6 +42,7 @@ _ID_COLUMNS = ("post_id", "in_reply_to_id", "repost_of_id", "quote_of_id", "conv
 _COUNT_COLUMNS = ("like_count", "repost_count", "reply_count")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
+_SAID_FALSE = _FALSE - {""}
 _PLATFORM_RE = re.compile(r"^[a-z][a-z0-9_.-]*$")
 _FLOAT_ID_RE = re.compile(r"^(\d+)\.0+$")
 _TWITTER_TIME = "%a %b %d %H:%M:%S %z %Y"
@@ -102,9 +103,11 @@ def read_posts(path: str | Path, *, strict: bool = False, progress: ReadProgress
 
 
 def _read(path: Path, strict: bool, progress: ReadProgress | None = None) -> ImportResult:
-    from collectors.streams import sniff
+    layout = None
+    if _may_be_stream(path):
+        from collectors.streams import sniff
 
-    layout = sniff(path)
+        layout = sniff(path)
     if layout is not None:  # twarc2 output or a Reddit dump, told from its content
         return _read_stream(path, layout, strict)
     if _starts_zstd(path):
@@ -137,6 +140,18 @@ def _reporting(rows: Iterator[tuple[int, dict[str, str] | str]], progress: ReadP
             progress(min(done, total) if total else done, total, count)
         yield line, raw
     progress(total or done, total or done, count)
+
+
+def _may_be_stream(path: Path) -> bool:
+    """False when ``collectors.streams.sniff`` would surely find no stream: the file is not compressed and its
+    first character that is not whitespace (as ``str.strip`` sees it, after a UTF-8 BOM) is not ``{`` (the first
+    non-blank line of a twarc2 file or a Reddit dump is a JSON object), so a CSV file needs no stream reader."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head[:2] == b"\x1f\x8b" or head[:4] == b"\x28\xb5\x2f\xfd":
+        return True
+    text = head.decode("utf-8-sig", errors="surrogateescape").lstrip()
+    return len(text) < 4 or text[0] == "{"  # a whitespace run to the end of the head: let sniff read on
 
 
 def _starts_zstd(path: Path) -> bool:
@@ -213,17 +228,20 @@ def _convert(
     rejected: list[RejectedRow] = []
     rows_read = repeated = 0
     brands: dict[str, None] = {}
+    normal: set[str] = set()  # field names seen that are already stripped and lowercase
     for line, raw in rows:
         rows_read += 1
         if isinstance(raw, str):
             problem, raw_values = raw, {}
         else:
-            raw = {k.strip().lower(): v for k, v in raw.items() if k is not None}
+            if not raw.keys() <= normal:  # (a CSV row's names are the header's: checked once)
+                raw = {k.strip().lower(): v for k, v in raw.items() if k is not None}
+                normal.update(k for k in raw if k == k.strip().lower())
             if layout is None:
                 layout = _check_header(path, list(raw))
             raw_values = raw
             try:
-                if any(NOT_UNICODE.search(v) for v in raw.values()):
+                if NOT_UNICODE.search("".join(raw.values())):  # a lone surrogate is one character: never split
                     raise ValueError("not UTF-8 text")
                 record = _twcs_record(raw) if layout == "twcs" else _record(raw)
             except ValueError as exc:
@@ -232,7 +250,7 @@ def _convert(
                 key = (str(record["platform"]), str(record["post_id"]))
                 repeated += key in records
                 records[key] = record
-                if layout == "twcs" and raw.get("inbound", "").strip().lower() in _FALSE - {""}:
+                if layout == "twcs" and raw.get("inbound", "").strip().lower() in _SAID_FALSE:
                     brands.setdefault(str(record["author"]), None)
                 continue
         if strict:
@@ -293,18 +311,26 @@ def _record(raw: dict[str, str]) -> dict[str, object]:
     return record
 
 
+_EMPTY_RECORD: dict[str, object] = dict.fromkeys(POST_COLUMNS)
+_TWCS_REQUIRED = ("tweet_id", "author_id", "created_at")
+
+
 def _twcs_record(raw: dict[str, str]) -> dict[str, object]:
-    _absent(raw, ("tweet_id", "author_id", "created_at", "text"))
-    missing = [c for c in ("tweet_id", "author_id", "created_at") if not raw.get(c, "").strip()]
-    if missing:
+    try:
+        tweet_id, author, created_at, text = raw["tweet_id"], raw["author_id"], raw["created_at"], raw["text"]
+    except KeyError:
+        _absent(raw, (*_TWCS_REQUIRED, "text"))
+        raise
+    if not (tweet_id.strip() and author.strip() and created_at.strip()):
+        missing = [c for c in _TWCS_REQUIRED if not raw[c].strip()]
         raise ValueError(f"missing required value{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
-    record: dict[str, object] = {c: None for c in POST_COLUMNS}
+    record = _EMPTY_RECORD.copy()
     record.update(
         platform="twitter",
-        post_id=_id(raw["tweet_id"]),
-        author=raw["author_id"].strip(),
-        text=raw.get("text") or "",
-        created_at=parse_time(raw["created_at"]),
+        post_id=_id(tweet_id),
+        author=author.strip(),
+        text=text or "",
+        created_at=_x_time(created_at.strip()) or parse_time(created_at),  # the file's own form first
         in_reply_to_id=_id(raw.get("in_response_to_tweet_id", "")),
         is_poll=False,
     )
@@ -321,7 +347,7 @@ def _x_time(text: str) -> datetime | None:
     if len(parts) != 6 or parts[4] != "+0000" or parts[1] not in _MONTHS or len(parts[3]) != 8:
         return None
     try:
-        hour, minute, second = (int(x) for x in parts[3].split(":"))
+        hour, minute, second = map(int, parts[3].split(":"))
         return datetime(int(parts[5]), _MONTHS[parts[1]], int(parts[2]), hour, minute, second, tzinfo=UTC)
     except ValueError:
         return None
@@ -351,6 +377,8 @@ def _id(value: str) -> str | None:
     text = value.strip()
     if not text:
         return None
+    if "." not in text:  # what _FLOAT_ID_RE needs
+        return text
     match = _FLOAT_ID_RE.match(text)
     return match.group(1) if match else text
 

@@ -59,18 +59,36 @@ def _phrases(words: list[str]) -> str | None:
 
 @cache
 def rules() -> tuple[DepartmentRule, ...]:
-    """The rules of ``features/data/departments.toml``, in the file's order (every pattern compiles)."""
+    """The rules of ``features/data/departments.toml``, in the file's order. Their patterns are compiled when
+    first used (an account's handle usually decides at the first rules; :func:`check_rules` compiles them all)."""
     text = resources.files("features").joinpath("data", "departments.toml").read_text(encoding="utf-8")
     loaded = []
     for department, table in tomllib.loads(text).items():
         rule = DepartmentRule(department.lower(), _alternation(table.get("handle", [])),
                               _alternation(table.get("not_handle", [])), _phrases(table.get("name", [])),
                               _phrases(table.get("bio", [])))
-        for pattern in (rule.handle, rule.not_handle, rule.name, rule.bio):
-            if pattern:
-                re.compile(pattern)
         loaded.append(rule)
     return tuple(loaded)
+
+
+def check_rules() -> None:
+    """Compile every pattern of :func:`rules` as inference uses it; ``re.error`` names the first that does not."""
+    for rule in rules():
+        for pattern in (rule.handle, rule.name, rule.bio):
+            if pattern:
+                re.compile(_extracting(pattern))
+        if rule.not_handle:
+            re.compile(_vetoing(rule.not_handle))
+
+
+def _extracting(pattern: str) -> str:
+    """``pattern`` as :func:`_first_match` searches it: any case, the match as group 1."""
+    return f"(?i)({pattern})"
+
+
+def _vetoing(pattern: str) -> str:
+    """A ``not_handle`` pattern as :func:`infer_departments` searches it: any case."""
+    return f"(?i){pattern}"
 
 
 def departments() -> tuple[str, ...]:
@@ -97,7 +115,7 @@ def self_description(bio: pd.Series) -> pd.Series:
 def _first_match(values: pd.Series, pattern: str | None) -> pd.Series:
     if not pattern or values.empty:
         return pd.Series(np.nan, index=values.index, dtype=object)
-    return values.str.extract(f"(?i)({pattern})", expand=True)[0]
+    return values.str.extract(_extracting(pattern), expand=True)[0]
 
 
 def infer_departments(
@@ -128,7 +146,7 @@ def infer_departments(
                 continue
             found = _first_match(pending, pattern)
             if field == "handle" and rule.not_handle:
-                found = found.where(~pending.str.contains(f"(?i){rule.not_handle}", regex=True))
+                found = found.where(~pending.str.contains(_vetoing(rule.not_handle), regex=True))
             hit = found.notna()
             if hit.any():
                 rows = pending.index[hit]

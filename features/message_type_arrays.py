@@ -9,14 +9,19 @@ the settings its analyzer and weighting use, the terms in column order and ``idf
 times ``idf_``, l2 norm per vectorizer, side by side, ``X @ coef_.T + intercept_``, argmax over ``classes_``). A
 setting it does not implement is refused at export. The export is checked against the pipeline when it is
 written (:data:`TOLERANCE`), names the SHA-256 of the model file it was made from (and is read only beside that
-file), and is plain JSON: nothing is executed when it is read.
+file), and is a NumPy ``.npz`` of plain numeric arrays read with ``allow_pickle=False``: nothing is executed when
+it is read (the settings are a JSON text, the terms UTF-8 bytes with their end offsets, the weights float64 as
+fitted, so reading it back gives the same values bit for bit).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import itertools
 import json
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,8 +30,10 @@ from typing import Any
 
 import numpy as np
 
-ARRAYS_FORMAT = "socialstage-message-type-arrays/1"
-ARRAYS_SUFFIX = ".arrays.json"
+ARRAYS_FORMAT = "socialstage-message-type-arrays/2"
+ARRAYS_SUFFIX = ".arrays.npz"
+#: A char_wb vectorizer keeps the columns of at most this many distinct words while it transforms texts.
+WORD_CACHE = 50_000
 #: Largest difference allowed between the export's decision values and the pipeline's (rounding only).
 TOLERANCE = 1e-9
 ANALYZERS: tuple[str, ...] = ("word", "char_wb")
@@ -37,7 +44,7 @@ _WHITE_SPACES = re.compile(r"\s\s+")  # sklearn's _VectorizerMixin._white_spaces
 
 
 def arrays_path(model_path: str | Path) -> Path:
-    """``message_type.skops`` -> ``message_type.arrays.json`` (in the same folder)."""
+    """``message_type.skops`` -> ``message_type.arrays.npz`` (in the same folder)."""
     path = Path(model_path)
     return path.with_name(path.name.removesuffix(".skops") + ARRAYS_SUFFIX)
 
@@ -73,6 +80,7 @@ class TfidfArrays:
         self.vocabulary = {term: column for column, term in enumerate(self.terms)}
         if len(self.vocabulary) != len(self.terms):
             raise ValueError("repeated terms")
+        self._word_columns: dict[str, list[int]] = {}
 
     def analyze(self, text: str) -> list[str]:
         """The n-grams of ``text``, as ``TfidfVectorizer.build_analyzer()`` makes them."""
@@ -83,13 +91,13 @@ class TfidfArrays:
         return _char_wb_ngrams(text, self.ngram_range)
 
     def transform(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The TF-IDF matrix of ``texts`` as (row, column, value) of its non-zero entries."""
+        """The TF-IDF matrix of ``texts`` as (row, column, value) of its non-zero entries; a row's entries in the
+        order its terms first occur (as counting :meth:`analyze`'s n-grams gives them)."""
         rows: list[int] = []
         columns: list[int] = []
         counts: list[int] = []
-        vocabulary = self.vocabulary
         for row, text in enumerate(texts):
-            found = {vocabulary[term]: n for term, n in Counter(self.analyze(text)).items() if term in vocabulary}
+            found = Counter(self._columns(text))  # a term's column is unique: same counts and order as the terms'
             rows.extend([row] * len(found))
             columns.extend(found)
             counts.extend(found.values())
@@ -104,19 +112,40 @@ class TfidfArrays:
             values = values / norms[row_index]  # a row with entries has a positive norm
         return row_index, column_index, values
 
-    def as_dict(self) -> dict[str, Any]:
+    def _columns(self, text: str) -> list[int]:
+        """The columns of the n-grams of ``text`` that are terms, in n-gram order (:meth:`analyze`). Character
+        n-grams stay inside words, so each distinct word's columns are found once and kept (up to
+        :data:`WORD_CACHE` words)."""
+        get = self.vocabulary.get
+        if self.lowercase:
+            text = text.lower()
+        if self.analyzer == "word":
+            return [c for c in map(get, _word_ngrams(self._tokens.findall(text), self.ngram_range)) if c is not None]
+        cache = self._word_columns
+        found: list[int] = []
+        for word in _WHITE_SPACES.sub(" ", text).split():
+            known = cache.get(word)
+            if known is None:
+                if len(cache) >= WORD_CACHE:
+                    cache.clear()
+                grams = _padded_word_ngrams(word, self.ngram_range)
+                known = cache[word] = [c for c in map(get, grams) if c is not None]
+            found += known
+        return found
+
+    def settings(self) -> dict[str, Any]:
+        """The analyzer and weighting settings (everything but the terms and ``idf_``), as JSON-ready data."""
         return {"analyzer": self.analyzer, "lowercase": self.lowercase, "token_pattern": self.token_pattern,
                 "ngram_range": list(self.ngram_range), "sublinear_tf": self.sublinear_tf, "use_idf": self.use_idf,
-                "norm": self.norm, "terms": list(self.terms), "idf": self.idf.tolist()}
+                "norm": self.norm}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TfidfArrays:
+    def from_settings(cls, data: dict[str, Any], terms: tuple[str, ...], idf: np.ndarray) -> TfidfArrays:
         low, high = (int(n) for n in data["ngram_range"])
         return cls(analyzer=str(data["analyzer"]), lowercase=bool(data["lowercase"]),
                    token_pattern=str(data["token_pattern"]), ngram_range=(low, high),
                    sublinear_tf=bool(data["sublinear_tf"]), use_idf=bool(data["use_idf"]),
-                   norm=None if data["norm"] is None else str(data["norm"]),
-                   terms=tuple(str(t) for t in data["terms"]), idf=np.asarray(data["idf"], dtype=np.float64))
+                   norm=None if data["norm"] is None else str(data["norm"]), terms=terms, idf=idf)
 
 
 def _word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
@@ -131,14 +160,21 @@ def _word_ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
 def _char_wb_ngrams(text: str, ngram_range: tuple[int, int]) -> list[str]:
     """sklearn's ``_char_wb_ngrams``: character n-grams inside each word padded with a space on both sides; a word
     shorter than n (padded) gives itself once and no longer n-grams."""
-    low, high = ngram_range
     grams: list[str] = []
     for word in _WHITE_SPACES.sub(" ", text).split():
-        padded = f" {word} "
-        for n in range(low, high + 1):
-            grams += [padded[i:i + n] for i in range(max(len(padded) - n + 1, 1))]
-            if len(padded) <= n:
-                break
+        grams += _padded_word_ngrams(word, ngram_range)
+    return grams
+
+
+def _padded_word_ngrams(word: str, ngram_range: tuple[int, int]) -> list[str]:
+    """The character n-grams of one word of :func:`_char_wb_ngrams`."""
+    low, high = ngram_range
+    grams: list[str] = []
+    padded = f" {word} "
+    for n in range(low, high + 1):
+        grams += [padded[i:i + n] for i in range(max(len(padded) - n + 1, 1))]
+        if len(padded) <= n:
+            break
     return grams
 
 
@@ -181,24 +217,58 @@ class MessageTypeArrays:
         scores = self.decision_function(texts)
         return self.classes[(scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)]
 
-    def as_dict(self, model_sha256: str) -> dict[str, Any]:
-        """The JSON form, tied to the model file it was exported from."""
-        return {"format": ARRAYS_FORMAT, "model_sha256": model_sha256,
-                "vectorizers": [v.as_dict() for v in self.vectorizers], "classes": self.classes.tolist(),
-                "coef": self.coef.tolist(), "intercept": self.intercept.tolist()}
+    def to_npz(self, model_sha256: str) -> dict[str, np.ndarray]:
+        """The arrays of the ``.npz`` form, tied to the model file it was exported from: ``meta`` (UTF-8 JSON of
+        the format, the model's SHA-256, the classes and each vectorizer's settings), per vectorizer ``terms<i>``
+        (its terms' UTF-8 bytes, joined) with ``ends<i>`` (where each term ends, in characters) and ``idf<i>``,
+        then ``coef`` and ``intercept``."""
+        meta = {"format": ARRAYS_FORMAT, "model_sha256": model_sha256, "classes": [str(c) for c in self.classes],
+                "vectorizers": [v.settings() for v in self.vectorizers]}
+        arrays = {"meta": _utf8(json.dumps(meta, separators=(",", ":")))}
+        for i, vectorizer in enumerate(self.vectorizers):
+            arrays[f"terms{i}"] = _utf8("".join(vectorizer.terms))
+            arrays[f"ends{i}"] = np.cumsum([len(t) for t in vectorizer.terms], dtype=np.int64)
+            arrays[f"idf{i}"] = np.asarray(vectorizer.idf, dtype=np.float64)
+        arrays["coef"], arrays["intercept"] = self.coef, self.intercept
+        return arrays
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> MessageTypeArrays:
-        """Read :meth:`as_dict`'s form (``ValueError`` when it is malformed)."""
+    def from_npz(cls, arrays: Any) -> tuple[str, MessageTypeArrays]:
+        """The model file's SHA-256 and the export read back from :meth:`to_npz`'s arrays (a mapping of names to
+        arrays, such as an opened ``.npz``); ``ValueError`` when they are malformed."""
         try:
-            if data.get("format") != ARRAYS_FORMAT:
-                raise ValueError(f"format {data.get('format')!r}")
-            return cls(vectorizers=tuple(TfidfArrays.from_dict(v) for v in data["vectorizers"]),
-                       classes=np.asarray([str(c) for c in data["classes"]]),
-                       coef=np.asarray(data["coef"], dtype=np.float64),
-                       intercept=np.asarray(data["intercept"], dtype=np.float64))
+            meta = json.loads(_text(arrays["meta"]))
+            if meta.get("format") != ARRAYS_FORMAT:
+                raise ValueError(f"format {meta.get('format')!r}")
+            vectorizers = []
+            for i, settings in enumerate(meta["vectorizers"]):
+                joined, ends = _text(arrays[f"terms{i}"]), np.asarray(arrays[f"ends{i}"], dtype=np.int64)
+                if (ends[-1] if len(ends) else 0) != len(joined) or (np.diff(ends, prepend=0) < 0).any():
+                    raise ValueError(f"the term ends of vectorizer {i} do not fit its terms")
+                bounds = [0, *ends.tolist()]
+                terms = tuple(joined[a:b] for a, b in itertools.pairwise(bounds))
+                vectorizers.append(TfidfArrays.from_settings(settings, terms, _floats(arrays[f"idf{i}"])))
+            export = cls(vectorizers=tuple(vectorizers), classes=np.asarray([str(c) for c in meta["classes"]]),
+                         coef=_floats(arrays["coef"]), intercept=_floats(arrays["intercept"]))
+            return str(meta["model_sha256"]), export
         except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
             raise ValueError(f"not a message-type array export ({exc})") from None
+
+
+def _utf8(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
+def _text(array: np.ndarray) -> str:
+    if array.dtype != np.uint8 or array.ndim != 1:
+        raise ValueError(f"text stored as {array.dtype} {array.shape}, not UTF-8 bytes")
+    return array.tobytes().decode("utf-8")
+
+
+def _floats(array: np.ndarray) -> np.ndarray:
+    if array.dtype != np.float64:
+        raise ValueError(f"weights stored as {array.dtype}, not float64")
+    return np.asarray(array)
 
 
 def export_arrays(pipeline: Any, check_texts: Sequence[str] = ()) -> MessageTypeArrays:
@@ -261,21 +331,32 @@ def write_arrays(arrays: MessageTypeArrays, model_path: str | Path) -> Path:
     from collectors.safe_write import write_atomic
 
     path = arrays_path(model_path)
-    text = json.dumps(arrays.as_dict(file_sha256(model_path)), separators=(",", ":")) + "\n"
-    write_atomic(path, text, encoding="ascii")  # a reader sees the old export or the new one, never half of one
+    write_atomic(path, npz_bytes(arrays.to_npz(file_sha256(model_path))))  # the old export or the new, never half
     return path
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """``arrays`` as the bytes of an ``.npz`` file (what ``np.savez`` writes, uncompressed: it reads several times
+    faster), with fixed entry times, so that the same arrays always give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            with archive.open(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), "w",
+                              force_zip64=True) as entry:
+                np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
+    return buffer.getvalue()
 
 
 def read_arrays(path: str | Path, model_sha256: str) -> MessageTypeArrays | None:
     """The export at ``path`` when it was made from the model file with ``model_sha256``; None when there is none
-    or it belongs to another model file. ``ValueError`` when it is malformed."""
+    or it belongs to another model file. ``ValueError`` when it is malformed. Read with ``allow_pickle=False``:
+    an array of Python objects is refused, so nothing in the file is executed."""
     path = Path(path)
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        with np.load(path, allow_pickle=False) as stored:
+            found, export = MessageTypeArrays.from_npz(stored)
+    except (OSError, EOFError, zipfile.BadZipFile, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: not a readable message-type array export ({exc})") from None
-    if not isinstance(data, dict) or data.get("model_sha256") != model_sha256:
-        return None
-    return MessageTypeArrays.from_dict(data)
+    return export if found == model_sha256 else None

@@ -15,7 +15,7 @@ Two classifiers, both vectorized over a text Series:
 * the shipped text model (``features/models/message_type.skops``, a scikit-learn pipeline read with skops
   and an explicit list of trusted types, so loading never executes code), described by its model card
   ``features/models/message_type.json``. It is used through its array export beside it
-  (``message_type.arrays.json``, :mod:`features.message_type_arrays`: same predictions with NumPy only, read
+  (``message_type.arrays.npz``, :mod:`features.message_type_arrays`: same predictions with NumPy only, read
   only when made from that very model file), so that typing posts imports neither skops nor scikit-learn.
 
 :func:`classify_messages` is the public entry point; its default method, ``"shipped"``, is whichever of the two
@@ -109,17 +109,35 @@ def _phrase_pattern(name: str) -> str:
     return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
 
 
+@cache
+def _searcher(kind: str, name: str) -> re.Pattern[str]:
+    """The compiled pattern of a rule over the word list ``name``: ``phrase``, ``imperative`` or ``question``."""
+    words = _phrase_pattern(name)
+    pattern = {"phrase": rf"(?i)(?<![\w'])(?:{words})(?![\w'])",
+               "imperative": rf"(?i){_IMPERATIVE_AT}(?:{words})(?![\w'])",
+               "question": rf"(?i)(?<![\w'])(?:{words})(?![\w'])[^.!?\n]*\?"}[kind]
+    return re.compile(pattern)
+
+
+def _found(body: pd.Series, kind: str, name: str) -> pd.Series:
+    """Whether the rule's pattern is found in each text (a missing text: no), as ``body.str.contains`` finds it:
+    its lookarounds make pandas search it with Python's ``re`` whatever the data, so this searches the same way
+    without pandas parsing the long pattern again on every call."""
+    search = _searcher(kind, name).search
+    found = [isinstance(text, str) and search(text) is not None for text in body.tolist()]
+    return pd.Series(np.array(found, dtype=bool), index=body.index)
+
+
 def _has_phrase(body: pd.Series, name: str) -> pd.Series:
-    return body.str.contains(rf"(?i)(?<![\w'])(?:{_phrase_pattern(name)})(?![\w'])", regex=True)
+    return _found(body, "phrase", name)
 
 
 def _has_imperative(body: pd.Series, name: str) -> pd.Series:
-    return body.str.contains(rf"(?i){_IMPERATIVE_AT}(?:{_phrase_pattern(name)})(?![\w'])", regex=True)
+    return _found(body, "imperative", name)
 
 
 def _has_audience_question(body: pd.Series) -> pd.Series:
-    words = _phrase_pattern("message_audience_words")
-    return body.str.contains(rf"(?i)(?<![\w'])(?:{words})(?![\w'])[^.!?\n]*\?", regex=True)
+    return _found(body, "question", "message_audience_words")
 
 
 def _signals(text: pd.Series, is_reply: pd.Series | None) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:

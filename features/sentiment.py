@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from functools import cache
-from importlib.metadata import version
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,13 +33,29 @@ logger = logging.getLogger(__name__)
 
 POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
-#: Which scorer made a stored score: the VADER release and the version of the text cleaning here.
-SENTIMENT_VERSION = f"vader-{version('vaderSentiment')}/clean-1"
+#: ``SENTIMENT_VERSION``: which scorer made a stored score: the VADER release and the version of the text cleaning
+#: here (``vader-3.3.2/clean-1``). It is read from the installed package's metadata when first asked for (module
+#: ``__getattr__``), so that scoring posts for an audit from a file does not load importlib.metadata.
+CLEANING_VERSION = "clean-1"
 #: Fewer distinct texts than this are scored in this process (bench/bench_sentiment.py: from about this
 #: many texts on, workers pay for their start).
 PARALLEL_MIN_TEXTS = 50_000
 
 _NOISE_RE = r"(?i)(?:https?://|www\.)\S+|(?<![\w@/])@[A-Za-z0-9_]{1,40}|(?<![\w/])/?u/[A-Za-z0-9_-]{1,40}"
+
+
+@cache
+def sentiment_version() -> str:
+    """:data:`SENTIMENT_VERSION`."""
+    from importlib.metadata import version
+
+    return f"vader-{version('vaderSentiment')}/{CLEANING_VERSION}"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SENTIMENT_VERSION":
+        return sentiment_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @cache
@@ -81,6 +94,9 @@ def score_texts(texts: list[str], processes: int | None = None) -> list[float]:
     size = math.ceil(len(texts) / (workers * 4))
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     logger.info("scoring sentiment of %d texts in %d processes", len(texts), workers)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork (POSIX) starts workers at once and needs no importable __main__; spawn elsewhere
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from collectors.records import OrgAccount, Organization
+from features import departments as dep
 from features.departments import departments, explain, handle_words, infer_departments, self_description
 from features.frames import accounts_frame
 
@@ -138,3 +140,17 @@ def test_audit_shows_how_each_department_was_decided(run_cli, write_csv, tmp_pat
     text = run_cli("audit", "Acme", "--posts", posts, "--account", "twitter:AcmeHelp", "--account",
                    "twitter:acme")
     assert "inferred from handle 'AcmeHelp'" in text.output and "(help)" in text.output
+
+
+def test_every_shipped_rule_compiles_as_inference_searches_it() -> None:
+    # rules() does not compile every pattern when it loads them (an audit uses one or two): this does
+    dep.check_rules()
+    assert all(rule.handle for rule in dep.rules())
+
+
+def test_a_rule_that_does_not_compile_fails_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = dep.DepartmentRule("broken", "(unclosed", None, None, None)
+    shipped = dep.rules()
+    monkeypatch.setattr(dep, "rules", lambda: (*shipped, broken))
+    with pytest.raises(re.error):
+        dep.check_rules()

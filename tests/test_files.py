@@ -530,3 +530,25 @@ def test_x_api_times_read_by_hand_equal_strptime(moment: datetime) -> None:
 
     text = moment.replace(microsecond=0).strftime("%a %b %d %H:%M:%S +0000 %Y")
     assert parse_time(text) == datetime.strptime(text, "%a %b %d %H:%M:%S %z %Y")
+
+
+def test_twcs_rows_read_the_same_whatever_the_case_of_the_header(tmp_path: Path) -> None:
+    # field names are normalized once when they are already normal, and on every row when they are not
+    rows = [["1", "Brand", "False", "Tue Oct 31 22:10:47 +0000 2017", "hi", "2.0"],
+            ["2", "cust", "True", "2017-10-31T23:10:47", "q?", "7.5"],
+            ["3", "cust", "True", "Tue Oct 31 22:10:47 +0100 2017", "x", ""]]
+    read = {}
+    for name, header in (("lower", ["tweet_id", "author_id", "inbound", "created_at", "text",
+                                    "in_response_to_tweet_id"]),
+                         ("mixed", ["Tweet_ID", " AUTHOR_ID", "inbound ", "Created_At", "TEXT",
+                                    "In_Response_To_Tweet_ID"])):
+        path = tmp_path / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, *rows])
+        read[name] = read_posts(path)
+    pd.testing.assert_frame_equal(read["lower"].posts, read["mixed"].posts, check_exact=True)
+    posts = read["lower"].posts.set_index("post_id")
+    assert read["lower"].brands == read["mixed"].brands == ["Brand"]
+    assert posts.loc["1", "in_reply_to_id"] == "2" and posts.loc["2", "in_reply_to_id"] == "7.5"
+    assert posts.loc["2", "created_at"] == UTC_TS("2017-10-31T23:10:47Z")  # ISO, no offset: UTC
+    assert posts.loc["3", "created_at"] == UTC_TS("2017-10-31T21:10:47Z")  # +0100: read by strptime

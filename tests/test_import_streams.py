@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 import zstandard
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collectors.files import read_posts
 from collectors.records import Post
@@ -362,3 +364,30 @@ def test_a_progress_bar_of_the_bytes_read_on_a_terminal(tmp_path: Path) -> None:
     with Store(tmp_path / "s2.db") as store:
         run_stream(str(dump), "reddit dump", store, tmp_path / "rejects", Console(file=quiet))
     assert quiet.getvalue() == ""
+
+
+STREAM_HEAD = st.text(alphabet=st.sampled_from(list(" \t\r\n\x0b\x0c\x1c\u00a0\u2003\u3000\ufeff{}[]\"a,:é")),
+                      max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(head=STREAM_HEAD, body=st.sampled_from(["", '{"data": []}', '{"id": "t1_x", "body": "x"}', "a,b\n1,2"]),
+       padding=st.sampled_from([0, 4090, 5000]), bom=st.booleans())
+def test_a_file_read_without_the_stream_sniffer_is_one_it_would_not_take(
+    tmp_path_factory: pytest.TempPathFactory, head: str, body: str, padding: int, bom: bool
+) -> None:
+    # collectors.files skips collectors.streams (and its imports) for a file that cannot be a stream
+    from collectors.files import _may_be_stream
+
+    path = tmp_path_factory.mktemp("head") / "posts.txt"
+    path.write_bytes(("\ufeff" if bom else "").encode() + (" " * padding + head + body).encode("utf-8"))
+    if not _may_be_stream(path):
+        assert sniff(path) is None
+
+
+def test_the_fixtures_go_to_the_reader_that_sniffing_chose() -> None:
+    from collectors.files import _may_be_stream
+
+    for path in (PAGES, FLAT, SUBMISSIONS, COMMENTS):
+        assert _may_be_stream(path) and sniff(path) is not None
+    assert not _may_be_stream(FIXTURES / "acme_posts.csv") and not _may_be_stream(FIXTURES / "twcs_layout.csv")

@@ -69,3 +69,29 @@ def test_every_registered_command_is_the_command_of_its_name() -> None:
     for name in COMMANDS:
         assert load_command(name).name == name
     assert cli.get_command(click.Context(cli), "no-such-command") is None
+
+
+#: What an audit from a posts file does not need: the store and its SQLite, the live collection's modules, the
+#: stream readers (a CSV file is no stream), the package metadata (the sentiment version is for stored scores),
+#: process pools, and the heavy libraries of other commands.
+NOT_FOR_A_FILE_AUDIT = (
+    "store", "store.database", "sqlite3", "socialstage.audit.collection", "collectors.credentials", "dotenv",
+    "platformdirs", "collectors.streams", "collectors.twarc", "importlib.metadata", "multiprocessing",
+    "concurrent.futures.process", "polars", "duckdb", "jinja2", "matplotlib", "sklearn", "scipy", "skops", "dask",
+    "socialstage.report", *HEAVY,
+)
+
+
+def test_an_audit_from_a_posts_file_loads_only_what_it_uses(tmp_path) -> None:
+    # start-up of `socialstage audit --posts FILE`: every module below is deferred to the command that needs it
+    from pathlib import Path
+
+    posts = Path(__file__).parent / "fixtures" / "acme_posts.csv"
+    loaded = _loaded_after(
+        "from click.testing import CliRunner\nfrom socialstage.cli import cli\n"
+        f"result = CliRunner().invoke(cli, ['audit', '--posts', {str(posts)!r}, '--org', 'Acme', "
+        "'--account', 'twitter:AcmeHelp'])\nassert result.exit_code == 0, result.output\n"
+        "import features.message_types as mt\nassert mt._packaged_model.cache_info().currsize == 1",
+        NOT_FOR_A_FILE_AUDIT)
+    assert not any(loaded.values()), f"imported: {[m for m, on in loaded.items() if on]}"
+    assert set(loaded) == set(NOT_FOR_A_FILE_AUDIT)

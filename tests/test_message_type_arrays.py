@@ -3,6 +3,7 @@ model file, and typing posts (an audit) without importing scikit-learn, SciPy or
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shutil
@@ -21,6 +22,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from test_message_types import ACTION, CORPORATE, DIALOGUE, INFORMATION, MODELS
 
 from collectors.simulated import posts_frame, simulate_orgs
+from features import message_type_arrays as mta
 from features import message_types as mt
 from features.message_type_arrays import (
     MessageTypeArrays,
@@ -62,11 +64,42 @@ def assert_same(pipeline: Pipeline, arrays: MessageTypeArrays, texts: list[str])
     assert list(arrays.classes_) == list(pipeline.classes_)
 
 
+def stored(path: Path = EXPORT) -> dict[str, np.ndarray]:
+    """The arrays of an ``.npz`` export, by name."""
+    with np.load(path, allow_pickle=False) as opened:
+        return {name: opened[name] for name in opened.files}
+
+
+def npz_bytes(arrays: dict[str, np.ndarray], meta: dict | None = None) -> bytes:
+    """``arrays`` as ``.npz`` bytes, with ``meta`` (a dict) as their JSON settings when given."""
+    if meta is not None:
+        arrays = {**arrays, "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def meta_of(arrays: dict[str, np.ndarray]) -> dict:
+    return json.loads(arrays["meta"].tobytes().decode())
+
+
 def test_the_export_is_shipped_with_the_model() -> None:
     if mt.model_card()["shipped"] != "model":
         pytest.skip("the rules ship: there is no model file")
-    assert EXPORT.is_file()
-    assert json.loads(EXPORT.read_text(encoding="utf-8"))["model_sha256"] == mt.model_card()["model"]["sha256"]
+    assert EXPORT.is_file() and EXPORT.suffix == ".npz"
+    assert meta_of(stored())["model_sha256"] == mt.model_card()["model"]["sha256"] == file_sha256(MODEL)
+
+
+def test_the_shipped_export_is_the_export_of_the_shipped_model_bit_for_bit(pipeline, arrays) -> None:
+    # what `python bench/message_types.py --export-arrays` writes again from the skops file: same terms, same floats
+    fresh = export_arrays(pipeline)
+    assert list(fresh.classes) == list(arrays.classes)
+    assert fresh.coef.tobytes() == arrays.coef.tobytes() and fresh.intercept.tobytes() == arrays.intercept.tobytes()
+    for made, shipped in zip(fresh.vectorizers, arrays.vectorizers, strict=True):
+        assert made.settings() == shipped.settings()
+        assert made.terms == shipped.terms
+        assert made.idf.tobytes() == shipped.idf.tobytes()
+    assert EXPORT.read_bytes() == mta.npz_bytes(fresh.to_npz(file_sha256(MODEL)))  # the very bytes it writes
 
 
 def test_same_as_the_pipeline_on_the_example_sentences_and_fixture_posts(pipeline, arrays) -> None:
@@ -94,38 +127,91 @@ def test_the_shipped_method_uses_the_arrays(fresh_caches) -> None:
     assert mt.message_type_version().startswith("model-" + mt.model_card()["model"]["sha256"][:12])
 
 
-def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, export: dict | str) -> None:
-    """The shipped model file and ``export`` (a dict as JSON, or raw text) as the packaged files."""
+def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, export: bytes) -> None:
+    """The shipped model file and ``export`` (the bytes of an export file) as the packaged files."""
     shutil.copy(MODEL, tmp_path / MODEL.name)
     shutil.copy(MODELS / mt.CARD_FILE, tmp_path / mt.CARD_FILE)
-    arrays_path(tmp_path / MODEL.name).write_text(export if isinstance(export, str) else json.dumps(export),
-                                                  encoding="utf-8")
+    arrays_path(tmp_path / MODEL.name).write_bytes(export)
     monkeypatch.setattr(mt, "_package_file", lambda name: tmp_path / name)
 
 
 def test_an_export_of_another_model_file_falls_back_to_skops(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_caches: None
 ) -> None:
-    data = json.loads(EXPORT.read_text(encoding="utf-8"))
-    install(tmp_path, monkeypatch, {**data, "model_sha256": "0" * 64})
+    data = stored()
+    install(tmp_path, monkeypatch, npz_bytes(data, {**meta_of(data), "model_sha256": "0" * 64}))
     texts = pd.Series(INFORMATION + ACTION + DIALOGUE, dtype=object)
     assert mt.shipped_method() == "model"
     assert isinstance(mt._packaged_model(), Pipeline)
     mt._packaged_model.cache_clear()
-    install(tmp_path, monkeypatch, data)
+    install(tmp_path, monkeypatch, EXPORT.read_bytes())
     assert isinstance(mt._packaged_model(), MessageTypeArrays)
     assert mt.classify_messages(texts).tolist() == mt.load_model(MODEL).predict(
         mt.model_text(texts, rule_markers=True).tolist()).tolist()
 
 
+class Executed(Exception):
+    """Raised if unpickling an export ever ran code."""
+
+
+def _run_when_unpickled() -> None:
+    raise Executed("a pickled object in the export was executed")
+
+
+class Trap:
+    def __reduce__(self) -> tuple:
+        return (_run_when_unpickled, ())
+
+
+def broken_exports() -> dict[str, bytes]:
+    data = stored()
+    meta = meta_of(data)
+    uneven = {**data, "ends0": data["ends0"][::-1].copy()}
+    return {
+        "not a zip": b"{not an npz",
+        "the old JSON form": json.dumps({"format": "socialstage-message-type-arrays/1"}).encode(),
+        "another format": npz_bytes(data, {**meta, "format": "other"}),
+        "missing coef": npz_bytes({k: v for k, v in data.items() if k != "coef"}),
+        "terms that are not bytes": npz_bytes({**data, "terms0": np.array(["a", "b"])}),
+        "ends out of order": npz_bytes(uneven),
+        "float32 weights": npz_bytes({**data, "coef": data["coef"].astype(np.float32)}),
+        "a pickled object": npz_bytes({**data, "coef": np.array([Trap()], dtype=object)}),
+    }
+
+
 def test_an_unreadable_export_is_skipped_with_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for broken in ("{not json", json.dumps({"format": "other", "model_sha256": file_sha256(MODEL)})):
+    for name, broken in broken_exports().items():
         install(tmp_path, monkeypatch, broken)
+        caplog.clear()
         with caplog.at_level(logging.WARNING, logger="features.message_types"):
-            assert mt._packaged_arrays() is None
-        assert "skops model is used" in caplog.text
+            assert mt._packaged_arrays() is None, name
+        assert "skops model is used" in caplog.text, name
+
+
+def test_an_export_holding_a_pickled_object_is_refused_without_running_it(tmp_path: Path) -> None:
+    path = tmp_path / "m.arrays.npz"
+    path.write_bytes(broken_exports()["a pickled object"])
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        read_arrays(path, file_sha256(MODEL))  # np.load(allow_pickle=False) refuses it; Executed is never raised
+
+
+def test_the_transform_counts_the_terms_of_the_analyzer_in_their_order(
+    arrays: MessageTypeArrays, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the columns found word by word (cached per distinct word) are the analyzer's n-grams that are terms, in order
+    monkeypatch.setattr(mta, "WORD_CACHE", 7)  # the cache is emptied and refilled along the way
+    examples = pd.Series(INFORMATION + ACTION + DIALOGUE, dtype=object)
+    texts = [*model_texts(examples), "", "  ", "Ünïcode\tthanks  THANKS", "a"]
+    for vectorizer in arrays.vectorizers:
+        vectorizer._word_columns.clear()
+        rows, columns, _ = vectorizer.transform(texts)
+        vocabulary = vectorizer.vocabulary
+        expected = [(row, vocabulary[term]) for row, text in enumerate(texts)
+                    for term in dict.fromkeys(vectorizer.analyze(text)) if term in vocabulary]
+        assert list(zip(rows.tolist(), columns.tolist(), strict=True)) == expected
+        assert len(vectorizer._word_columns) <= 7
 
 
 def small_pipeline(labels: list[str], words: dict | None = None, **tfidf: object) -> Pipeline:

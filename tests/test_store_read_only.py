@@ -195,9 +195,9 @@ def test_sqlites_own_read_only_error_becomes_one_line(filled: Path, clean_error:
 def test_a_write_through_a_store_opened_read_only_is_refused_by_open_store(filled: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The probe write: a store SQLite opened read-only (here: mode=ro) is refused before any work."""
-    import socialstage.audit.inputs as inputs
+    import store.database
 
-    monkeypatch.setattr(inputs, "Store", lambda path, read_only=False: Store(path, read_only=True))
+    monkeypatch.setattr(store.database, "Store", lambda path, read_only=False: Store(path, read_only=True))
     with pytest.raises(SocialstageError, match=r"the store .*store\.db is read-only"):
         open_store(filled, must_exist=True)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -21,7 +21,9 @@ from socialstage.audit.organizations import (
 )
 from socialstage.display.wording import plural
 from socialstage.errors import SocialstageError
-from store.database import ReadOnlyStoreError, Store, is_read_only_error, resolve_db_path, writable_on_disk
+
+if TYPE_CHECKING:  # the store's modules load only for the store: an audit from a file never needs them
+    from store.database import Store
 
 logger = logging.getLogger(__name__)
 
@@ -62,25 +64,29 @@ def open_store(path: Path, *, must_exist: bool, read_only: bool = False) -> Stor
     ``read_only`` (the read commands) opens it for reading only, so it works on a read-only file, folder or
     filesystem. Otherwise (the write commands) a store that cannot be written is one error line saying so.
     """
+    import sqlite3
+
+    from store import database
+
     if (must_exist or read_only) and not path.exists():
         raise SocialstageError(f"no store at {path}; import posts first (socialstage import FILE) or pass --posts FILE")
     if read_only and not path.is_file():
         raise SocialstageError(f"{path} is not a socialstage store (not a file); pass another --db")
-    if not read_only and path.exists() and not writable_on_disk(path):
+    if not read_only and path.exists() and not database.writable_on_disk(path):
         raise read_only_error(path)
     if not read_only and not path.exists() and path.parent.is_dir() and not os.access(path.parent, os.W_OK):
         raise SocialstageError(f"cannot create the store {path}: the folder {path.parent} is read-only; "
                                "pass --db PATH in a folder you can write")
     try:
-        store = Store(path, read_only=read_only)
+        store = database.Store(path, read_only=read_only)
     except sqlite3.DatabaseError as exc:
-        if is_read_only_error(exc):
+        if database.is_read_only_error(exc):
             raise read_only_error(path) from None
         raise SocialstageError(f"{path} is not a socialstage store ({exc}); pass another --db") from None
     if not read_only:
         try:
             store.ensure_writable()
-        except ReadOnlyStoreError:
+        except database.ReadOnlyStoreError:
             store.close()
             raise read_only_error(path) from None
     return store
@@ -153,6 +159,8 @@ def load_inputs(
         platforms = sorted(loaded.posts["platform"].unique())
         org = resolve_organization(name, accounts, orgs_file, platforms)
         return AuditInputs(loaded.posts, org, loaded.source, loaded.warnings)
+    from store.database import resolve_db_path
+
     with open_store(resolve_db_path(db), must_exist=True, read_only=True) as store:
         org = resolve_organization(name, accounts, orgs_file, store.platforms(), store)
         posts, profiles = load_from_store(store, org)

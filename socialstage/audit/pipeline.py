@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from socialstage.audit.collection import collection_from_store
 from socialstage.audit.inputs import load_inputs
 from socialstage.audit.placement import AuditResult, apply_collection, audit_posts, check_presence
 from socialstage.errors import NoDataError
@@ -32,7 +31,9 @@ def audit_one(
         raise NoDataError(f"no data: nothing by or to {loaded.org.name} from {first} to {last}; widen the window "
                           "(--since, --until) or check the accounts")
     result.warnings[:0] = loaded.warnings
-    if not posts_file:
+    if not posts_file:  # (the collection's modules load only for an audit from the store)
+        from socialstage.audit.collection import collection_from_store
+
         notes, reposts = collection_from_store(loaded.org, db)
         apply_collection(result, notes, reposts_collected=reposts)
     return result

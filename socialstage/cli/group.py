@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 from typing import Any
 
 import click
@@ -55,14 +56,14 @@ class SocialstageGroup(click.Group):
     """Turns user errors into one line on stderr and exit code 1 (a traceback only with --debug)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        import sqlite3
-
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             click.echo("Interrupted; everything already written is kept.", err=True)
             ctx.exit(130)
-        except (sqlite3.Error, OSError, *_user_errors()) as exc:
+        except Exception as exc:
+            if not isinstance(exc, (*_store_errors(), OSError, *_user_errors())):
+                raise
             self._fail(ctx, _message(exc), getattr(exc, "exit_code", EXIT_ERROR))
 
     def _fail(self, ctx: click.Context, message: str, code: int = EXIT_ERROR) -> None:
@@ -74,11 +75,16 @@ class SocialstageGroup(click.Group):
         ctx.exit(code)
 
 
+def _store_errors() -> tuple[type[BaseException], ...]:
+    """``sqlite3.Error`` once sqlite3 is imported (before, nothing can raise it: a command that never opens the
+    store, such as an audit from a file, does not import it)."""
+    sqlite3 = sys.modules.get("sqlite3")
+    return (sqlite3.Error,) if sqlite3 is not None else ()
+
+
 def _message(exc: BaseException) -> str:
     """The one line said for ``exc``: a user error's own message, a store or file error with what to do."""
-    import sqlite3
-
-    if isinstance(exc, sqlite3.Error):
+    if isinstance(exc, _store_errors()):
         from store.database import is_read_only_error
 
         if is_read_only_error(exc):
