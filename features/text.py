@@ -99,9 +99,15 @@ class DistinctTexts:
         codes, index = (self.codes, self.index) if rows is None else (self.codes[rows.to_numpy()], self.index[rows])
         if len(codes) == 0:
             return template.set_axis(index)
-        used, back = np.unique(codes, return_inverse=True)
+        if rows is None:  # every distinct text is used
+            values = inner(self.uniques).to_numpy()
+            return pd.Series(values[codes], index=index, dtype=template.dtype, name=template.name)
+        present = np.zeros(len(self.uniques), dtype=bool)
+        present[codes] = True
+        used = np.flatnonzero(present)  # the distinct texts of the rows, in the order of their codes
+        back = np.cumsum(present) - 1  # the position of each used code among them
         values = inner(self.uniques.iloc[used].reset_index(drop=True)).to_numpy()
-        return pd.Series(values[back], index=index, dtype=template.dtype, name=template.name)
+        return pd.Series(values[back[codes]], index=index, dtype=template.dtype, name=template.name)
 
 
 #: Whitespace as Python's ``\\s`` matches it in ASCII text, spelled for RE2 (whose ``\\s`` misses ``\\x0b`` and
@@ -279,7 +285,7 @@ def says_something(text: pd.Series) -> pd.Series:
     """True where, with links, @handles and #hashtags removed, at least ``OWN_WORDS`` words remain (a word: a
     run of letters or digits; two characters of a script written without spaces count as one word).
 
-    ASCII texts are read by the columnar engine (``features.engine.ascii_words``), the others by Python's ``re``;
+    ASCII texts are read by the columnar engine (``features.engine.ascii_has_words``), the others by Python's ``re``;
     the tests check both give the same."""
     if len(text) < ENGINE_TEXTS:
         return _python_says_something(text)
@@ -289,7 +295,7 @@ def says_something(text: pd.Series) -> pd.Series:
     arrow = _arrow(strings)
     ascii_text = pc.string_is_ascii(arrow).to_numpy(zero_copy_only=False)
     found = np.zeros(len(strings), dtype=bool)
-    found[ascii_text] = engine.ascii_words(arrow.filter(pa.array(ascii_text))) >= OWN_WORDS
+    found[ascii_text] = engine.ascii_has_words(arrow.filter(pa.array(ascii_text)), OWN_WORDS)
     if not ascii_text.all():
         found[~ascii_text] = _python_says_something(strings[~ascii_text]).to_numpy()
     return pd.Series(found, index=text.index, dtype=bool)
