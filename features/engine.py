@@ -18,9 +18,9 @@ import pyarrow as pa
 #: Whitespace as Python's ``\\s`` matches it in ASCII text (Rust's ``\\s`` misses ``\\x1c``-``\\x1f``).
 _SPACE = r"\t-\r\x1c-\x20"
 #: ``features.text._TAGS_AND_LINKS_RE`` for ASCII text without its look-behind: the character before a tag is
-#: consumed, and replaced with the tag by a space. The same words remain: that character is never a letter or a digit, never part of a link
-#: or of another tag (a tag and a link end before a character that could precede a tag) and never starts a match
-#: itself; without a group to capture the search is about twice as fast.
+#: consumed, and replaced with the tag by a space. The same words remain: that character is never a letter or a
+#: digit, never part of a link or of another tag (a tag and a link end before a character that could precede a
+#: tag) and never starts a match itself; without a group to capture, the search is about twice as fast.
 _ASCII_TAGS_AND_LINKS = rf"https?://[^{_SPACE}]+|(?:^|[^A-Za-z0-9_@])[@#][A-Za-z0-9][A-Za-z0-9_]*"
 
 

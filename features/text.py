@@ -116,14 +116,17 @@ _ASCII_SPACE_CHARS = r"\t-\r\x1c-\x20"
 ASCII_SPACE = f"[{_ASCII_SPACE_CHARS}]"
 
 
-def screened(superset: str | Callable[[], str]) -> Callable[[Callable[[pd.Series], pd.Series]], Callable]:
+def screened(superset: str | Callable[[], str], exact: bool = False) -> Callable[[Callable[[pd.Series], pd.Series]],
+                                                                               Callable]:
     """Run a text function only on texts that may match, found first by one fast RE2 pass (pyarrow).
 
     ``superset`` (or a function giving it, read once) is an RE2 pattern, matched case-insensitively anywhere in
     the text, that every ASCII text the function finds something in also matches. Texts that are not ASCII are
     always passed to the function (RE2 and Python differ outside ASCII). Every other text gets the function's
     value for the empty string (its "nothing found"). So the result equals the function's on every text; the
-    tests check this on generated texts."""
+    tests check this on generated texts. With ``exact``, the function is boolean and the pattern matches
+    exactly the ASCII texts it finds something in: there the match is the value, and only the texts that are not
+    ASCII are read by the function."""
 
     def decorate(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
         @wraps(function)
@@ -133,13 +136,13 @@ def screened(superset: str | Callable[[], str]) -> Callable[[Callable[[pd.Series
                 return nothing.iloc[:0].set_axis(text.index)
             pattern = superset() if callable(superset) else superset
             strings = _arrow(text)
-            maybe = pc.or_(pc.match_substring_regex(strings, pattern, ignore_case=True),
-                           pc.invert(pc.string_is_ascii(strings))).to_numpy(zero_copy_only=False)
-            values = pd.Series(np.repeat(nothing.to_numpy(), len(text)), index=text.index, dtype=nothing.dtype,
-                               name=nothing.name)
+            found = pc.match_substring_regex(strings, pattern, ignore_case=True).to_numpy(zero_copy_only=False)
+            other = pc.invert(pc.string_is_ascii(strings)).to_numpy(zero_copy_only=False)
+            values = found & ~other if exact else np.repeat(nothing.to_numpy(), len(text))
+            maybe = other if exact else found | other
             if maybe.any():
                 values[maybe] = function(text[maybe]).to_numpy()
-            return values
+            return pd.Series(values, index=text.index, dtype=nothing.dtype, name=nothing.name)
 
         return screen
 
@@ -342,22 +345,27 @@ def _tracked_link_regex(not_space: str = r"\S") -> str:
 
 
 @per_distinct
-@screened(lambda: _tracked_link_regex(not_space=f"[^{_ASCII_SPACE_CHARS}]"))
+@screened(lambda: _tracked_link_regex(not_space=f"[^{_ASCII_SPACE_CHARS}]"), exact=True)
 def has_tracked_link(links: pd.Series) -> pd.Series:
     """True where the text holds a tracked link (:func:`tracked_links`). A link is a run of non-space characters
     (the pattern matches no space), so a text made of two texts joined by a space holds one exactly when either
-    does: the ``urls`` field and the text are read apart."""
+    does: the ``urls`` field and the text are read apart. RE2 finds the same in ASCII text (``\\s`` spelled out)."""
     return links.str.contains(f"(?i){_tracked_link_regex()}", regex=True)
 
 
+def _feedback_ask_regex() -> str:
+    phrases = "|".join(re.escape(p) for p in word_list("feedback_phrases"))
+    return rf"\b(?:{phrases})(?:s|es|d|ed|ing)?\b"
+
+
 @per_distinct
-@screened(lambda: "|".join(re.escape(p) for p in word_list("feedback_phrases")))
+@screened(_feedback_ask_regex, exact=True)
 def feedback_asks(text: pd.Series) -> pd.Series:
     """True where a post asks the audience for feedback: a phrase in ``data/feedback_phrases.txt`` as
     whole words, case-insensitive, the last word optionally inflected (``polls``, ``voted``,
-    ``surveying``), so ``pollution`` or ``voters`` are not feedback asks."""
-    phrases = "|".join(re.escape(p) for p in word_list("feedback_phrases"))
-    return _strings(text).str.contains(rf"(?i)\b(?:{phrases})(?:s|es|d|ed|ing)?\b", regex=True)
+    ``surveying``), so ``pollution`` or ``voters`` are not feedback asks. RE2 finds the same in ASCII text
+    (where ``\\b`` means the same)."""
+    return _strings(text).str.contains(f"(?i){_feedback_ask_regex()}", regex=True)
 
 
 def _phrase_regex(name: str, separator: str = r"\s+") -> str:
@@ -430,7 +438,9 @@ def _python_addressed_names(text: pd.Series) -> pd.Series:
 
 def _named(names: pd.Series) -> pd.Series:
     """``names`` without stop words (their first word in ``data/name_stop_words.txt`` or the sign-off stop words)."""
-    names = names.astype(object).where(names.notna(), np.nan)
     stop_words = set(word_list("name_stop_words")) | _NOT_NAMES
-    stop = [isinstance(name, str) and name.split(" ")[0].lower() in stop_words for name in names.to_numpy()]
-    return names.where(names.notna() & ~np.array(stop, dtype=bool))
+    values = names.to_numpy(dtype=object)
+    named = ~pd.isna(values)
+    found = np.flatnonzero(named)  # few texts address someone by name: only their names are read in Python
+    named[found] = [name.split(" ")[0].lower() not in stop_words for name in values[found]]
+    return names.astype(object).where(named, np.nan)
