@@ -315,7 +315,22 @@ def _python_says_something(text: pd.Series) -> pd.Series:
 @per_distinct
 @screened(r"\?")
 def has_question(text: pd.Series) -> pd.Series:
-    """True where the text contains a question mark outside links (``?`` in ``https://x.co/p?id=1`` is not one)."""
+    """True where the text contains a question mark outside links (``?`` in ``https://x.co/p?id=1`` is not one).
+
+    ASCII texts are read by RE2 (pyarrow, ``\\s`` spelled out), the others by Python's ``re``; the tests check both
+    give the same."""
+    strings = _strings(text)
+    arrow = _arrow(strings)
+    ascii_text = pc.string_is_ascii(arrow).to_numpy(zero_copy_only=False)
+    bare = pc.replace_substring_regex(arrow, f"https?://[^{_ASCII_SPACE_CHARS}]+", " ")
+    found = pc.match_substring(bare, "?").to_numpy(zero_copy_only=False)
+    if not ascii_text.all():
+        found[~ascii_text] = _python_has_question(strings[~ascii_text]).to_numpy()
+    return pd.Series(found, index=text.index, dtype=bool)
+
+
+def _python_has_question(text: pd.Series) -> pd.Series:
+    """:func:`has_question` by Python's ``re`` (any text)."""
     return _strings(text).str.replace(r"https?://\S+", " ", regex=True).str.contains("?", regex=False)
 
 

@@ -17,7 +17,7 @@ PIECES = [
     *textsig.word_list("link_shorteners")[:5],
     "Jane", "Anne-Marie", "O'neil", "Doe", "there", "DM", "@acme", ".@AcmeHelp", "@ACMEhelp", "@",
     "u/bob", "joe_1", "Ann-B", "/u/Ann-B", "//u/x",
-    "a@b.c", "https://", "http://www.",
+    "a@b.c", "https://", "http://www.", "http://x.co/p?id=1", "https://?",
     "?", "=", "&", "/", ".", ",", "!", ":", "-", "—", "’", "'", " ", "  ", "\n", "\t", "\x0b", "\x1c", "\u00a0",
     "É", "é", "ſ", "K", "s", "ed", "ing", "x",
 ]
@@ -49,6 +49,16 @@ def test_addressed_names_read_by_re2_equal_python(batch: list[str | None]) -> No
     series = pd.Series(batch, dtype=object)
     expected = textsig._named(textsig._python_addressed_names(series.fillna("")))
     pd.testing.assert_series_equal(textsig.addressed_names(series), expected, check_names=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(batch=st.lists(st.one_of(texts, st.none()), min_size=1, max_size=12))
+def test_questions_read_by_re2_equal_python(batch: list[str | None]) -> None:
+    """ASCII texts are read by RE2 with ``\\s`` spelled out: the same questions outside links."""
+    series = pd.Series(batch, dtype=object)
+    expected = textsig._python_has_question(series.fillna(""))
+    pd.testing.assert_series_equal(_unscreened(textsig.has_question)(series), expected, check_names=False)
+    pd.testing.assert_series_equal(textsig.has_question(series), expected, check_names=False)
 
 
 def test_addressed_name_after_whitespace_re2_reads_differently() -> None:
