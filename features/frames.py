@@ -103,17 +103,18 @@ class OrgFrames:
 
     def org_texts(self) -> textsig.DistinctTexts:
         """The distinct texts of the org posts, coded once for every text signal read over them."""
-        return self.cached("org_texts", lambda: textsig.DistinctTexts.of(self.org_posts["text"]))
+        return signals.Reader(self.org_posts, self.cached).texts()
 
     def text_signal(self, name: str) -> pd.Series | np.ndarray:
         """The text signal ``name`` of the org posts (``features.signals.SIGNALS``), computed once."""
-        return self.cached(f"signal:{name}", lambda: signals.SIGNALS[name](self.org_posts, self.org_texts))
+        return self.cached(f"signal:{name}", lambda: signals.SIGNALS[name](signals.Reader(self.org_posts,
+                                                                                          self.cached)))
 
     def read_text_signals(self, names: Iterable[str]) -> None:
         """Compute the text signals ``names`` not computed yet, together (``features.signals.read_together``:
         in two threads from many org posts on), for :meth:`text_signal` to give."""
         todo = [name for name in dict.fromkeys(names) if f"signal:{name}" not in self.memo]
-        for name, value in signals.read_together(self.org_posts, self.org_texts, todo).items():
+        for name, value in signals.read_together(signals.Reader(self.org_posts, self.cached), todo).items():
             self.memo[f"signal:{name}"] = value
 
     def per_org(self, values: pd.Series, fill: float | None = None) -> pd.Series:

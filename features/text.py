@@ -109,6 +109,24 @@ class DistinctTexts:
         values = inner(self.uniques.iloc[used].reset_index(drop=True)).to_numpy()
         return pd.Series(values[back[codes]], index=index, dtype=template.dtype, name=template.name)
 
+    def may_match(self, pattern: str) -> np.ndarray:
+        """Which distinct texts may match ``pattern`` (RE2, case-insensitive, anywhere): those that match it, and
+        every text that is not ASCII (as :func:`screened` passes them on)."""
+        strings = _arrow(self.uniques)
+        return pc.or_(pc.match_substring_regex(strings, pattern, ignore_case=True),
+                      pc.invert(pc.string_is_ascii(strings))).to_numpy(zero_copy_only=False)
+
+    def read_some(self, function: Callable[[pd.Series], pd.Series], maybe: np.ndarray) -> pd.Series:
+        """``function(text)``, reading only the distinct texts ``maybe`` (:meth:`may_match`) and giving the others
+        the function's value for the empty string: the same values for a function :func:`screened` by a pattern
+        that ``maybe``'s pattern matches wherever it does (its screen would give them that value)."""
+        inner = function.__wrapped__  # the function behind per_distinct
+        nothing = inner(pd.Series([""], dtype=object))
+        values = np.repeat(nothing.to_numpy(), len(self.uniques))
+        if maybe.any():
+            values[maybe] = inner(self.uniques[maybe].reset_index(drop=True)).to_numpy()
+        return pd.Series(values[self.codes], index=self.index, dtype=nothing.dtype, name=nothing.name)
+
 
 #: Whitespace as Python's ``\\s`` matches it in ASCII text, spelled for RE2 (whose ``\\s`` misses ``\\x0b`` and
 #: ``\\x1c``-``\\x1f``).
@@ -144,9 +162,16 @@ def screened(superset: str | Callable[[], str], exact: bool = False) -> Callable
                 values[maybe] = function(text[maybe]).to_numpy()
             return pd.Series(values, index=text.index, dtype=nothing.dtype, name=nothing.name)
 
+        screen.superset = superset  # type: ignore[attr-defined]  # for screen_pattern
         return screen
 
     return decorate
+
+
+def screen_pattern(function: Callable[[pd.Series], pd.Series]) -> str:
+    """The RE2 pattern a function made by :func:`per_distinct` over :func:`screened` is screened by."""
+    superset = function.__wrapped__.superset  # type: ignore[attr-defined]
+    return superset() if callable(superset) else superset
 
 
 def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:

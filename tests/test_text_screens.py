@@ -122,3 +122,16 @@ def test_a_tracked_link_in_either_field_is_found() -> None:
     urls = pd.Series(["https://bit.ly/x", None, "https://example.com/a"], dtype=object)
     text = pd.Series(["hello", "see https://example.com/p?utm_source=mail", "nothing"], dtype=object)
     assert textsig.tracked_links(urls, text).tolist() == [True, True, False]
+
+
+@settings(max_examples=200, deadline=None)
+@given(batch=st.lists(st.one_of(texts, st.none()), min_size=0, max_size=12))
+def test_texts_screened_once_for_the_content_signals_read_as_each_alone(batch: list[str | None]) -> None:
+    """One RE2 pass with the three screens together (``features.signals.Reader.content``) keeps every result."""
+    from features import signals
+
+    series = pd.Series(batch, dtype=object)
+    reader = signals.Reader(pd.DataFrame({"text": series}), lambda _name, compute: compute())
+    distinct, maybe = reader.texts(), reader.content()
+    for function in signals.CONTENT:
+        pd.testing.assert_series_equal(distinct.read_some(function, maybe), function(series))

@@ -67,5 +67,5 @@ def test_a_post_without_urls_holds_no_tracked_link_there(simulated: OrgFrames) -
 
     own = _frames(simulated).org_posts
     expected = textsig.has_tracked_link(own["urls"]).to_numpy()  # every field read, a missing one as ""
-    np.testing.assert_array_equal(signals.tracked_urls(own, lambda: textsig.DistinctTexts.of(own["text"])),
+    np.testing.assert_array_equal(signals.tracked_urls(signals.Reader(own, lambda _name, compute: compute())),
                                   expected)
