@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features import text as textsig
 from features.frames import OrgFrames
 from features.grouping import counts, org_codes, share
 from features.post_keys import pair_keys
+from features.signals import reads
 
 
 def _category_share(frames: OrgFrames, category: str) -> pd.Series:
@@ -29,6 +29,7 @@ def dialogue_share(frames: OrgFrames) -> pd.Series:
     return _category_share(frames, "dialogue")
 
 
+@reads("says_something")
 def conversational_reply_share(frames: OrgFrames) -> pd.Series:
     """Share of org posts that are dialogue replies (as in ``dialogue_share``) saying something of their own:
     with @handles, #hashtags and links removed, at least ``textsig.OWN_WORDS`` (3) words remain, a word
@@ -37,7 +38,7 @@ def conversational_reply_share(frames: OrgFrames) -> pd.Series:
     greeting ("Congratulations!", "Happy Thanksgiving") is a reply in form, not yet conversation. No org
     posts: missing."""
     talking = frames.org_posts["category"] == "dialogue"  # the words are read only where they count
-    talking[talking] = frames.org_texts().read(textsig.says_something, talking).to_numpy()
+    talking[talking] = np.asarray(frames.text_signal("says_something"), dtype=bool)
     return share(frames, "org_posts", talking)
 
 
@@ -88,6 +89,7 @@ def response_time_p90_hours(frames: OrgFrames) -> pd.Series:
     return frames.per_org(_answered_hours(frames).quantile(0.9))
 
 
+@reads("addressed_names")
 def personal_reply_share(frames: OrgFrames) -> pd.Series:
     """Share of dialogue replies (org replies to non-org authors) that are personal: signed by an agent
     (a sign-off such as ``^AB`` or ``-Maria``, ``features.text.signatures``) or addressing the person
@@ -96,7 +98,7 @@ def personal_reply_share(frames: OrgFrames) -> pd.Series:
     replies = frames.org_posts["category"] == "dialogue"
     dialogue = replies.to_numpy()
     personal = frames.org_posts["signature"].notna().to_numpy() & dialogue
-    named = frames.org_texts().read(textsig.addressed_names, replies).notna().to_numpy()
+    named = pd.notna(np.asarray(frames.text_signal("addressed_names"), dtype=object))
     personal[dialogue] |= named  # names are read only where they count
     return share(frames, "org_posts", personal, among=dialogue)
 

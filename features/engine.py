@@ -18,9 +18,10 @@ import pyarrow as pa
 #: Whitespace as Python's ``\\s`` matches it in ASCII text (Rust's ``\\s`` misses ``\\x1c``-``\\x1f``).
 _SPACE = r"\t-\r\x1c-\x20"
 #: ``features.text._TAGS_AND_LINKS_RE`` for ASCII text without its look-behind: the character before a tag is
-#: consumed and put back (``${1}``). Equal matches: that character is never part of a link or of another tag
-#: (a tag and a link end before a character that could precede a tag) and never starts a match itself.
-_ASCII_TAGS_AND_LINKS = rf"https?://[^{_SPACE}]+|(^|[^A-Za-z0-9_@])[@#][A-Za-z0-9][A-Za-z0-9_]*"
+#: consumed, and replaced with the tag by a space. The same words remain: that character is never a letter or a
+#: digit, never part of a link or of another tag (a tag and a link end before a character that could precede a
+#: tag) and never starts a match itself; without a group to capture, the search is about twice as fast.
+_ASCII_TAGS_AND_LINKS = rf"https?://[^{_SPACE}]+|(?:^|[^A-Za-z0-9_@])[@#][A-Za-z0-9][A-Za-z0-9_]*"
 
 
 def strings(values: pa.Array | pa.ChunkedArray) -> pl.Series:
@@ -28,11 +29,13 @@ def strings(values: pa.Array | pa.ChunkedArray) -> pl.Series:
     return pl.Series(pl.from_arrow(values))
 
 
-def ascii_words(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """For ASCII texts: the runs of letters or digits left once links, @handles and #hashtags are removed (what
-    ``features.text.says_something`` counts; an ASCII text has no character of an unspaced script)."""
-    bare = strings(values).str.replace_all(_ASCII_TAGS_AND_LINKS, "${1} ")
-    return bare.str.count_matches("[A-Za-z0-9]+").fill_null(0).to_numpy()
+def ascii_has_words(values: pa.Array | pa.ChunkedArray, words: int) -> np.ndarray:
+    """For ASCII texts: whether at least ``words`` (1 or more) runs of letters or digits are left once links,
+    @handles and #hashtags are removed (what ``features.text.says_something`` counts; an ASCII text has no
+    character of an unspaced script). The runs are not counted: one search finds ``words`` of them apart."""
+    bare = strings(values).str.replace_all(_ASCII_TAGS_AND_LINKS, " ")
+    apart = "[A-Za-z0-9]" + "(?:[^A-Za-z0-9]+[A-Za-z0-9]+)" * (words - 1)
+    return bare.str.contains(apart).fill_null(False).to_numpy()
 
 
 _AT_BEHIND, _USER_BEHIND = r"(?<![\w@/])@", r"|(?<![\w/])"

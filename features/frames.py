@@ -40,7 +40,7 @@ Definitions (design section 6):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,7 +51,7 @@ import pandas as pd
 import pyarrow as pa
 
 from collectors.records import POST_COLUMNS, Organization, normalize_handle, normalize_platform
-from features import message_types
+from features import message_types, signals
 from features import sentiment as sentiments
 from features import text as textsig
 from features.codes import STR
@@ -103,7 +103,19 @@ class OrgFrames:
 
     def org_texts(self) -> textsig.DistinctTexts:
         """The distinct texts of the org posts, coded once for every text signal read over them."""
-        return self.cached("org_texts", lambda: textsig.DistinctTexts.of(self.org_posts["text"]))
+        return signals.Reader(self.org_posts, self.cached).texts()
+
+    def text_signal(self, name: str) -> pd.Series | np.ndarray:
+        """The text signal ``name`` of the org posts (``features.signals.SIGNALS``), computed once."""
+        return self.cached(f"signal:{name}", lambda: signals.SIGNALS[name](signals.Reader(self.org_posts,
+                                                                                          self.cached)))
+
+    def read_text_signals(self, names: Iterable[str]) -> None:
+        """Compute the text signals ``names`` not computed yet, together (``features.signals.read_together``:
+        in two threads from many org posts on), for :meth:`text_signal` to give."""
+        todo = [name for name in dict.fromkeys(names) if f"signal:{name}" not in self.memo]
+        for name, value in signals.read_together(signals.Reader(self.org_posts, self.cached), todo).items():
+            self.memo[f"signal:{name}"] = value
 
     def per_org(self, values: pd.Series, fill: float | None = None) -> pd.Series:
         """``values`` (indexed by org) re-indexed to every organization; absent ones get ``fill``."""

@@ -64,5 +64,6 @@ def feature_names() -> list[str]:
 def compute_features(frames: OrgFrames, names: Iterable[str] | None = None) -> pd.DataFrame:
     """A DataFrame indexed by org with one column per feature (missing values stay NaN)."""
     selected = [REGISTRY[n] for n in names] if names is not None else list(FEATURES)
+    frames.read_text_signals(signal for f in selected for signal in getattr(f.function, "text_signals", ()))
     columns = {f.name: f.function(frames).reindex(frames.orgs).astype(float) for f in selected}
     return pd.DataFrame(columns, index=frames.orgs)

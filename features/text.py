@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
-from functools import cache, wraps
+from collections.abc import Collection, Iterable
+from functools import cache
 from importlib import resources
 
 import numpy as np
@@ -18,6 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.codes import factorize
+from features.text_reading import _ASCII_SPACE_CHARS as _ASCII_SPACE_CHARS
+from features.text_reading import ASCII_SPACE as ASCII_SPACE
+from features.text_reading import DistinctTexts as DistinctTexts
+from features.text_reading import _arrow, _strings, per_distinct, screened
+from features.text_reading import screen_pattern as screen_pattern
 
 #: @handle mentions (X handles: letters, digits, underscore; a Bluesky handle goes on with its domain,
 #: ``@acme.example.com``; a Mastodon one with its instance, ``@acme@mastodon.social``) and u/name mentions (Reddit
@@ -56,101 +60,9 @@ SIGNATURE_VERSION = "signatures-1/" + hashlib.sha256("\n".join(
     [_TRAILER_RE.pattern, _SIGNATURE_RE.pattern, *sorted(_NOT_NAMES)]).encode()).hexdigest()[:12]
 
 
-def per_distinct(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
-    """``function`` of a text Series, run once per distinct text and spread back (texts repeat: templates,
-    reposts); the result has ``text``'s index and what ``function`` gives an empty input for name and dtype."""
-
-    @wraps(function)
-    def distinct(text: pd.Series) -> pd.Series:
-        template = function(text.iloc[:0])
-        if text.empty:
-            return template
-        codes, uniques = factorize([_strings(text)])
-        values = function(uniques).to_numpy()
-        return pd.Series(values[codes], index=text.index, dtype=template.dtype, name=template.name)
-
-    return distinct
-
-
 #: Fewer texts than this are read by Python's ``re`` alone: the same values, without the columnar engine's start-up
 #: (importing Polars takes about 0.2 s, more than reading a few thousand texts).
 ENGINE_TEXTS = 20_000
-
-
-@dataclass(frozen=True)
-class DistinctTexts:
-    """The distinct texts of a Series, coded once, for several text signals (functions made by
-    :func:`per_distinct`) read over it or over some of its rows: each distinct text is read once per signal."""
-
-    index: pd.Index
-    codes: np.ndarray
-    uniques: pd.Series
-
-    @classmethod
-    def of(cls, text: pd.Series) -> DistinctTexts:
-        """The distinct texts of ``text`` (a missing text is the empty string, as :func:`per_distinct` reads it)."""
-        codes, uniques = factorize([_strings(text)])
-        return cls(text.index, codes, uniques)
-
-    def read(self, function: Callable[[pd.Series], pd.Series], rows: pd.Series | None = None) -> pd.Series:
-        """``function(text)``, or ``function(text[rows])`` for a boolean ``rows``: the same values, indexed alike."""
-        inner = function.__wrapped__  # the function behind per_distinct
-        template = inner(self.uniques.iloc[:0])
-        codes, index = (self.codes, self.index) if rows is None else (self.codes[rows.to_numpy()], self.index[rows])
-        if len(codes) == 0:
-            return template.set_axis(index)
-        used, back = np.unique(codes, return_inverse=True)
-        values = inner(self.uniques.iloc[used].reset_index(drop=True)).to_numpy()
-        return pd.Series(values[back], index=index, dtype=template.dtype, name=template.name)
-
-
-#: Whitespace as Python's ``\\s`` matches it in ASCII text, spelled for RE2 (whose ``\\s`` misses ``\\x0b`` and
-#: ``\\x1c``-``\\x1f``).
-_ASCII_SPACE_CHARS = r"\t-\r\x1c-\x20"
-ASCII_SPACE = f"[{_ASCII_SPACE_CHARS}]"
-
-
-def screened(superset: str | Callable[[], str]) -> Callable[[Callable[[pd.Series], pd.Series]], Callable]:
-    """Run a text function only on texts that may match, found first by one fast RE2 pass (pyarrow).
-
-    ``superset`` (or a function giving it, read once) is an RE2 pattern, matched case-insensitively anywhere in
-    the text, that every ASCII text the function finds something in also matches. Texts that are not ASCII are
-    always passed to the function (RE2 and Python differ outside ASCII). Every other text gets the function's
-    value for the empty string (its "nothing found"). So the result equals the function's on every text; the
-    tests check this on generated texts."""
-
-    def decorate(function: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
-        @wraps(function)
-        def screen(text: pd.Series) -> pd.Series:
-            nothing = function(pd.Series([""], dtype=object))
-            if text.empty:
-                return nothing.iloc[:0].set_axis(text.index)
-            pattern = superset() if callable(superset) else superset
-            strings = _arrow(text)
-            maybe = pc.or_(pc.match_substring_regex(strings, pattern, ignore_case=True),
-                           pc.invert(pc.string_is_ascii(strings))).to_numpy(zero_copy_only=False)
-            values = pd.Series(np.repeat(nothing.to_numpy(), len(text)), index=text.index, dtype=nothing.dtype,
-                               name=nothing.name)
-            if maybe.any():
-                values[maybe] = function(text[maybe]).to_numpy()
-            return values
-
-        return screen
-
-    return decorate
-
-
-def _arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
-    """``values`` as Arrow strings, a missing value as the empty string (no copy when already Arrow-backed)."""
-    strings = _strings(values)
-    if hasattr(strings.array, "__arrow_array__"):
-        return pa.chunked_array(strings.array.__arrow_array__())
-    return pa.array(strings.to_numpy(dtype=object), type=pa.large_string())
-
-
-def _strings(values: pd.Series) -> pd.Series:
-    """``values`` as strings, a missing value as the empty string (also for an empty Series)."""
-    return values.fillna("").astype(str)
 
 
 def mentions(text: pd.Series) -> pd.Series:
@@ -279,7 +191,7 @@ def says_something(text: pd.Series) -> pd.Series:
     """True where, with links, @handles and #hashtags removed, at least ``OWN_WORDS`` words remain (a word: a
     run of letters or digits; two characters of a script written without spaces count as one word).
 
-    ASCII texts are read by the columnar engine (``features.engine.ascii_words``), the others by Python's ``re``;
+    ASCII texts are read by the columnar engine (``features.engine.ascii_has_words``), the others by Python's ``re``;
     the tests check both give the same."""
     if len(text) < ENGINE_TEXTS:
         return _python_says_something(text)
@@ -289,7 +201,7 @@ def says_something(text: pd.Series) -> pd.Series:
     arrow = _arrow(strings)
     ascii_text = pc.string_is_ascii(arrow).to_numpy(zero_copy_only=False)
     found = np.zeros(len(strings), dtype=bool)
-    found[ascii_text] = engine.ascii_words(arrow.filter(pa.array(ascii_text))) >= OWN_WORDS
+    found[ascii_text] = engine.ascii_has_words(arrow.filter(pa.array(ascii_text)), OWN_WORDS)
     if not ascii_text.all():
         found[~ascii_text] = _python_says_something(strings[~ascii_text]).to_numpy()
     return pd.Series(found, index=text.index, dtype=bool)
@@ -306,7 +218,22 @@ def _python_says_something(text: pd.Series) -> pd.Series:
 @per_distinct
 @screened(r"\?")
 def has_question(text: pd.Series) -> pd.Series:
-    """True where the text contains a question mark outside links (``?`` in ``https://x.co/p?id=1`` is not one)."""
+    """True where the text contains a question mark outside links (``?`` in ``https://x.co/p?id=1`` is not one).
+
+    ASCII texts are read by RE2 (pyarrow, ``\\s`` spelled out), the others by Python's ``re``; the tests check both
+    give the same."""
+    strings = _strings(text)
+    arrow = _arrow(strings)
+    ascii_text = pc.string_is_ascii(arrow).to_numpy(zero_copy_only=False)
+    bare = pc.replace_substring_regex(arrow, f"https?://[^{_ASCII_SPACE_CHARS}]+", " ")
+    found = pc.match_substring(bare, "?").to_numpy(zero_copy_only=False)
+    if not ascii_text.all():
+        found[~ascii_text] = _python_has_question(strings[~ascii_text]).to_numpy()
+    return pd.Series(found, index=text.index, dtype=bool)
+
+
+def _python_has_question(text: pd.Series) -> pd.Series:
+    """:func:`has_question` by Python's ``re`` (any text)."""
     return _strings(text).str.replace(r"https?://\S+", " ", regex=True).str.contains("?", regex=False)
 
 
@@ -336,22 +263,27 @@ def _tracked_link_regex(not_space: str = r"\S") -> str:
 
 
 @per_distinct
-@screened(lambda: _tracked_link_regex(not_space=f"[^{_ASCII_SPACE_CHARS}]"))
+@screened(lambda: _tracked_link_regex(not_space=f"[^{_ASCII_SPACE_CHARS}]"), exact=True)
 def has_tracked_link(links: pd.Series) -> pd.Series:
     """True where the text holds a tracked link (:func:`tracked_links`). A link is a run of non-space characters
     (the pattern matches no space), so a text made of two texts joined by a space holds one exactly when either
-    does: the ``urls`` field and the text are read apart."""
+    does: the ``urls`` field and the text are read apart. RE2 finds the same in ASCII text (``\\s`` spelled out)."""
     return links.str.contains(f"(?i){_tracked_link_regex()}", regex=True)
 
 
+def _feedback_ask_regex() -> str:
+    phrases = "|".join(re.escape(p) for p in word_list("feedback_phrases"))
+    return rf"\b(?:{phrases})(?:s|es|d|ed|ing)?\b"
+
+
 @per_distinct
-@screened(lambda: "|".join(re.escape(p) for p in word_list("feedback_phrases")))
+@screened(_feedback_ask_regex, exact=True)
 def feedback_asks(text: pd.Series) -> pd.Series:
     """True where a post asks the audience for feedback: a phrase in ``data/feedback_phrases.txt`` as
     whole words, case-insensitive, the last word optionally inflected (``polls``, ``voted``,
-    ``surveying``), so ``pollution`` or ``voters`` are not feedback asks."""
-    phrases = "|".join(re.escape(p) for p in word_list("feedback_phrases"))
-    return _strings(text).str.contains(rf"(?i)\b(?:{phrases})(?:s|es|d|ed|ing)?\b", regex=True)
+    ``surveying``), so ``pollution`` or ``voters`` are not feedback asks. RE2 finds the same in ASCII text
+    (where ``\\b`` means the same)."""
+    return _strings(text).str.contains(f"(?i){_feedback_ask_regex()}", regex=True)
 
 
 def _phrase_regex(name: str, separator: str = r"\s+") -> str:
@@ -424,7 +356,9 @@ def _python_addressed_names(text: pd.Series) -> pd.Series:
 
 def _named(names: pd.Series) -> pd.Series:
     """``names`` without stop words (their first word in ``data/name_stop_words.txt`` or the sign-off stop words)."""
-    names = names.astype(object).where(names.notna(), np.nan)
     stop_words = set(word_list("name_stop_words")) | _NOT_NAMES
-    stop = [isinstance(name, str) and name.split(" ")[0].lower() in stop_words for name in names.to_numpy()]
-    return names.where(names.notna() & ~np.array(stop, dtype=bool))
+    values = names.to_numpy(dtype=object)
+    named = ~pd.isna(values)
+    found = np.flatnonzero(named)  # few texts address someone by name: only their names are read in Python
+    named[found] = [name.split(" ")[0].lower() not in stop_words for name in values[found]]
+    return names.astype(object).where(named, np.nan)

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from features import frames
+from features import frames, signals
 from features import text as textsig
 from tests.engine_cases import FIXTURE, compute
 
@@ -21,16 +21,20 @@ EXPECTED = json.loads(FIXTURE.read_text(encoding="utf-8"))
                 ids=["engine for every text", "engine for many texts", "preparation in two threads"])
 def now(request: pytest.FixtureRequest) -> dict:
     """What the code makes of the cases now (as JSON would hold it), the text signals read by the engine from the
-    first text on, or only from ``ENGINE_TEXTS`` on (so here never); prepared in two threads from the first post on
-    (``features.frames.PARALLEL_POSTS``), or in one (as so few posts are)."""
+    first text on, or only from ``ENGINE_TEXTS`` on (so here never); prepared, and the text signals of the org posts
+    read, in two threads from the first post on (``features.frames.PARALLEL_POSTS``,
+    ``features.signals.PARALLEL_ORG_POSTS``), or in one (as so few posts are)."""
     texts, posts = request.param
-    default_texts, default_posts = textsig.ENGINE_TEXTS, frames.PARALLEL_POSTS
+    default_texts, default_posts, default_org_posts = (textsig.ENGINE_TEXTS, frames.PARALLEL_POSTS,
+                                                       signals.PARALLEL_ORG_POSTS)
     textsig.ENGINE_TEXTS = default_texts if texts is None else texts
     frames.PARALLEL_POSTS = default_posts if posts is None else posts
+    signals.PARALLEL_ORG_POSTS = default_org_posts if posts is None else posts
     try:
         return json.loads(json.dumps(compute()))
     finally:
-        textsig.ENGINE_TEXTS, frames.PARALLEL_POSTS = default_texts, default_posts
+        textsig.ENGINE_TEXTS, frames.PARALLEL_POSTS, signals.PARALLEL_ORG_POSTS = (default_texts, default_posts,
+                                                                                   default_org_posts)
 
 
 @pytest.mark.parametrize("variant", sorted(EXPECTED))

@@ -31,6 +31,17 @@ def test_says_something_by_the_engine_equals_python(batch: list[str | None]) -> 
     pd.testing.assert_series_equal(textsig.says_something(series), expected, check_names=False)
 
 
+@settings(max_examples=200, deadline=None)
+@given(batch=st.lists(texts, min_size=1, max_size=12), words=st.integers(1, 5))
+def test_engine_finds_words_apart_as_python_counts_them(batch: list[str], words: int) -> None:
+    """``engine.ascii_has_words`` finds the runs without counting them: the same answer for any number of words."""
+    series = pd.Series(batch, dtype=object)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(textsig, "OWN_WORDS", words)
+        pd.testing.assert_series_equal(textsig.says_something(series), textsig._python_says_something(series),
+                                       check_names=False)
+
+
 def test_says_something_on_the_edges_of_tags() -> None:
     texts = pd.Series(["#https://x a b", "@a@b c d", "x#y z w", "##a b c", "http://x#a b c", "a\x1fb\x1cc"])
     assert textsig.says_something(texts).tolist() == textsig._python_says_something(texts).tolist()

@@ -17,7 +17,7 @@ PIECES = [
     *textsig.word_list("link_shorteners")[:5],
     "Jane", "Anne-Marie", "O'neil", "Doe", "there", "DM", "@acme", ".@AcmeHelp", "@ACMEhelp", "@",
     "u/bob", "joe_1", "Ann-B", "/u/Ann-B", "//u/x",
-    "a@b.c", "https://", "http://www.",
+    "a@b.c", "https://", "http://www.", "http://x.co/p?id=1", "https://?",
     "?", "=", "&", "/", ".", ",", "!", ":", "-", "—", "’", "'", " ", "  ", "\n", "\t", "\x0b", "\x1c", "\u00a0",
     "É", "é", "ſ", "K", "s", "ed", "ing", "x",
 ]
@@ -49,6 +49,16 @@ def test_addressed_names_read_by_re2_equal_python(batch: list[str | None]) -> No
     series = pd.Series(batch, dtype=object)
     expected = textsig._named(textsig._python_addressed_names(series.fillna("")))
     pd.testing.assert_series_equal(textsig.addressed_names(series), expected, check_names=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(batch=st.lists(st.one_of(texts, st.none()), min_size=1, max_size=12))
+def test_questions_read_by_re2_equal_python(batch: list[str | None]) -> None:
+    """ASCII texts are read by RE2 with ``\\s`` spelled out: the same questions outside links."""
+    series = pd.Series(batch, dtype=object)
+    expected = textsig._python_has_question(series.fillna(""))
+    pd.testing.assert_series_equal(_unscreened(textsig.has_question)(series), expected, check_names=False)
+    pd.testing.assert_series_equal(textsig.has_question(series), expected, check_names=False)
 
 
 def test_addressed_name_after_whitespace_re2_reads_differently() -> None:
@@ -112,3 +122,16 @@ def test_a_tracked_link_in_either_field_is_found() -> None:
     urls = pd.Series(["https://bit.ly/x", None, "https://example.com/a"], dtype=object)
     text = pd.Series(["hello", "see https://example.com/p?utm_source=mail", "nothing"], dtype=object)
     assert textsig.tracked_links(urls, text).tolist() == [True, True, False]
+
+
+@settings(max_examples=200, deadline=None)
+@given(batch=st.lists(st.one_of(texts, st.none()), min_size=0, max_size=12))
+def test_texts_screened_once_for_the_content_signals_read_as_each_alone(batch: list[str | None]) -> None:
+    """One RE2 pass with the three screens together (``features.signals.Reader.content``) keeps every result."""
+    from features import signals
+
+    series = pd.Series(batch, dtype=object)
+    reader = signals.Reader(pd.DataFrame({"text": series}), lambda _name, compute: compute())
+    distinct, maybe = reader.texts(), reader.content()
+    for function in signals.CONTENT:
+        pd.testing.assert_series_equal(distinct.read_some(function, maybe), function(series))
