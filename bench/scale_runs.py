@@ -13,7 +13,9 @@ part, one after the other in the same process (each part: ``corpus.PART_ORGS`` o
 and the posts around them, like a partition of ``socialstage dataset``), so the peak memory is the largest
 part's. The engines use every core either way; the project's code uses one.
 
-The reference processes import neither pandas nor NumPy (``corpus`` imports them only where it uses them), so
+The project's engine (``features.engine``, which imports Polars when a large input first needs it) is imported
+with the project's code, before the timer, as DuckDB and Polars are for the references. The reference processes
+import neither pandas nor NumPy (``corpus`` imports them only where it uses them), so
 their peak memory is their own. The figures are those of the work (reading included, imports not): wall and CPU
 seconds (user + system, every thread) and the process's peak RSS (``ru_maxrss``, imports included).
 """
@@ -65,6 +67,7 @@ def members_rows(orgs: list) -> list[tuple[str, str, str]]:
 def _project(names: list[str] | None) -> Callable[[list[str], list], object]:
     import pyarrow.parquet as pq
 
+    import features.engine  # noqa: F401  Polars, which the engine imports on first use, as the references' engines
     from features import compute_features, prepare
 
     def run(files: list[str], orgs: list) -> object:
