@@ -200,14 +200,17 @@ def prepare(
         own = own_posts() if building is None else building.result()
     inbound = answer(inbound, inbound_org, own, own_org)
     windows = _windows(names, own, inbound, since, until)
-    own = in_window(own, windows)
-    own["message_type"] = message_types.org_post_types(own)
-    inbound = in_window(inbound, windows)
-    if sentiment:
-        inbound["sentiment"] = sentiments.fill_missing(inbound["text"], inbound["sentiment"])
-    inbound["sentiment_class"] = sentiments.sentiment_class(inbound["sentiment"])
-    accounts = posted_accounts(accounts, own)
-    return OrgFrames(names, accounts, own.reset_index(drop=True), inbound.reset_index(drop=True), windows, sizes)
+    own = in_window(own, windows).reset_index(drop=True)
+    with ThreadPoolExecutor(1) as pool:  # the org texts are coded for the text signals while the rest is typed
+        coding = pool.submit(textsig.DistinctTexts.of, own["text"]) if parallel else None
+        own["message_type"] = message_types.org_post_types(own)
+        inbound = in_window(inbound, windows)
+        if sentiment:
+            inbound["sentiment"] = sentiments.fill_missing(inbound["text"], inbound["sentiment"])
+        inbound["sentiment_class"] = sentiments.sentiment_class(inbound["sentiment"])
+        accounts = posted_accounts(accounts, own)
+        memo = {} if coding is None else {signals.ORG_TEXTS: coding.result()}
+    return OrgFrames(names, accounts, own, inbound.reset_index(drop=True), windows, sizes, memo=memo)
 
 
 def empty_posts() -> pd.DataFrame:

@@ -21,6 +21,9 @@ from features import text as textsig
 #: From this many org posts on, :func:`read_together` reads its signals two at a time (as ``features.frames``
 #: prepares from ``PARALLEL_POSTS`` posts on); fewer are read in one thread.
 PARALLEL_ORG_POSTS = 20_000
+#: The key of the org posts' distinct texts among the values an ``OrgFrames`` remembers; ``features.frames.prepare``
+#: codes them beforehand, in a thread, from its ``PARALLEL_POSTS`` posts on.
+ORG_TEXTS = "org_texts"
 
 Function = TypeVar("Function", bound=Callable)
 #: The text functions of the content signals: their texts are screened once for all three (:meth:`Reader.content`).
@@ -36,7 +39,7 @@ class Reader:
 
     def texts(self) -> textsig.DistinctTexts:
         """The distinct texts of the org posts, coded once (``OrgFrames.org_texts``)."""
-        return self.cached("org_texts", lambda: textsig.DistinctTexts.of(self.own["text"]))
+        return self.cached(ORG_TEXTS, lambda: textsig.DistinctTexts.of(self.own["text"]))
 
     def content(self) -> np.ndarray:
         """Which distinct texts may hold a tracked link, a feedback ask or a feedback-change report: one RE2 pass

@@ -69,3 +69,19 @@ def test_a_post_without_urls_holds_no_tracked_link_there(simulated: OrgFrames) -
     expected = textsig.has_tracked_link(own["urls"]).to_numpy()  # every field read, a missing one as ""
     np.testing.assert_array_equal(signals.tracked_urls(signals.Reader(own, lambda _name, compute: compute())),
                                   expected)
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_prepare_codes_the_org_texts_beforehand_from_many_posts(monkeypatch: pytest.MonkeyPatch,
+                                                                 parallel: bool) -> None:
+    from features import frames as frames_module
+    from features import text as textsig
+
+    monkeypatch.setattr(frames_module, "PARALLEL_POSTS", 0 if parallel else 10**9)
+    orgs = simulate_orgs([2, 3], seed=7, weeks=2)
+    frames = prepare(posts_frame(orgs), [o.organization for o in orgs])
+    assert (signals.ORG_TEXTS in frames.memo) is parallel  # fewer posts: coded when a signal first needs them
+    coded, fresh = frames.org_texts(), textsig.DistinctTexts.of(frames.org_posts["text"])
+    assert coded.index.equals(frames.org_posts.index)
+    np.testing.assert_array_equal(coded.codes, fresh.codes)
+    pd.testing.assert_series_equal(coded.uniques, fresh.uniques)
